@@ -1,0 +1,382 @@
+//! Consumers with manual acks.
+//!
+//! A delivery is acked only after its handler has returned, so an effect the
+//! handler committed is never lost and a crash mid-way means a redelivery
+//! (which the idempotency record turns into a no-op). A failure the handler
+//! calls transient goes to the next retry queue; after the last retry, or for
+//! a poison message, the delivery is copied to the dead-letter queue with the
+//! reason and only then acked. On shutdown the consumer stops taking
+//! deliveries, lets the ones in hand finish, and closes its channel, which
+//! returns the prefetched but untouched ones to the queue.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use dayone_model::RawEnvelope;
+use futures_util::StreamExt;
+use lapin::Channel;
+use lapin::message::Delivery;
+use lapin::options::{
+    BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions, ConfirmSelectOptions,
+};
+use lapin::types::FieldTable;
+use lapin::types::ShortString;
+use tokio::task::JoinHandle;
+use tracing::{Instrument, error, info, info_span, warn};
+
+use crate::connection::{Broker, Live, Outgoing, publish_on};
+use crate::headers;
+use crate::topology::{dead_letter_queue, retry_queue};
+
+/// A message as a handler sees it.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub envelope: RawEnvelope,
+    /// 1 for the first delivery, 2 for the first retry, ...
+    pub attempt: u32,
+    /// The broker delivered it before (a crash or lost connection mid-way).
+    pub redelivered: bool,
+}
+
+/// What the consumer should do with a delivery once the handler returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Done (or already done before): ack.
+    Done,
+    /// A transient failure: try again after the next backoff delay.
+    Retry(String),
+    /// Will never succeed: dead-letter now, with this reason.
+    DeadLetter(String),
+}
+
+/// The error a handler returns; its variant decides retry or dead-letter.
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    #[error("transient: {0:#}")]
+    Transient(anyhow::Error),
+    #[error("permanent: {0:#}")]
+    Permanent(anyhow::Error),
+}
+
+impl From<Result<(), HandlerError>> for Outcome {
+    fn from(result: Result<(), HandlerError>) -> Self {
+        match result {
+            Ok(()) => Outcome::Done,
+            Err(HandlerError::Transient(e)) => Outcome::Retry(format!("{e:#}")),
+            Err(HandlerError::Permanent(e)) => Outcome::DeadLetter(format!("{e:#}")),
+        }
+    }
+}
+
+/// Handles one message at a time (the consumer runs several at once).
+pub trait Handler: Send + Sync + 'static {
+    fn handle(&self, message: Incoming) -> impl Future<Output = Outcome> + Send;
+}
+
+/// Which queue to consume and how hard.
+#[derive(Debug, Clone)]
+pub struct ConsumerOptions {
+    pub queue: &'static str,
+    /// Unacked deliveries in hand (AMQP prefetch).
+    pub prefetch: u16,
+    /// Handlers running at once.
+    pub concurrency: usize,
+}
+
+impl ConsumerOptions {
+    /// Prefetch and concurrency from the broker settings.
+    pub fn from_settings(queue: &'static str, broker: &Broker) -> Self {
+        Self {
+            queue,
+            prefetch: broker.settings().prefetch,
+            concurrency: broker.settings().concurrency.max(1),
+        }
+    }
+}
+
+impl Broker {
+    /// Consumes `options.queue` with `handler` until shutdown, across
+    /// reconnects. Await the handle to wait for the in-flight messages.
+    pub fn consume<H: Handler>(&self, options: ConsumerOptions, handler: H) -> JoinHandle<()> {
+        let broker = self.clone();
+        tokio::spawn(run(broker, options, Arc::new(handler)))
+    }
+}
+
+enum Stopped {
+    Shutdown,
+    ConnectionLost,
+}
+
+async fn run<H: Handler>(broker: Broker, options: ConsumerOptions, handler: Arc<H>) {
+    let shutdown = broker.shutdown_token().clone();
+    let mut live_rx = broker.subscribe();
+    let mut last_generation = 0;
+    loop {
+        let live = tokio::select! {
+            _ = shutdown.cancelled() => return,
+            live = live_rx.wait_for(|l| l.as_ref().is_some_and(|l| l.generation != last_generation)) => {
+                match live { Ok(live) => live.clone(), Err(_) => return }
+            }
+        };
+        let Some(live) = live else { continue };
+        last_generation = live.generation;
+        match consume_on(&broker, &live, &options, &handler).await {
+            Ok(Stopped::Shutdown) => return,
+            Ok(Stopped::ConnectionLost) => {
+                warn!(
+                    queue = options.queue,
+                    "consumer lost its channel; waiting for a new connection"
+                );
+            }
+            Err(error) => {
+                warn!(queue = options.queue, error = %error, "consumer could not start; waiting for a new connection");
+                // The connection may still look alive (a channel-level
+                // error): let the supervisor's next check decide.
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                }
+                if broker.is_connected() {
+                    last_generation = 0; // retry on the same connection
+                }
+            }
+        }
+    }
+}
+
+async fn consume_on<H: Handler>(
+    broker: &Broker,
+    live: &Live,
+    options: &ConsumerOptions,
+    handler: &Arc<H>,
+) -> lapin::Result<Stopped> {
+    let channel = live.connection.create_channel().await?;
+    channel
+        .basic_qos(options.prefetch, BasicQosOptions::default())
+        .await?;
+    // Retries and dead letters are published on this channel with confirms,
+    // before the original is acked on it.
+    channel
+        .confirm_select(ConfirmSelectOptions::default())
+        .await?;
+    let consumer = channel
+        .basic_consume(
+            options.queue.into(),
+            ShortString::from(format!("{}-{}", options.queue, uuid::Uuid::new_v4())),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await?;
+    info!(
+        queue = options.queue,
+        prefetch = options.prefetch,
+        "consuming"
+    );
+    let shutdown = broker.shutdown_token().clone();
+    let retry_delays = broker.settings().retry_delays();
+    consumer
+        .take_until(shutdown.clone().cancelled_owned())
+        .for_each_concurrent(options.concurrency, |delivery| {
+            let channel = &channel;
+            let retry_delays = &retry_delays;
+            async move {
+                match delivery {
+                    Ok(delivery) => {
+                        process(
+                            channel,
+                            options.queue,
+                            retry_delays,
+                            handler.as_ref(),
+                            delivery,
+                        )
+                        .await;
+                    }
+                    Err(error) => warn!(queue = options.queue, error = %error, "delivery error"),
+                }
+            }
+        })
+        .await;
+    if shutdown.is_cancelled() {
+        // In-flight handlers have finished and acked; closing the channel
+        // hands the prefetched rest back to the queue.
+        let _ = channel.close(200, "consumer stopping".into()).await;
+        info!(queue = options.queue, "consumer stopped");
+        return Ok(Stopped::Shutdown);
+    }
+    Ok(Stopped::ConnectionLost)
+}
+
+async fn process<H: Handler>(
+    channel: &Channel,
+    queue: &'static str,
+    retry_delays: &[Duration],
+    handler: &H,
+    delivery: Delivery,
+) {
+    let table = delivery.properties.headers().as_ref();
+    let attempt = headers::get_u32(table, headers::ATTEMPT)
+        .unwrap_or(1)
+        .max(1);
+    let context = headers::context_of(table);
+    let span = info_span!(
+        "consume",
+        queue,
+        message_id = tracing::field::Empty,
+        message_type = tracing::field::Empty,
+        attempt,
+        request_id = %context.request_id,
+        trace_id = %context.trace.trace_id,
+        span_id = %context.trace.span_id,
+    );
+    async {
+        let started = Instant::now();
+        let outcome = match RawEnvelope::from_slice(&delivery.data) {
+            Ok(envelope) => {
+                tracing::Span::current()
+                    .record("message_id", tracing::field::display(envelope.id))
+                    .record("message_type", envelope.kind.as_str());
+                let incoming = Incoming {
+                    envelope,
+                    attempt,
+                    redelivered: delivery.redelivered,
+                };
+                context.scope(handler.handle(incoming)).await
+            }
+            Err(error) => Outcome::DeadLetter(format!("not a message envelope: {error}")),
+        };
+        metrics::histogram!("broker_message_handling_seconds", "queue" => queue)
+            .record(started.elapsed().as_secs_f64());
+        let label = match &outcome {
+            Outcome::Done => "done",
+            Outcome::Retry(_) => "retry",
+            Outcome::DeadLetter(_) => "dead_letter",
+        };
+        metrics::counter!("broker_messages_consumed_total", "queue" => queue, "outcome" => label)
+            .increment(1);
+        settle(channel, queue, retry_delays, &delivery, attempt, outcome).await;
+    }
+    .instrument(span)
+    .await;
+}
+
+/// Acts on the outcome. Every path that moves a message elsewhere publishes
+/// the copy with a confirm first and acks the original second; if either
+/// fails, the broker redelivers the original, so a message is never lost
+/// (at worst handled again, which idempotent handlers absorb).
+async fn settle(
+    channel: &Channel,
+    queue: &str,
+    retry_delays: &[Duration],
+    delivery: &Delivery,
+    attempt: u32,
+    outcome: Outcome,
+) {
+    let moved = match outcome {
+        Outcome::Done => Ok(()),
+        Outcome::Retry(reason) => match retry_delays.get(attempt as usize - 1) {
+            Some(delay) => {
+                warn!(attempt, delay_ms = delay.as_millis() as u64, reason = %reason, "handler failed; will retry");
+                republish(
+                    channel,
+                    delivery,
+                    &retry_queue(queue, *delay),
+                    attempt + 1,
+                    None,
+                    queue,
+                )
+                .await
+            }
+            None => {
+                let reason = format!("gave up after {attempt} attempts: {reason}");
+                error!(reason = %reason, "dead-lettering message");
+                republish(
+                    channel,
+                    delivery,
+                    &dead_letter_queue(queue),
+                    attempt,
+                    Some(&reason),
+                    queue,
+                )
+                .await
+            }
+        },
+        Outcome::DeadLetter(reason) => {
+            error!(reason = %reason, "dead-lettering message");
+            republish(
+                channel,
+                delivery,
+                &dead_letter_queue(queue),
+                attempt,
+                Some(&reason),
+                queue,
+            )
+            .await
+        }
+    };
+    match moved {
+        Ok(()) => {
+            if let Err(error) = delivery.acker.ack(BasicAckOptions::default()).await {
+                warn!(error = %error, "ack failed; the message will be redelivered");
+            }
+        }
+        Err(error) => {
+            warn!(error = %error, "could not move the message; returning it to the queue");
+            let _ = delivery
+                .acker
+                .nack(BasicNackOptions {
+                    requeue: true,
+                    ..Default::default()
+                })
+                .await;
+        }
+    }
+}
+
+async fn republish(
+    channel: &Channel,
+    delivery: &Delivery,
+    target: &str,
+    attempt: u32,
+    reason: Option<&str>,
+    original_queue: &str,
+) -> Result<(), crate::PublishError> {
+    let table = delivery.properties.headers().as_ref();
+    let mut headers: Vec<(String, String)> = [headers::TRACEPARENT, headers::REQUEST_ID]
+        .into_iter()
+        .filter_map(|k| headers::get_str(table, k).map(|v| (k.to_owned(), v)))
+        .collect();
+    headers.push((headers::ATTEMPT.to_owned(), attempt.to_string()));
+    headers.push((
+        headers::ORIGINAL_QUEUE.to_owned(),
+        original_queue.to_owned(),
+    ));
+    if let Some(reason) = reason {
+        headers.push((headers::REASON.to_owned(), reason.to_owned()));
+    }
+    let message_id = delivery
+        .properties
+        .message_id()
+        .as_ref()
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    let kind = delivery
+        .properties
+        .kind()
+        .as_ref()
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    publish_on(
+        channel,
+        Outgoing {
+            exchange: "",
+            routing_key: target,
+            message_id: &message_id,
+            kind: &kind,
+            body: &delivery.data,
+            headers: &headers,
+        },
+    )
+    .await
+}

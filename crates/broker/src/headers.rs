@@ -1,0 +1,94 @@
+//! What travels in AMQP headers beside the envelope: the W3C `traceparent`,
+//! the request id that started the work, and the delivery attempt.
+
+use dayone_telemetry::{RequestContext, TraceParent};
+use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
+
+pub const TRACEPARENT: &str = "traceparent";
+pub const REQUEST_ID: &str = "x-request-id";
+/// 1 for the first delivery, incremented by each retry.
+pub const ATTEMPT: &str = "x-dayone-attempt";
+/// Why a message was dead-lettered.
+pub const REASON: &str = "x-dayone-reason";
+/// The queue a dead-lettered message came from.
+pub const ORIGINAL_QUEUE: &str = "x-dayone-original-queue";
+
+/// Headers for a message published as part of the current request or
+/// message: a child span of the current trace, or a new trace.
+pub fn from_current_context() -> Vec<(String, String)> {
+    let ctx = RequestContext::current().unwrap_or_else(RequestContext::new_root);
+    vec![
+        (TRACEPARENT.to_owned(), ctx.trace.child().to_header()),
+        (REQUEST_ID.to_owned(), ctx.request_id),
+    ]
+}
+
+pub fn to_field_table(headers: &[(String, String)]) -> FieldTable {
+    let mut table = FieldTable::default();
+    for (key, value) in headers {
+        table.insert(
+            ShortString::from(key.as_str()),
+            AMQPValue::LongString(LongString::from(value.as_bytes())),
+        );
+    }
+    table
+}
+
+pub fn get_str(table: Option<&FieldTable>, key: &str) -> Option<String> {
+    match table?.inner().get(key)? {
+        AMQPValue::LongString(s) => Some(String::from_utf8_lossy(s.as_bytes()).into_owned()),
+        AMQPValue::ShortString(s) => Some(s.as_str().to_owned()),
+        _ => None,
+    }
+}
+
+pub fn get_u32(table: Option<&FieldTable>, key: &str) -> Option<u32> {
+    let value = table?.inner().get(key)?;
+    match value {
+        AMQPValue::LongInt(n) => u32::try_from(*n).ok(),
+        AMQPValue::LongUInt(n) => Some(*n),
+        AMQPValue::LongLongInt(n) => u32::try_from(*n).ok(),
+        AMQPValue::ShortInt(n) => u32::try_from(*n).ok(),
+        AMQPValue::ShortUInt(n) => Some(u32::from(*n)),
+        AMQPValue::LongString(s) => std::str::from_utf8(s.as_bytes()).ok()?.parse().ok(),
+        _ => None,
+    }
+}
+
+/// The context a consumer runs a message in: a child span of the
+/// publisher's, or a new trace when the publisher sent none.
+pub fn context_of(table: Option<&FieldTable>) -> RequestContext {
+    let trace = get_str(table, TRACEPARENT)
+        .and_then(|h| TraceParent::parse(&h))
+        .map(|parent| parent.child())
+        .unwrap_or_else(TraceParent::new_root);
+    RequestContext {
+        request_id: get_str(table, REQUEST_ID).unwrap_or_else(|| trace.trace_id.clone()),
+        trace,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_consumer_continues_the_publishers_trace() {
+        let publisher = RequestContext::new_root();
+        let headers = publisher
+            .clone()
+            .scope(async { from_current_context() })
+            .await;
+        let table = to_field_table(&headers);
+        let consumer = context_of(Some(&table));
+        assert_eq!(consumer.trace.trace_id, publisher.trace.trace_id);
+        assert_ne!(consumer.trace.span_id, publisher.trace.span_id);
+        assert_eq!(consumer.request_id, publisher.request_id);
+    }
+
+    #[test]
+    fn a_message_without_headers_starts_a_new_trace() {
+        let ctx = context_of(None);
+        assert_eq!(ctx.request_id, ctx.trace.trace_id);
+    }
+}

@@ -1,0 +1,206 @@
+//! The transactional outbox.
+//!
+//! [`Outbox::enqueue`] writes a message into `outbox_messages` inside the
+//! caller's transaction, so the message exists exactly when the change it
+//! reports was committed. [`OutboxRelay`] publishes pending rows in id order
+//! with publisher confirms and stamps them published. Rows are claimed with
+//! `FOR UPDATE SKIP LOCKED`, so several replicas relay side by side without
+//! publishing a row twice; a crash between the confirm and the stamp can
+//! publish a row again, which the consumers' idempotency record absorbs.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use dayone_model::{Contract, Envelope};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, TransactionTrait};
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+use tracing::{debug, warn};
+
+use crate::connection::{Broker, Outgoing, PublishError};
+use crate::headers;
+use crate::topology::EVENTS_EXCHANGE;
+
+const BATCH: i64 = 100;
+const POLL: Duration = Duration::from_millis(500);
+
+/// Writes messages into the outbox and wakes the relay after a commit.
+#[derive(Clone, Default)]
+pub struct Outbox {
+    wake: Arc<Notify>,
+}
+
+impl Outbox {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds `envelope` to the outbox within `txn`, with the current trace
+    /// context. Call [`Outbox::wake`] after the commit for prompt delivery
+    /// (the relay also polls).
+    pub async fn enqueue<C: ConnectionTrait, P: Contract>(
+        &self,
+        txn: &C,
+        envelope: &Envelope<P>,
+    ) -> Result<(), DbErr> {
+        let body = serde_json::to_value(envelope).map_err(|e| DbErr::Custom(e.to_string()))?;
+        let headers: serde_json::Map<String, serde_json::Value> = headers::from_current_context()
+            .into_iter()
+            .map(|(k, v)| (k, serde_json::Value::String(v)))
+            .collect();
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "INSERT INTO outbox_messages (message_id, exchange, routing_key, body, headers) \
+             VALUES ($1, $2, $3, $4, $5)",
+            [
+                envelope.id.into(),
+                EVENTS_EXCHANGE.into(),
+                P::TYPE.into(),
+                body.into(),
+                serde_json::Value::Object(headers).into(),
+            ],
+        ))
+        .await?;
+        Ok(())
+    }
+
+    /// Tells the relay that new rows were committed.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+}
+
+/// Publishes the outbox in the background.
+pub struct OutboxRelay;
+
+impl OutboxRelay {
+    /// Runs until the broker's shutdown token is cancelled.
+    pub fn spawn(db: DatabaseConnection, broker: Broker, outbox: Outbox) -> JoinHandle<()> {
+        tokio::spawn(async move {
+            let shutdown = broker.shutdown_token().clone();
+            loop {
+                if broker.is_connected() {
+                    match relay_batch(&db, &broker).await {
+                        // A full batch: there may be more, go again at once.
+                        Ok(n) if n as i64 == BATCH => continue,
+                        Ok(_) => {}
+                        Err(error) => warn!(error = %error, "outbox relay failed; will retry"),
+                    }
+                }
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = outbox.wake.notified() => {}
+                    _ = tokio::time::sleep(POLL) => {}
+                }
+            }
+        })
+    }
+}
+
+/// Publishes one batch; returns how many rows it handled.
+async fn relay_batch(db: &DatabaseConnection, broker: &Broker) -> Result<usize, DbErr> {
+    let txn = db.begin().await?;
+    let rows = txn
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT id, message_id::text AS message_id, exchange, routing_key, body, headers, attempts \
+             FROM outbox_messages \
+             WHERE published_at IS NULL AND next_attempt_at <= now() \
+             ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+            [BATCH.into()],
+        ))
+        .await?;
+    let count = rows.len();
+    for row in rows {
+        let id: i64 = row.try_get("", "id")?;
+        let message_id: String = row.try_get("", "message_id")?;
+        let exchange: String = row.try_get("", "exchange")?;
+        let routing_key: String = row.try_get("", "routing_key")?;
+        let body: serde_json::Value = row.try_get("", "body")?;
+        let headers: serde_json::Value = row.try_get("", "headers")?;
+        let attempts: i32 = row.try_get("", "attempts")?;
+        let headers: Vec<(String, String)> = headers
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let bytes = serde_json::to_vec(&body).map_err(|e| DbErr::Custom(e.to_string()))?;
+        let result = broker
+            .publish_raw(Outgoing {
+                exchange: &exchange,
+                routing_key: &routing_key,
+                message_id: &message_id,
+                kind: &routing_key,
+                body: &bytes,
+                headers: &headers,
+            })
+            .await;
+        match result {
+            Ok(()) => {
+                debug!(message_id, routing_key, "outbox message published");
+                txn.execute_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "UPDATE outbox_messages SET published_at = now(), attempts = attempts + 1, \
+                     last_error = NULL WHERE id = $1",
+                    [id.into()],
+                ))
+                .await?;
+            }
+            Err(PublishError::Disconnected | PublishError::Amqp(_)) => {
+                // The connection is gone: this row and the rest wait for the
+                // next one, untouched.
+                warn!(
+                    message_id,
+                    routing_key, "broker unavailable; outbox publish deferred"
+                );
+                break;
+            }
+            Err(error) => {
+                // Refused or unroutable: keep the row (nothing accepted is
+                // dropped) and back off it, so it does not hold the others up.
+                let backoff_secs = 2f64.powi(attempts.min(12)).min(3600.0);
+                warn!(message_id, routing_key, attempts = attempts + 1, error = %error, "outbox publish failed");
+                txn.execute_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "UPDATE outbox_messages SET attempts = attempts + 1, last_error = $2, \
+                     next_attempt_at = now() + make_interval(secs => $3) WHERE id = $1",
+                    [id.into(), error.to_string().into(), backoff_secs.into()],
+                ))
+                .await?;
+            }
+        }
+    }
+    txn.commit().await?;
+    record_backlog(db).await;
+    Ok(count)
+}
+
+async fn record_backlog(db: &DatabaseConnection) {
+    let pending = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT count(*) AS n FROM outbox_messages WHERE published_at IS NULL",
+        ))
+        .await
+        .ok()
+        .flatten()
+        .and_then(|row| row.try_get::<i64>("", "n").ok());
+    if let Some(n) = pending {
+        metrics::gauge!("outbox_pending_messages").set(n as f64);
+    }
+}
+
+/// Deletes published rows older than `days` (they are only kept for audit).
+pub async fn purge_published<C: ConnectionTrait>(db: &C, days: i32) -> Result<u64, DbErr> {
+    let result = db
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "DELETE FROM outbox_messages WHERE published_at < now() - make_interval(days => $1)",
+            [days.into()],
+        ))
+        .await?;
+    Ok(result.rows_affected())
+}

@@ -1,0 +1,129 @@
+//! The whole messaging topology of Dayone, in one place.
+//!
+//! Every service declares all of it on each (re)connect. Declarations are
+//! idempotent, and declaring the consumers' queues from the publishing side
+//! too means a message published before its consumer ever started still has
+//! a queue to wait in: nothing accepted is lost to an unbound routing key.
+//!
+//! Per work queue `q` there are:
+//! - `q`, bound to the events exchange with the routing-key patterns below;
+//! - `q.retry.<delay>ms`, one per retry delay: messages wait there for their
+//!   TTL and are dead-lettered back into `q` (per-queue TTLs, so a long delay
+//!   never holds a short one behind it);
+//! - `q.dlq`, where messages land with their reason when retries run out or
+//!   the handler calls them poison; they can be replayed into `q`.
+
+use std::time::Duration;
+
+use dayone_model::Contract;
+use dayone_model::messages::users::UserRegistered;
+use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
+use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
+use lapin::{Channel, ExchangeKind};
+
+/// The topic exchange all events and jobs are published to; the routing key
+/// is the message type.
+pub const EVENTS_EXCHANGE: &str = "dayone.events";
+
+/// A work queue and the message types routed into it.
+#[derive(Debug, Clone, Copy)]
+pub struct QueueDef {
+    pub name: &'static str,
+    /// Routing-key patterns on [`EVENTS_EXCHANGE`].
+    pub bindings: &'static [&'static str],
+}
+
+/// Notification keeps its contact projection from auth's `user.*` events.
+pub const NOTIFICATION_USER_EVENTS: QueueDef = QueueDef {
+    name: "notification.user-events",
+    bindings: &[UserRegistered::TYPE, "user.*"],
+};
+
+/// Every work queue of the system.
+pub const QUEUES: &[QueueDef] = &[NOTIFICATION_USER_EVENTS];
+
+pub fn dead_letter_queue(queue: &str) -> String {
+    format!("{queue}.dlq")
+}
+
+pub fn retry_queue(queue: &str, delay: Duration) -> String {
+    format!("{queue}.retry.{}ms", delay.as_millis())
+}
+
+/// Declares the exchange, every queue with its retry and dead-letter queues,
+/// and the bindings.
+pub async fn declare(
+    channel: &Channel,
+    queues: &[QueueDef],
+    retry_delays: &[Duration],
+    quorum: bool,
+) -> lapin::Result<()> {
+    channel
+        .exchange_declare(
+            EVENTS_EXCHANGE.into(),
+            ExchangeKind::Topic,
+            ExchangeDeclareOptions {
+                durable: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
+        .await?;
+    for queue in queues {
+        declare_queue(channel, queue.name, queue_args(quorum)).await?;
+        declare_queue(channel, &dead_letter_queue(queue.name), queue_args(quorum)).await?;
+        for delay in retry_delays {
+            let mut args = queue_args(quorum);
+            args.insert(
+                "x-message-ttl".into(),
+                AMQPValue::LongLongInt(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX)),
+            );
+            args.insert(
+                "x-dead-letter-exchange".into(),
+                AMQPValue::LongString(LongString::from("")),
+            );
+            args.insert(
+                "x-dead-letter-routing-key".into(),
+                AMQPValue::LongString(LongString::from(queue.name)),
+            );
+            declare_queue(channel, &retry_queue(queue.name, *delay), args).await?;
+        }
+        for pattern in queue.bindings {
+            channel
+                .queue_bind(
+                    queue.name.into(),
+                    EVENTS_EXCHANGE.into(),
+                    ShortString::from(*pattern),
+                    QueueBindOptions::default(),
+                    FieldTable::default(),
+                )
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+fn queue_args(quorum: bool) -> FieldTable {
+    let mut args = FieldTable::default();
+    if quorum {
+        args.insert(
+            "x-queue-type".into(),
+            AMQPValue::LongString(LongString::from("quorum")),
+        );
+    }
+    args
+}
+
+async fn declare_queue(channel: &Channel, name: &str, args: FieldTable) -> lapin::Result<()> {
+    channel
+        .queue_declare(
+            ShortString::from(name),
+            QueueDeclareOptions {
+                durable: true,
+                ..Default::default()
+            },
+            args,
+        )
+        .await
+        .map(|_| ())
+}

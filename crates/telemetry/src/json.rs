@@ -1,0 +1,125 @@
+//! The JSON line format: one flat object per event, with the fields of every
+//! enclosing span merged in (outermost first, inner spans win), so a line
+//! logged deep inside a handler still carries `request_id` and `trace_id` at
+//! the top level where a log shipper and Kibana look for them.
+
+use std::fmt;
+use std::io::Write;
+
+use chrono::{SecondsFormat, Utc};
+use serde_json::{Map, Value};
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Subscriber};
+use tracing_subscriber::Layer;
+use tracing_subscriber::layer::Context;
+use tracing_subscriber::registry::LookupSpan;
+
+/// Span fields, stored in each span's extensions by [`JsonLayer`].
+struct SpanFields(Map<String, Value>);
+
+/// Writes each event as one JSON line to stdout.
+pub struct JsonLayer {
+    service: &'static str,
+    instance: Option<String>,
+}
+
+impl JsonLayer {
+    pub fn new(service: &'static str) -> Self {
+        Self {
+            service,
+            instance: std::env::var("APP_INSTANCE").ok(),
+        }
+    }
+}
+
+struct JsonVisitor<'a>(&'a mut Map<String, Value>);
+
+impl Visit for JsonVisitor<'_> {
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.0
+            .insert(field.name().to_owned(), Value::String(format!("{value:?}")));
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0
+            .insert(field.name().to_owned(), Value::String(value.to_owned()));
+    }
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.0.insert(field.name().to_owned(), value.into());
+    }
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.0.insert(field.name().to_owned(), value.into());
+    }
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.0.insert(field.name().to_owned(), value.into());
+    }
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.0.insert(field.name().to_owned(), value.into());
+    }
+    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        // The whole cause chain: the top message alone rarely says why.
+        let mut chain = value.to_string();
+        let mut source = value.source();
+        while let Some(cause) = source {
+            chain.push_str(": ");
+            chain.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        self.0.insert(field.name().to_owned(), Value::String(chain));
+    }
+}
+
+impl<S> Layer<S> for JsonLayer
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        let mut fields = Map::new();
+        attrs.record(&mut JsonVisitor(&mut fields));
+        if let Some(span) = ctx.span(id) {
+            span.extensions_mut().insert(SpanFields(fields));
+        }
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+        if let Some(span) = ctx.span(id)
+            && let Some(fields) = span.extensions_mut().get_mut::<SpanFields>()
+        {
+            values.record(&mut JsonVisitor(&mut fields.0));
+        }
+    }
+
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        let meta = event.metadata();
+        let mut line = Map::new();
+        line.insert(
+            "timestamp".into(),
+            Value::String(Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true)),
+        );
+        line.insert("level".into(), Value::String(meta.level().to_string()));
+        line.insert("service".into(), Value::String(self.service.to_owned()));
+        if let Some(instance) = &self.instance {
+            line.insert("instance".into(), Value::String(instance.clone()));
+        }
+        line.insert("target".into(), Value::String(meta.target().to_owned()));
+        if let Some(scope) = ctx.event_scope(event) {
+            let mut span_names = Vec::new();
+            for span in scope.from_root() {
+                span_names.push(span.name());
+                if let Some(fields) = span.extensions().get::<SpanFields>() {
+                    for (k, v) in &fields.0 {
+                        line.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+            if let Some(name) = span_names.last() {
+                line.insert("span".into(), Value::String((*name).to_owned()));
+            }
+        }
+        event.record(&mut JsonVisitor(&mut line));
+        let mut out = std::io::stdout().lock();
+        if serde_json::to_writer(&mut out, &Value::Object(line)).is_ok() {
+            let _ = out.write_all(b"\n");
+        }
+    }
+}

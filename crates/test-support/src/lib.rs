@@ -1,0 +1,282 @@
+//! Helpers for black-box tests against the real test infrastructure that
+//! `make test` (or `scripts/stack test infra-up`) runs on the ports of
+//! `scripts/env/test.env`.
+//!
+//! Every test gets its own PostgreSQL database, its own RabbitMQ vhost and
+//! its own Redis key prefix ([`TestEnv::new`]), so tests run in parallel
+//! without seeing each other's data, and listeners bind port 0.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::Value;
+
+pub mod mail;
+
+/// The repository root (two levels above this crate).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+}
+
+/// The `config/` directory services load their settings from.
+pub fn config_dir() -> PathBuf {
+    repo_root().join("config")
+}
+
+/// The ports and credentials of the test stack (`scripts/env/test.env`).
+#[derive(Debug, Clone)]
+pub struct TestStack {
+    vars: HashMap<String, String>,
+}
+
+impl TestStack {
+    pub fn load() -> Self {
+        let path = repo_root().join("scripts/env/test.env");
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        let vars = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+            .collect();
+        Self { vars }
+    }
+
+    pub fn get(&self, key: &str) -> &str {
+        self.vars
+            .get(key)
+            .map(String::as_str)
+            .unwrap_or_else(|| panic!("{key} missing from scripts/env/test.env"))
+    }
+
+    pub fn port(&self, key: &str) -> u16 {
+        self.get(key)
+            .parse()
+            .unwrap_or_else(|_| panic!("{key} is not a port"))
+    }
+
+    /// The gateway of the running test stack.
+    pub fn gateway_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port("GATEWAY_PORT"))
+    }
+
+    pub fn mail_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port("MAIL_WEB_PORT"))
+    }
+
+    fn admin_db_url(&self) -> String {
+        format!(
+            "postgres://{}:{}@127.0.0.1:{}/postgres",
+            self.get("PG_USER"),
+            self.get("PG_PASSWORD"),
+            self.port("PG_PORT")
+        )
+    }
+
+    pub fn db_url(&self, database: &str) -> String {
+        format!(
+            "postgres://{}:{}@127.0.0.1:{}/{database}",
+            self.get("PG_USER"),
+            self.get("PG_PASSWORD"),
+            self.port("PG_PORT")
+        )
+    }
+
+    fn management_url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}/api/{path}", self.port("RMQ_MGMT_PORT"))
+    }
+
+    /// Creates an empty database and returns its name.
+    pub async fn create_database(&self, prefix: &str) -> anyhow::Result<String> {
+        let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
+        let admin = Database::connect(self.admin_db_url())
+            .await
+            .context("Cannot reach the test PostgreSQL: start it with `make test-infra`")?;
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await?;
+        admin.close().await?;
+        Ok(name)
+    }
+
+    pub async fn connect(&self, database: &str) -> anyhow::Result<DatabaseConnection> {
+        Ok(Database::connect(self.db_url(database)).await?)
+    }
+
+    /// Creates a RabbitMQ vhost the test user may use, and returns its name.
+    pub async fn create_vhost(&self) -> anyhow::Result<String> {
+        let name = format!("test-{}", uuid::Uuid::new_v4().simple());
+        let client = reqwest::Client::new();
+        let user = self.get("RMQ_USER");
+        let password = self.get("RMQ_PASSWORD");
+        let created = client
+            .put(self.management_url(&format!("vhosts/{name}")))
+            .basic_auth(user, Some(password))
+            .send()
+            .await
+            .context("Cannot reach the RabbitMQ management API: start it with `make test-infra`")?;
+        if !created.status().is_success() {
+            bail!("creating vhost {name}: {}", created.status());
+        }
+        let granted = client
+            .put(self.management_url(&format!("permissions/{name}/{user}")))
+            .basic_auth(user, Some(password))
+            .json(&serde_json::json!({"configure": ".*", "write": ".*", "read": ".*"}))
+            .send()
+            .await?;
+        if !granted.status().is_success() {
+            bail!("granting vhost {name}: {}", granted.status());
+        }
+        Ok(name)
+    }
+
+    /// A queue as the management API reports it (`messages`, `consumers`...).
+    pub async fn queue(&self, vhost: &str, queue: &str) -> anyhow::Result<Option<Value>> {
+        let response = reqwest::Client::new()
+            .get(self.management_url(&format!("queues/{vhost}/{queue}")))
+            .basic_auth(self.get("RMQ_USER"), Some(self.get("RMQ_PASSWORD")))
+            .send()
+            .await?;
+        if response.status() == reqwest::StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        Ok(Some(response.error_for_status()?.json().await?))
+    }
+
+    /// Messages sitting in `queue` (ready + unacked), polled until the
+    /// management API's figures settle on `expected` or `timeout` passes.
+    pub async fn wait_for_queue_depth(
+        &self,
+        vhost: &str,
+        queue: &str,
+        expected: u64,
+        timeout: Duration,
+    ) -> anyhow::Result<u64> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let depth = self
+                .queue(vhost, queue)
+                .await?
+                .and_then(|q| q["messages"].as_u64())
+                .unwrap_or(0);
+            if depth == expected || tokio::time::Instant::now() > deadline {
+                return Ok(depth);
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+/// The `APP_*` variables that point a service at the test stack with a
+/// fresh database, vhost and Redis prefix: pass them to
+/// `dayone_web::settings::load_with`.
+pub struct TestEnv {
+    pub stack: TestStack,
+    pub database: String,
+    pub vhost: String,
+    pub redis_prefix: String,
+    pub vars: HashMap<String, String>,
+}
+
+impl TestEnv {
+    /// A fresh environment for one service under test.
+    pub async fn new(service: &str) -> anyhow::Result<Self> {
+        let stack = TestStack::load();
+        let database = stack.create_database(&format!("test_{service}")).await?;
+        let vhost = stack.create_vhost().await?;
+        Ok(Self::with(stack, service, database, vhost))
+    }
+
+    /// Another service sharing `self`'s vhost (so they exchange messages)
+    /// but with its own database.
+    pub async fn sibling(&self, service: &str) -> anyhow::Result<Self> {
+        let database = self
+            .stack
+            .create_database(&format!("test_{service}"))
+            .await?;
+        Ok(Self::with(
+            self.stack.clone(),
+            service,
+            database,
+            self.vhost.clone(),
+        ))
+    }
+
+    fn with(stack: TestStack, service: &str, database: String, vhost: String) -> Self {
+        let redis_prefix = format!("test:{}:", uuid::Uuid::new_v4().simple());
+        let pairs = [
+            ("APP_ENVIRONMENT", "test".to_owned()),
+            ("APP_INSTANCE", format!("{service}-test")),
+            ("APP_APPLICATION__PORT", "0".into()),
+            ("APP_APPLICATION__METRICS_PORT", "0".into()),
+            ("APP_DATABASE__PORT", stack.get("PG_PORT").into()),
+            ("APP_DATABASE__USERNAME", stack.get("PG_USER").into()),
+            ("APP_DATABASE__PASSWORD", stack.get("PG_PASSWORD").into()),
+            ("APP_DATABASE__NAME", database.clone()),
+            ("APP_BROKER__PORT", stack.get("AMQP_PORT").into()),
+            (
+                "APP_BROKER__MANAGEMENT_PORT",
+                stack.get("RMQ_MGMT_PORT").into(),
+            ),
+            ("APP_BROKER__USERNAME", stack.get("RMQ_USER").into()),
+            ("APP_BROKER__PASSWORD", stack.get("RMQ_PASSWORD").into()),
+            ("APP_BROKER__VHOST", vhost.clone()),
+            ("APP_REDIS__PORT", stack.get("REDIS_PORT").into()),
+            ("APP_REDIS__PASSWORD", stack.get("REDIS_PASSWORD").into()),
+            ("APP_REDIS__KEY_PREFIX", redis_prefix.clone()),
+            ("APP_SMTP__PORT", stack.get("SMTP_PORT").into()),
+        ];
+        let vars = pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        Self {
+            stack,
+            database,
+            vhost,
+            redis_prefix,
+            vars,
+        }
+    }
+
+    /// Sets (or overrides) one variable.
+    pub fn set(&mut self, key: &str, value: impl Into<String>) -> &mut Self {
+        self.vars.insert(key.to_owned(), value.into());
+        self
+    }
+
+    pub async fn db(&self) -> anyhow::Result<DatabaseConnection> {
+        self.stack.connect(&self.database).await
+    }
+}
+
+/// A port nothing listens on (bound, then released), for "dependency down".
+pub fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(1)
+}
+
+/// Polls `check` every 100 ms until it returns `Some` or `timeout` passes.
+pub async fn eventually<T, F, Fut>(timeout: Duration, mut check: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return Some(value);
+        }
+        if tokio::time::Instant::now() > deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

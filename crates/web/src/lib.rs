@@ -1,0 +1,30 @@
+//! What every Dayone HTTP service shares.
+//!
+//! - [`settings`]: typed settings layered from files, environment and secret
+//!   files, with the production secret check.
+//! - [`error`]: [`ApiError`], the JSON error body and the code-to-status table.
+//! - [`extractors`]: JSON/query/path extractor errors in that body, and the
+//!   JSON 404 for unknown routes.
+//! - [`middleware`]: request id, trace context, access log and HTTP metrics.
+//! - [`health`]: `/health` and `/ready`.
+//! - [`redis`]: the lazily connected Redis handle.
+//! - [`server`]: [`ServiceRuntime`], which connects, serves and shuts down.
+
+pub mod cli;
+pub mod error;
+pub mod extractors;
+pub mod health;
+pub mod middleware;
+pub mod redis;
+pub mod server;
+pub mod settings;
+
+pub use error::{ApiError, ErrorCode};
+pub use health::{Dependencies, ServiceInfo};
+pub use server::{RunningService, ServiceRuntime};
+pub use settings::{CommonSettings, Environment, ServiceSettings};
+
+/// Sets up logging from the `log` settings.
+pub fn init_telemetry(service: &'static str, settings: &CommonSettings) {
+    dayone_telemetry::init(service, settings.log.format, &settings.log.filter);
+}

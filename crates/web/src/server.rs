@@ -1,0 +1,261 @@
+//! The runtime every service is built on: connect to the infrastructure,
+//! start consumers and the outbox relay, serve HTTP (and `/metrics` on the
+//! internal port), and shut down in order on SIGTERM:
+//!
+//! 1. stop accepting connections and let in-flight requests finish;
+//! 2. stop the consumers taking deliveries and let the ones in hand finish
+//!    and ack (the rest go back to their queue when the channel closes);
+//! 3. close the broker connection and the database pool.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, HttpResponse, HttpServer, web};
+use anyhow::Context;
+use dayone_broker::topology::QueueDef;
+use dayone_broker::{Broker, Outbox, OutboxRelay};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use tokio::task::JoinHandle;
+use tracing::{info, warn};
+
+use crate::extractors;
+use crate::health::{self, Dependencies, ServiceInfo};
+use crate::middleware::observe;
+use crate::redis::Redis;
+use crate::settings::{CommonSettings, DatabaseSettings};
+
+/// Connections and background work of a service that is not serving yet.
+pub struct ServiceRuntime {
+    pub info: ServiceInfo,
+    pub settings: CommonSettings,
+    pub deps: Dependencies,
+    pub outbox: Outbox,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// Opens the service's PostgreSQL pool. Lazy: the pool connects on first use,
+/// so a service starts while PostgreSQL is down and `/ready` says so.
+pub async fn connect_database(
+    settings: &DatabaseSettings,
+    service: &str,
+) -> anyhow::Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(settings.url());
+    options
+        .max_connections(settings.max_connections)
+        .min_connections(settings.min_connections)
+        .acquire_timeout(Duration::from_secs(settings.acquire_timeout_secs))
+        .connect_timeout(Duration::from_secs(settings.acquire_timeout_secs))
+        .set_application_name(service)
+        .sqlx_logging(false)
+        .connect_lazy(true);
+    Database::connect(options).await.with_context(|| {
+        format!(
+            "Failed to configure the pool for database {}",
+            settings.name
+        )
+    })
+}
+
+impl ServiceRuntime {
+    /// Connects to PostgreSQL, RabbitMQ and Redis. None of them has to be up
+    /// yet: each connects (and reconnects) on its own, and `/ready` reports
+    /// the ones that are not.
+    pub async fn connect(
+        info: ServiceInfo,
+        settings: CommonSettings,
+        queues: &'static [QueueDef],
+    ) -> anyhow::Result<Self> {
+        let db = connect_database(&settings.database, info.name).await?;
+        let instance = std::env::var("APP_INSTANCE").unwrap_or_else(|_| info.name.to_owned());
+        let broker = Broker::start(settings.broker.clone(), queues, instance);
+        let redis = Redis::connect_lazy(&settings.redis).context("Failed to configure Redis")?;
+        Ok(Self {
+            info,
+            settings,
+            deps: Dependencies { db, broker, redis },
+            outbox: Outbox::new(),
+            tasks: Vec::new(),
+        })
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.deps.db
+    }
+
+    pub fn broker(&self) -> &Broker {
+        &self.deps.broker
+    }
+
+    /// Registers background work (a consumer) to be awaited on shutdown.
+    pub fn track(&mut self, task: JoinHandle<()>) {
+        self.tasks.push(task);
+    }
+
+    /// Starts publishing this service's outbox.
+    pub fn start_outbox_relay(&mut self) {
+        let relay = OutboxRelay::spawn(
+            self.deps.db.clone(),
+            self.deps.broker.clone(),
+            self.outbox.clone(),
+        );
+        self.track(relay);
+    }
+
+    /// Binds the HTTP and metrics listeners and builds the servers; nothing
+    /// is served until [`RunningService::run_until_stopped`].
+    /// `configure` registers the service's own routes and app data.
+    pub fn serve<F>(self, configure: F) -> anyhow::Result<RunningService>
+    where
+        F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
+    {
+        let app = &self.settings.application;
+        let listener = TcpListener::bind((app.host.as_str(), app.port))
+            .with_context(|| format!("Failed to bind {}:{}", app.host, app.port))?;
+        let port = listener.local_addr()?.port();
+        let metrics_listener = TcpListener::bind((app.host.as_str(), app.metrics_port))
+            .with_context(|| format!("Failed to bind {}:{}", app.host, app.metrics_port))?;
+        let metrics_port = metrics_listener.local_addr()?.port();
+        // Install the recorder before the first request records anything.
+        let _ = dayone_telemetry::metrics::handle();
+
+        let info = self.info;
+        let deps = self.deps.clone();
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(Compress::default())
+                .wrap(from_fn(observe))
+                .app_data(extractors::json_config())
+                .app_data(extractors::query_config())
+                .app_data(extractors::path_config())
+                .app_data(web::Data::new(info))
+                .app_data(web::Data::new(deps.clone()))
+                .configure(health::routes(info))
+                .configure(configure.clone())
+                .default_service(web::to(extractors::not_found))
+        })
+        .listen(listener)?
+        .disable_signals()
+        .shutdown_timeout(app.shutdown_timeout_secs);
+        if let Some(workers) = app.workers {
+            server = server.workers(workers);
+        }
+        let metrics_server = HttpServer::new(|| {
+            App::new().route(
+                "/metrics",
+                web::get().to(|| async {
+                    HttpResponse::Ok()
+                        .content_type("text/plain; version=0.0.4")
+                        .body(dayone_telemetry::metrics::render())
+                }),
+            )
+        })
+        .listen(metrics_listener)?
+        .workers(1)
+        .disable_signals()
+        .run();
+        info!(
+            service = info.name,
+            address = %format!("{}:{port}", app.host),
+            metrics_port,
+            "listening"
+        );
+        Ok(RunningService {
+            server: server.run(),
+            metrics_server,
+            port,
+            metrics_port,
+            deps: self.deps,
+            tasks: self.tasks,
+            shutdown_timeout: Duration::from_secs(app.shutdown_timeout_secs),
+        })
+    }
+}
+
+/// A built service: listeners bound, ready to run.
+pub struct RunningService {
+    server: Server,
+    metrics_server: Server,
+    port: u16,
+    metrics_port: u16,
+    deps: Dependencies,
+    tasks: Vec<JoinHandle<()>>,
+    shutdown_timeout: Duration,
+}
+
+impl RunningService {
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn metrics_port(&self) -> u16 {
+        self.metrics_port
+    }
+
+    /// Serves until SIGTERM/SIGINT (or the server stops), then shuts down in
+    /// order (see the module docs).
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// [`Self::run_until_stopped`] with any future as the stop signal.
+    pub async fn run_until(self, stop: impl Future<Output = ()>) -> anyhow::Result<()> {
+        let http = self.server.handle();
+        let metrics = self.metrics_server.handle();
+        let mut server = tokio::spawn(self.server);
+        let metrics_task = tokio::spawn(self.metrics_server);
+        let served = tokio::select! {
+            () = stop => {
+                info!("shutdown requested: finishing in-flight requests");
+                http.stop(true).await;
+                server.await
+            }
+            result = &mut server => {
+                warn!("HTTP server stopped on its own");
+                result
+            }
+        };
+
+        info!("stopping consumers");
+        self.deps.broker.stop_consuming();
+        let drained = tokio::time::timeout(
+            self.shutdown_timeout,
+            futures_util::future::join_all(self.tasks),
+        )
+        .await;
+        if drained.is_err() {
+            warn!("consumers did not finish in time; unacked messages return to their queues");
+        }
+        self.deps.broker.close().await;
+        metrics.stop(true).await;
+        let _ = metrics_task.await;
+        let _ = self.deps.db.close_by_ref().await;
+        info!("stopped");
+        served.context("HTTP server task failed")??;
+        Ok(())
+    }
+}
+
+/// Resolves on SIGTERM (orchestrators) or SIGINT (Ctrl-C).
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

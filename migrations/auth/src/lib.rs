@@ -1,0 +1,14 @@
+//! The auth service's schema, applied by `auth migrate`.
+
+use sea_orm_migration::prelude::*;
+
+mod m0001_users;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_users::Migration)]
+    }
+}

@@ -1,0 +1,58 @@
+//! `auth create-admin --email E --password-stdin`: creates an admin account
+//! from the command line (`make admin` wraps it). The password is read from
+//! stdin so it never shows in `ps` or the shell history. The account's
+//! `user.registered` event waits in the outbox for the running service's
+//! relay, like any other.
+
+use std::io::Read;
+
+use anyhow::{Context, bail};
+use dayone_broker::Outbox;
+use dayone_web::cli::flag;
+
+use crate::Settings;
+use crate::users::{CreateUserError, NewUser, create_user};
+
+pub async fn create_admin(settings: &Settings, args: &[String]) -> anyhow::Result<()> {
+    let Some(email) = flag(args, "--email") else {
+        bail!("usage: auth create-admin --email EMAIL --password-stdin");
+    };
+    if !args.iter().any(|a| a == "--password-stdin") {
+        bail!("pass the password on stdin with --password-stdin");
+    }
+    let mut password = String::new();
+    std::io::stdin()
+        .read_to_string(&mut password)
+        .context("Failed to read the password from stdin")?;
+    let password = password.trim_end_matches(['\n', '\r']).to_owned();
+    if password.chars().count() < 8 {
+        bail!("the password must be at least 8 characters");
+    }
+    let cost = settings.auth.bcrypt_cost;
+    let hash = tokio::task::spawn_blocking(move || bcrypt::hash(password, cost))
+        .await?
+        .context("Failed to hash the password")?;
+    let db = dayone_web::server::connect_database(&settings.common.database, "auth").await?;
+    let outbox = Outbox::new();
+    let user = create_user(
+        &db,
+        &outbox,
+        NewUser {
+            email: email.to_owned(),
+            password_hash: hash,
+            name: None,
+            phone: None,
+            roles: vec!["user".into(), "admin".into()],
+        },
+    )
+    .await;
+    match user {
+        Ok(user) => println!("created admin {} ({})", user.email, user.uuid),
+        Err(CreateUserError::EmailTaken) => {
+            bail!("an account with the email {email} exists already")
+        }
+        Err(e) => return Err(e.into()),
+    }
+    // The running auth service's outbox relay publishes user.registered.
+    Ok(())
+}

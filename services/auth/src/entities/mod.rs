@@ -1,0 +1,3 @@
+//! sea-orm entities of the auth database.
+
+pub mod user;

@@ -1,0 +1,24 @@
+use anyhow::bail;
+use dayone_auth::{Application, Settings, admin, startup::INFO};
+use dayone_web::cli::{self, Command};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let settings = Settings::load()?;
+    dayone_web::init_telemetry(INFO.name, &settings.common);
+    match Command::from_args() {
+        Command::Serve => {
+            Application::build(settings)
+                .await?
+                .run_until_stopped()
+                .await
+        }
+        Command::Migrate => {
+            cli::migrate::<auth_migration::Migrator>(&settings.common.database, INFO.name).await
+        }
+        Command::Other(name, args) if name == "create-admin" => {
+            admin::create_admin(&settings, &args).await
+        }
+        Command::Other(name, _) => bail!("unknown command `{name}` (serve, migrate, create-admin)"),
+    }
+}

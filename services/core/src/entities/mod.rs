@@ -1,0 +1,3 @@
+//! sea-orm entities of the core database.
+
+pub mod product;

@@ -1,0 +1,3 @@
+//! RabbitMQ consumers of the notification service.
+
+pub mod user_events;

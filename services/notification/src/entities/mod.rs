@@ -1,0 +1,3 @@
+//! sea-orm entities of the notification database.
+
+pub mod contact;

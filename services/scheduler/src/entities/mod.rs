@@ -1,0 +1,3 @@
+//! sea-orm entities of the scheduler database.
+
+pub mod job;
