@@ -23,7 +23,7 @@ pub struct BrokerSettings {
     pub concurrency: usize,
     /// Delay before each retry of a failed message; its length is the number
     /// of retries before the message goes to the dead-letter queue.
-    #[serde(default = "default_retry_delays")]
+    #[serde(default = "default_retry_delays", deserialize_with = "numbers")]
     pub retry_delays_ms: Vec<u64>,
     /// Declare quorum queues (a RabbitMQ cluster) instead of classic ones.
     #[serde(default)]
@@ -31,6 +31,26 @@ pub struct BrokerSettings {
     /// AMQP heartbeat: how fast a silently dead peer is noticed.
     #[serde(default = "default_heartbeat")]
     pub heartbeat_secs: u16,
+}
+
+/// A list of numbers that may arrive as strings (`APP_..=100,200` is split
+/// by the config loader but its items stay text).
+fn numbers<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum NumberOrText {
+        Number(u64),
+        Text(String),
+    }
+    Vec::<NumberOrText>::deserialize(deserializer)?
+        .into_iter()
+        .map(|item| match item {
+            NumberOrText::Number(n) => Ok(n),
+            NumberOrText::Text(s) => s.trim().parse().map_err(|_| {
+                serde::de::Error::custom(format!("`{s}` is not a number of milliseconds"))
+            }),
+        })
+        .collect()
 }
 
 fn default_vhost() -> String {

@@ -12,23 +12,32 @@ use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::Layer;
+use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 
 /// Span fields, stored in each span's extensions by [`JsonLayer`].
 struct SpanFields(Map<String, Value>);
 
-/// Writes each event as one JSON line to stdout.
-pub struct JsonLayer {
+/// Writes each event as one JSON line (to stdout unless told otherwise).
+pub struct JsonLayer<W = fn() -> std::io::Stdout> {
     service: &'static str,
     instance: Option<String>,
+    make_writer: W,
 }
 
 impl JsonLayer {
     pub fn new(service: &'static str) -> Self {
+        Self::with_writer(service, std::io::stdout)
+    }
+}
+
+impl<W> JsonLayer<W> {
+    pub fn with_writer(service: &'static str, make_writer: W) -> Self {
         Self {
             service,
             instance: std::env::var("APP_INSTANCE").ok(),
+            make_writer,
         }
     }
 }
@@ -69,9 +78,10 @@ impl Visit for JsonVisitor<'_> {
     }
 }
 
-impl<S> Layer<S> for JsonLayer
+impl<S, W> Layer<S> for JsonLayer<W>
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
+    W: for<'w> MakeWriter<'w> + 'static,
 {
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         let mut fields = Map::new();
@@ -117,9 +127,63 @@ where
             }
         }
         event.record(&mut JsonVisitor(&mut line));
-        let mut out = std::io::stdout().lock();
-        if serde_json::to_writer(&mut out, &Value::Object(line)).is_ok() {
-            let _ = out.write_all(b"\n");
+        // One write per line, so concurrent lines never interleave.
+        if let Ok(mut bytes) = serde_json::to_vec(&Value::Object(line)) {
+            bytes.push(b'\n');
+            let _ = self.make_writer.make_writer().write_all(&bytes);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use tracing_subscriber::layer::SubscriberExt;
+
+    use super::*;
+
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Buffer {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_line_logged_in_a_nested_span_carries_the_outer_spans_fields_at_the_top() {
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::registry()
+            .with(JsonLayer::with_writer("auth", move || writer.clone()));
+        tracing::subscriber::with_default(subscriber, || {
+            let request = tracing::info_span!(
+                "http_request",
+                request_id = "req-1",
+                route = tracing::field::Empty
+            );
+            let _r = request.enter();
+            request.record("route", "/v1/auth/login");
+            let inner = tracing::info_span!("verify_password", user_id = 42);
+            let _i = inner.enter();
+            tracing::warn!(attempts = 3, "too many attempts");
+        });
+        let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+        let line: Value = serde_json::from_str(text.trim()).unwrap();
+        assert_eq!(line["request_id"], "req-1");
+        assert_eq!(line["route"], "/v1/auth/login");
+        assert_eq!(line["user_id"], 42);
+        assert_eq!(line["attempts"], 3);
+        assert_eq!(line["message"], "too many attempts");
+        assert_eq!(line["level"], "WARN");
+        assert_eq!(line["service"], "auth");
+        assert_eq!(line["span"], "verify_password");
+        assert!(line["timestamp"].as_str().unwrap().ends_with('Z'));
     }
 }

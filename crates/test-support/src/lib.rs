@@ -14,6 +14,7 @@ use anyhow::{Context, bail};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::Value;
 
+pub mod app;
 pub mod mail;
 
 /// The repository root (two levels above this crate).
@@ -61,6 +62,31 @@ impl TestStack {
         self.get(key)
             .parse()
             .unwrap_or_else(|_| panic!("{key} is not a port"))
+    }
+
+    /// The log file of one component of the running test stack.
+    pub fn log_path(&self, component: &str) -> PathBuf {
+        repo_root().join(format!(".state/test/logs/{component}.log"))
+    }
+
+    /// The PID of a component of the running test stack (`auth-1`).
+    pub fn pid(&self, component: &str) -> Option<u32> {
+        std::fs::read_to_string(repo_root().join(format!(".state/test/run/{component}.pid")))
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
+    }
+
+    /// Runs `scripts/stack test <args>` and fails the test if it fails.
+    pub async fn script(&self, args: &[&str]) {
+        let status = tokio::process::Command::new(repo_root().join("scripts/stack"))
+            .arg("test")
+            .args(args)
+            .status()
+            .await
+            .expect("scripts/stack runs");
+        assert!(status.success(), "scripts/stack test {args:?} failed");
     }
 
     /// The gateway of the running test stack.

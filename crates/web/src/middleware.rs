@@ -15,6 +15,19 @@ use dayone_telemetry::{RequestContext, TraceParent};
 use tracing::{Instrument, Level};
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
+pub const SERVED_BY_HEADER: &str = "x-served-by";
+
+/// `APP_INSTANCE` (e.g. `auth-1`), read once.
+fn served_by() -> Option<&'static HeaderValue> {
+    static VALUE: std::sync::OnceLock<Option<HeaderValue>> = std::sync::OnceLock::new();
+    VALUE
+        .get_or_init(|| {
+            std::env::var("APP_INSTANCE")
+                .ok()
+                .and_then(|v| HeaderValue::from_str(&v).ok())
+        })
+        .as_ref()
+}
 
 /// Accepts a client's request id only when it is a short plain token, so it
 /// cannot inject anything into logs or headers.
@@ -74,6 +87,12 @@ pub async fn observe(
         response
             .headers_mut()
             .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
+    }
+    // Which instance answered: what an operator needs behind a load balancer.
+    if let Some(value) = served_by() {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static(SERVED_BY_HEADER), value.clone());
     }
 
     let latency_ms = elapsed.as_secs_f64() * 1000.0;

@@ -1,1 +1,8 @@
-//! End-to-end tests live in tests/.
+//! End-to-end tests; everything is in `tests/`:
+//!
+//! - `round_trip.rs`: auth and notification in-process, exchanging a real
+//!   message through RabbitMQ (needs only the test infrastructure);
+//! - `gateway.rs`: the running test stack through nginx (`make test` starts
+//!   it: `scripts/stack test up`);
+//! - `outage.rs`: stops and starts RabbitMQ and a service of the running
+//!   test stack, so it runs on its own, after the others.

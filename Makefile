@@ -1,0 +1,50 @@
+# Dayone: the two commands a new engineer needs are `make up` and `make test`.
+# Everything runs natively (no Docker needed); see README.md.
+
+SHELL := /bin/bash
+REPLICAS ?= 1
+PROFILE ?= debug
+export REPLICAS PROFILE
+
+.PHONY: up down status logs test test-infra test-down admin lint fmt build
+
+## Install what is missing, start the infrastructure, the services and the gateway.
+up:
+	@scripts/stack local up
+
+## Stop exactly what `make up` started.
+down:
+	@scripts/stack local down
+
+status:
+	@scripts/stack local status
+
+## Follow the logs (all, or one: make logs SERVICE=auth).
+logs:
+	@scripts/stack local logs $(SERVICE)
+
+## Everything: unit, black-box against real servers, gateway and fault tests.
+test:
+	@scripts/test
+
+## Only the test infrastructure (for running `cargo nextest run` by hand).
+test-infra:
+	@scripts/stack test infra-up
+
+test-down:
+	@scripts/stack test down
+
+## Create an admin on the running local stack: make admin EMAIL=a@b.c PASSWORD=...
+admin:
+	@test -n "$(EMAIL)" -a -n "$(PASSWORD)" || { echo "usage: make admin EMAIL=... PASSWORD=..."; exit 2; }
+	@scripts/stack local admin "$(EMAIL)" "$(PASSWORD)"
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	cargo fmt --all
+
+build:
+	cargo build --workspace --bins

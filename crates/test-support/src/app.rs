@@ -1,0 +1,72 @@
+//! Spawning a whole service in-process against the test stack: settings from
+//! `config/` with a [`TestEnv`], migrations applied, port 0, and readiness
+//! awaited so the broker is connected before the test starts.
+
+use std::future::Future;
+use std::time::Duration;
+
+use dayone_web::{RunningService, ServiceSettings};
+use sea_orm::DatabaseConnection;
+use sea_orm_migration::MigratorTrait;
+
+use crate::{TestEnv, config_dir, eventually};
+
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>` of the service's HTTP listener.
+    pub address: String,
+    pub metrics_address: String,
+    pub env: TestEnv,
+    pub db: DatabaseConnection,
+    pub client: reqwest::Client,
+}
+
+/// Migrates `env`'s database with `M`, builds the service with `build` and
+/// runs it in the background until the test ends.
+pub async fn spawn<S, M, F, Fut>(service: &str, env: TestEnv, build: F) -> TestApp
+where
+    S: ServiceSettings,
+    M: MigratorTrait,
+    F: FnOnce(S) -> Fut,
+    Fut: Future<Output = anyhow::Result<RunningService>>,
+{
+    let settings: S = dayone_web::settings::load_with(service, &config_dir(), env.vars.clone())
+        .unwrap_or_else(|e| panic!("test settings for {service}: {e}"));
+    let db = env.db().await.expect("test database");
+    M::up(&db, None)
+        .await
+        .expect("migrations apply to a fresh database");
+    let running = build(settings).await.expect("the service builds");
+    let app = TestApp {
+        address: format!("http://127.0.0.1:{}", running.port()),
+        metrics_address: format!("http://127.0.0.1:{}", running.metrics_port()),
+        env,
+        db,
+        client: reqwest::Client::new(),
+    };
+    tokio::spawn(running.run_until(std::future::pending()));
+    app.wait_ready().await;
+    app
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn wait_ready(&self) {
+        let ready = eventually(Duration::from_secs(15), || async {
+            let response = self.client.get(self.url("/ready")).send().await.ok()?;
+            (response.status() == 200).then_some(())
+        })
+        .await;
+        assert!(ready.is_some(), "{} never became ready", self.address);
+    }
+}

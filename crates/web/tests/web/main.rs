@@ -1,0 +1,12 @@
+//! The shared service runtime against real PostgreSQL, RabbitMQ and Redis:
+//! health and readiness, JSON errors, the request middleware, metrics,
+//! graceful shutdown, and settings layering.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+mod errors;
+mod health;
+mod helpers;
+mod middleware;
+mod settings;
+mod shutdown;

@@ -1,0 +1,12 @@
+use serde_json::Value;
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn health_and_ready_answer_under_the_public_prefix() {
+    let app = spawn_app().await;
+    let health: Value = app.get("/v1/auth/health").await.json().await.unwrap();
+    assert_eq!(health["service"], "auth");
+    let ready = app.get("/v1/auth/ready").await;
+    assert_eq!(ready.status(), 200);
+}

@@ -1,0 +1,11 @@
+use serde_json::Value;
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn health_and_ready_answer_under_the_public_prefix() {
+    let app = spawn_app().await;
+    let health: Value = app.get("/v1/core/health").await.json().await.unwrap();
+    assert_eq!(health["service"], "core");
+    assert_eq!(app.get("/v1/core/ready").await.status(), 200);
+}

@@ -1,0 +1,36 @@
+use dayone_model::BaseEntity;
+use dayone_scheduler::entities::job;
+use sea_orm::{ActiveModelTrait, Set};
+
+use crate::helpers::spawn_app;
+
+fn job(name: &str) -> job::ActiveModel {
+    job::ActiveModel {
+        name: Set(name.into()),
+        schedule: Set("0 0 8 * * Mon".into()),
+        timezone: Set("Europe/Berlin".into()),
+        task: Set("recommendations.weekly".into()),
+        paused: Set(false),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn the_jobs_table_has_the_base_columns_and_unique_names() {
+    let app = spawn_app().await;
+    let created = job("weekly-recommendations").insert(&app.db).await.unwrap();
+    assert!(!created.uuid.is_nil());
+    assert!(created.deleted_at.is_none());
+    assert!(job("weekly-recommendations").insert(&app.db).await.is_err());
+    assert!(
+        job::Entity::soft_delete(&app.db, created.uuid)
+            .await
+            .unwrap()
+    );
+    assert!(
+        job::Entity::find_by_uuid(&app.db, created.uuid)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}

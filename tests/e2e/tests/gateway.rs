@@ -1,0 +1,255 @@
+//! The running test stack through the nginx gateway, as a client sees it.
+//! `make test` starts the stack first (`scripts/stack test up`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+use dayone_test_support::{TestStack, eventually};
+use serde_json::Value;
+
+fn gateway(path: &str) -> String {
+    format!("{}{path}", TestStack::load().gateway_url())
+}
+
+async fn get(path: &str) -> reqwest::Response {
+    reqwest::get(gateway(path)).await.unwrap_or_else(|e| {
+        panic!("the test stack's gateway is not running ({e}); run `scripts/stack test up`")
+    })
+}
+
+#[tokio::test]
+async fn every_service_answers_health_and_ready_through_the_gateway() {
+    for (prefix, service) in [
+        ("/v1/auth", "auth"),
+        ("/v1/notifications", "notification"),
+        ("/v1/scheduler", "scheduler"),
+        ("/v1/core", "core"),
+    ] {
+        let response = get(&format!("{prefix}/health")).await;
+        assert_eq!(response.status(), 200, "{prefix}/health");
+        assert_eq!(response.headers()["content-type"], "application/json");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["service"], service);
+        assert_eq!(
+            get(&format!("{prefix}/ready")).await.status(),
+            200,
+            "{prefix}/ready"
+        );
+    }
+}
+
+#[tokio::test]
+async fn each_path_reaches_the_service_that_owns_it() {
+    for (path, service) in [
+        ("/v1/auth/login", "auth"),
+        ("/v1/users", "auth"),
+        ("/v1/users/123", "auth"),
+        ("/v1/notifications", "notification"),
+        ("/v1/notifications/abc", "notification"),
+        ("/v1/devices", "notification"),
+        ("/v1/scheduler/jobs", "scheduler"),
+        ("/v1/products", "core"),
+        ("/v1/orders/1", "core"),
+        ("/v2/products", "core"),
+    ] {
+        let response = get(path).await;
+        let served_by = response
+            .headers()
+            .get("x-served-by")
+            .unwrap_or_else(|| panic!("{path} was not answered by a service"))
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            served_by.starts_with(&format!("{service}-")),
+            "{path} went to {served_by}, not {service}"
+        );
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json")
+        );
+    }
+}
+
+#[tokio::test]
+async fn unknown_paths_get_a_json_404_from_the_gateway_itself() {
+    for path in ["/", "/admin", "/v3/products", "/v1x", "/.env"] {
+        let response = get(path).await;
+        assert_eq!(response.status(), 404, "{path}");
+        assert!(
+            response.headers().get("x-served-by").is_none(),
+            "{path} reached a service"
+        );
+        let id = response.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["code"], "not_found");
+        assert_eq!(body["request_id"], id);
+    }
+}
+
+#[tokio::test]
+async fn bare_version_and_service_prefixes_are_not_redirected() {
+    for path in ["/v1", "/v2", "/v1/auth", "/v1/scheduler"] {
+        let response = get(path).await;
+        assert_eq!(response.status(), 404, "{path}");
+        assert!(
+            response.headers().get("location").is_none(),
+            "{path} redirected"
+        );
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["code"], "not_found", "{path}");
+    }
+}
+
+/// Waits for a line in a service's log that contains `needle`. (Health
+/// checks are logged at debug level, so the tests use other paths.)
+async fn logged(service_log: &str, needle: &str) -> Option<Value> {
+    let path = TestStack::load().log_path(service_log);
+    eventually(Duration::from_secs(5), || async {
+        let text = tokio::fs::read_to_string(&path).await.ok()?;
+        text.lines()
+            .filter(|l| l.contains(needle))
+            .find_map(|l| serde_json::from_str::<Value>(l).ok())
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_clients_request_id_passes_through_to_the_services_json_log() {
+    let id = format!("e2e-{}", uuid::Uuid::new_v4().simple());
+    let response = reqwest::Client::new()
+        .get(gateway("/v1/auth/no-such-thing"))
+        .header("x-request-id", &id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], id.as_str());
+    assert_eq!(
+        response.headers().get_all("x-request-id").iter().count(),
+        1,
+        "exactly one id in the response"
+    );
+
+    let line = logged("auth-1", &id)
+        .await
+        .expect("auth logged the request");
+    assert_eq!(line["request_id"], id.as_str());
+    assert_eq!(line["path"], "/v1/auth/no-such-thing");
+    assert_eq!(line["status"], 404);
+}
+
+#[tokio::test]
+async fn the_gateway_makes_a_request_id_when_the_client_sends_none_or_a_bad_one() {
+    for header in [None, Some("bad id with spaces")] {
+        let mut request = reqwest::Client::new().get(gateway("/v1/core/no-such-thing"));
+        if let Some(value) = header {
+            request = request.header("x-request-id", value);
+        }
+        let response = request.send().await.unwrap();
+        let id = response.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(id.len(), 32, "nginx's $request_id: {id}");
+        assert!(logged("core-1", &id).await.is_some(), "core logged {id}");
+    }
+}
+
+#[tokio::test]
+async fn a_clients_traceparent_reaches_the_service() {
+    let trace_id = uuid::Uuid::new_v4().simple().to_string();
+    reqwest::Client::new()
+        .get(gateway("/v1/scheduler/no-such-thing"))
+        .header("traceparent", format!("00-{trace_id}-00f067aa0ba902b7-01"))
+        .send()
+        .await
+        .unwrap();
+    let line = logged("scheduler-1", &trace_id).await.expect("logged");
+    assert_eq!(line["trace_id"], trace_id.as_str());
+}
+
+#[tokio::test]
+async fn a_flood_from_one_address_is_limited_with_a_json_429() {
+    // From 127.0.0.2, so the other tests (from 127.0.0.1) keep their budget.
+    let client = reqwest::Client::builder()
+        .local_address(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2)))
+        .build()
+        .unwrap();
+    let requests = (0..400).map(|_| client.get(gateway("/v1/core/health")).send());
+    let responses = futures_util::future::join_all(requests).await;
+    let limited: Vec<_> = responses
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|r| r.status() == 429)
+        .collect();
+    assert!(!limited.is_empty(), "400 requests at once exceed burst 100");
+    let first = limited.into_iter().next().unwrap();
+    assert_eq!(first.headers()["retry-after"], "1");
+    let body: Value = first.json().await.unwrap();
+    assert_eq!(body["code"], "rate_limited");
+    // Other addresses are unaffected.
+    assert_eq!(get("/v1/core/health").await.status(), 200);
+}
+
+#[test]
+fn every_listener_of_the_stack_is_bound_to_loopback_only() {
+    let stack = TestStack::load();
+    let mut ports: Vec<u16> = [
+        "GATEWAY_PORT",
+        "PG_PORT",
+        "AMQP_PORT",
+        "RMQ_MGMT_PORT",
+        "RMQ_PROM_PORT",
+        "REDIS_PORT",
+        "SMTP_PORT",
+        "MAIL_WEB_PORT",
+        "AUTH_PORT",
+        "NOTIFICATION_PORT",
+        "SCHEDULER_PORT",
+        "CORE_PORT",
+        "AUTH_METRICS_PORT",
+        "NOTIFICATION_METRICS_PORT",
+        "SCHEDULER_METRICS_PORT",
+        "CORE_METRICS_PORT",
+        "EPMD_PORT",
+        "RMQ_DIST_PORT",
+    ]
+    .iter()
+    .map(|k| stack.port(k))
+    .collect();
+    ports.sort_unstable();
+
+    let mut listening = std::collections::HashMap::new();
+    for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let table = std::fs::read_to_string(file).unwrap_or_default();
+        for line in table.lines().skip(1) {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            if fields.get(3) != Some(&"0A") {
+                continue; // not LISTEN
+            }
+            let (address, port) = fields[1].split_once(':').unwrap();
+            let port = u16::from_str_radix(port, 16).unwrap();
+            listening
+                .entry(port)
+                .or_insert_with(Vec::new)
+                .push(address.to_owned());
+        }
+    }
+    for port in ports {
+        let addresses = listening
+            .get(&port)
+            .unwrap_or_else(|| panic!("nothing listens on {port}: is the test stack up?"));
+        for address in addresses {
+            // 127.0.0.1, or ::1 (epmd adds the IPv6 loopback on its own).
+            let loopback = address == "0100007F" || address == "00000000000000000000000001000000";
+            assert!(loopback, "port {port} listens on {address}, not loopback");
+        }
+    }
+}
