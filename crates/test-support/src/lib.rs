@@ -6,6 +6,10 @@
 //! its own Redis key prefix ([`TestEnv::new`]), so tests run in parallel
 //! without seeing each other's data, and listeners bind port 0.
 
+// Only tests use this crate, and a test should fail loudly at the first
+// broken assumption.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
