@@ -158,13 +158,15 @@ impl Broker {
 
     /// A fresh channel on the live connection, for one-off work.
     pub(crate) async fn open_channel(&self) -> Result<Channel, PublishError> {
-        let live = self
-            .inner
+        Ok(self.live()?.connection.create_channel().await?)
+    }
+
+    fn live(&self) -> Result<Live, PublishError> {
+        self.inner
             .live
             .borrow()
             .clone()
-            .ok_or(PublishError::Disconnected)?;
-        Ok(live.connection.create_channel().await?)
+            .ok_or(PublishError::Disconnected)
     }
 
     pub(crate) fn subscribe(&self) -> watch::Receiver<Option<Live>> {
@@ -192,13 +194,7 @@ impl Broker {
     /// `mandatory` is set: a routing key no queue is bound to is an error,
     /// not a silently dropped message.
     pub async fn publish_raw(&self, message: Outgoing<'_>) -> Result<(), PublishError> {
-        let live = self
-            .inner
-            .live
-            .borrow()
-            .clone()
-            .ok_or(PublishError::Disconnected)?;
-        publish_on(&live.publisher, message).await
+        publish_on(&self.live()?.publisher, message).await
     }
 }
 

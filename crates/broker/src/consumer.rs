@@ -273,46 +273,36 @@ async fn settle(
     attempt: u32,
     outcome: Outcome,
 ) {
-    let moved = match outcome {
-        Outcome::Done => Ok(()),
+    // Where the message goes instead of being done: (queue, attempt, reason).
+    let destination = match outcome {
+        Outcome::Done => None,
         Outcome::Retry(reason) => match retry_delays.get(attempt as usize - 1) {
             Some(delay) => {
                 warn!(attempt, delay_ms = delay.as_millis() as u64, reason = %reason, "handler failed; will retry");
-                republish(
-                    channel,
-                    delivery,
-                    &retry_queue(queue, *delay),
-                    attempt + 1,
-                    None,
-                    queue,
-                )
-                .await
+                Some((retry_queue(queue, *delay), attempt + 1, None))
             }
             None => {
                 let reason = format!("gave up after {attempt} attempts: {reason}");
                 error!(reason = %reason, "dead-lettering message");
-                republish(
-                    channel,
-                    delivery,
-                    &dead_letter_queue(queue),
-                    attempt,
-                    Some(&reason),
-                    queue,
-                )
-                .await
+                Some((dead_letter_queue(queue), attempt, Some(reason)))
             }
         },
         Outcome::DeadLetter(reason) => {
             error!(reason = %reason, "dead-lettering message");
-            republish(
-                channel,
-                delivery,
-                &dead_letter_queue(queue),
-                attempt,
-                Some(&reason),
-                queue,
-            )
-            .await
+            Some((dead_letter_queue(queue), attempt, Some(reason)))
+        }
+    };
+    let moved = match destination {
+        None => Ok(()),
+        Some((target, attempt, reason)) => {
+            let mut marks = vec![
+                (headers::ATTEMPT.to_owned(), attempt.to_string()),
+                (headers::ORIGINAL_QUEUE.to_owned(), queue.to_owned()),
+            ];
+            if let Some(reason) = reason {
+                marks.push((headers::REASON.to_owned(), reason));
+            }
+            forward(channel, delivery, &target, marks).await
         }
     };
     match moved {
@@ -334,48 +324,32 @@ async fn settle(
     }
 }
 
-async fn republish(
+/// Publishes a copy of `delivery` (body, id, type and trace headers) to
+/// `queue` through the default exchange, with `marks` added to its headers,
+/// and waits for the confirm.
+pub(crate) async fn forward(
     channel: &Channel,
     delivery: &Delivery,
-    target: &str,
-    attempt: u32,
-    reason: Option<&str>,
-    original_queue: &str,
+    queue: &str,
+    marks: Vec<(String, String)>,
 ) -> Result<(), crate::PublishError> {
     let table = delivery.properties.headers().as_ref();
-    let mut headers: Vec<(String, String)> = [headers::TRACEPARENT, headers::REQUEST_ID]
+    let mut carried: Vec<(String, String)> = [headers::TRACEPARENT, headers::REQUEST_ID]
         .into_iter()
         .filter_map(|k| headers::get_str(table, k).map(|v| (k.to_owned(), v)))
         .collect();
-    headers.push((headers::ATTEMPT.to_owned(), attempt.to_string()));
-    headers.push((
-        headers::ORIGINAL_QUEUE.to_owned(),
-        original_queue.to_owned(),
-    ));
-    if let Some(reason) = reason {
-        headers.push((headers::REASON.to_owned(), reason.to_owned()));
-    }
-    let message_id = delivery
-        .properties
-        .message_id()
-        .as_ref()
-        .map(|s| s.to_string())
-        .unwrap_or_default();
-    let kind = delivery
-        .properties
-        .kind()
-        .as_ref()
-        .map(|s| s.to_string())
-        .unwrap_or_default();
+    carried.extend(marks);
+    let text =
+        |value: &Option<ShortString>| value.as_ref().map(|s| s.to_string()).unwrap_or_default();
     publish_on(
         channel,
         Outgoing {
             exchange: "",
-            routing_key: target,
-            message_id: &message_id,
-            kind: &kind,
+            routing_key: queue,
+            message_id: &text(delivery.properties.message_id()),
+            kind: &text(delivery.properties.kind()),
             body: &delivery.data,
-            headers: &headers,
+            headers: &carried,
         },
     )
     .await

@@ -6,8 +6,8 @@ use lapin::options::{
 };
 use lapin::types::FieldTable;
 
-use crate::connection::{Broker, Outgoing, PublishError, publish_on};
-use crate::headers;
+use crate::connection::{Broker, PublishError};
+use crate::consumer::forward;
 use crate::topology::dead_letter_queue;
 
 impl Broker {
@@ -46,36 +46,8 @@ impl Broker {
                 break;
             };
             let delivery = &message.delivery;
-            let table = delivery.properties.headers().as_ref();
-            // Keep the trace, drop the failure marks: a fresh start.
-            let replay_headers: Vec<(String, String)> = [headers::TRACEPARENT, headers::REQUEST_ID]
-                .into_iter()
-                .filter_map(|k| headers::get_str(table, k).map(|v| (k.to_owned(), v)))
-                .collect();
-            let message_id = delivery
-                .properties
-                .message_id()
-                .as_ref()
-                .map(|s| s.to_string())
-                .unwrap_or_default();
-            let kind = delivery
-                .properties
-                .kind()
-                .as_ref()
-                .map(|s| s.to_string())
-                .unwrap_or_default();
-            let published = publish_on(
-                &channel,
-                Outgoing {
-                    exchange: "",
-                    routing_key: queue,
-                    message_id: &message_id,
-                    kind: &kind,
-                    body: &delivery.data,
-                    headers: &replay_headers,
-                },
-            )
-            .await;
+            // A fresh start: the trace is kept, the failure marks are not.
+            let published = forward(&channel, delivery, queue, Vec::new()).await;
             if let Err(error) = published {
                 let _ = delivery
                     .acker

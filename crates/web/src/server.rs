@@ -80,6 +80,19 @@ impl ServiceRuntime {
         })
     }
 
+    /// [`Self::connect`], after applying the migrations of `M` when
+    /// `database.migrate_on_start` is set.
+    pub async fn start<M: sea_orm_migration::MigratorTrait>(
+        info: ServiceInfo,
+        settings: CommonSettings,
+        queues: &'static [QueueDef],
+    ) -> anyhow::Result<Self> {
+        if settings.database.migrate_on_start {
+            crate::cli::migrate::<M>(&settings.database, info.name).await?;
+        }
+        Self::connect(info, settings, queues).await
+    }
+
     pub fn db(&self) -> &DatabaseConnection {
         &self.deps.db
     }

@@ -15,14 +15,7 @@ impl Application {
     /// Connects, binds the listeners and returns the service ready to run
     /// (`port()`, `run_until_stopped()`).
     pub async fn build(settings: Settings) -> anyhow::Result<RunningService> {
-        if settings.common.database.migrate_on_start {
-            dayone_web::cli::migrate::<auth_migration::Migrator>(
-                &settings.common.database,
-                INFO.name,
-            )
-            .await?;
-        }
-        let mut runtime = ServiceRuntime::connect(
+        let mut runtime = ServiceRuntime::start::<auth_migration::Migrator>(
             INFO,
             settings.common.clone(),
             dayone_broker::topology::QUEUES,

@@ -18,14 +18,12 @@ impl Application {
     /// Connects, starts the consumers, binds the listeners and returns the
     /// service ready to run (`port()`, `run_until_stopped()`).
     pub async fn build(settings: Settings) -> anyhow::Result<RunningService> {
-        if settings.common.database.migrate_on_start {
-            dayone_web::cli::migrate::<notification_migration::Migrator>(
-                &settings.common.database,
-                INFO.name,
-            )
-            .await?;
-        }
-        let mut runtime = ServiceRuntime::connect(INFO, settings.common.clone(), QUEUES).await?;
+        let mut runtime = ServiceRuntime::start::<notification_migration::Migrator>(
+            INFO,
+            settings.common.clone(),
+            QUEUES,
+        )
+        .await?;
         let consumer = runtime.broker().consume(
             ConsumerOptions::from_settings(NOTIFICATION_USER_EVENTS.name, runtime.broker()),
             UserEvents {
