@@ -6,7 +6,7 @@ REPLICAS ?= 1
 PROFILE ?= debug
 export REPLICAS PROFILE
 
-.PHONY: up down status logs test test-infra test-down admin lint fmt build
+.PHONY: up down status logs test test-infra test-down admin lint fmt build bench-auth
 
 ## Install what is missing, start the infrastructure, the services and the gateway.
 up:
@@ -48,3 +48,7 @@ fmt:
 
 build:
 	cargo build --workspace --bins
+
+## Benchmarks against the running local stack (best with PROFILE=release make up).
+bench-auth:
+	cargo run --release -p dayone-bench --bin auth -- --gateway http://127.0.0.1:8080

@@ -19,6 +19,7 @@ use lapin::Channel;
 use lapin::message::Delivery;
 use lapin::options::{
     BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions, ConfirmSelectOptions,
+    QueueBindOptions, QueueDeclareOptions,
 };
 use lapin::types::FieldTable;
 use lapin::types::ShortString;
@@ -27,7 +28,7 @@ use tracing::{Instrument, error, info, info_span, warn};
 
 use crate::connection::{Broker, Live, Outgoing, publish_on};
 use crate::headers;
-use crate::topology::{dead_letter_queue, retry_queue};
+use crate::topology::{EVENTS_EXCHANGE, dead_letter_queue, retry_queue};
 
 /// A message as a handler sees it.
 #[derive(Debug, Clone)]
@@ -72,16 +73,29 @@ impl From<Result<(), HandlerError>> for Outcome {
 /// Handles one message at a time (the consumer runs several at once).
 pub trait Handler: Send + Sync + 'static {
     fn handle(&self, message: Incoming) -> impl Future<Output = Outcome> + Send;
+
+    /// Called each time the consumer is subscribed (again): after a
+    /// reconnect a broadcast consumer may have missed messages and can
+    /// catch up from a shared record here.
+    fn on_subscribed(&self) -> impl Future<Output = ()> + Send {
+        async {}
+    }
 }
 
 /// Which queue to consume and how hard.
 #[derive(Debug, Clone)]
 pub struct ConsumerOptions {
+    /// The work queue, or for a broadcast the name used in logs and metrics.
     pub queue: &'static str,
     /// Unacked deliveries in hand (AMQP prefetch).
     pub prefetch: u16,
     /// Handlers running at once.
     pub concurrency: usize,
+    /// `Some(patterns)`: a broadcast subscription. Each consumer gets its own
+    /// exclusive, server-named queue bound to the patterns, living as long
+    /// as its connection; deliveries are acked whatever the outcome (there
+    /// is no retry or dead-letter queue for them).
+    pub broadcast: Option<&'static [&'static str]>,
 }
 
 impl ConsumerOptions {
@@ -91,6 +105,17 @@ impl ConsumerOptions {
             queue,
             prefetch: broker.settings().prefetch,
             concurrency: broker.settings().concurrency.max(1),
+            broadcast: None,
+        }
+    }
+
+    /// A broadcast subscription to `patterns` (see [`Self::broadcast`]).
+    pub fn broadcast(name: &'static str, patterns: &'static [&'static str]) -> Self {
+        Self {
+            queue: name,
+            prefetch: 64,
+            concurrency: 1,
+            broadcast: Some(patterns),
         }
     }
 }
@@ -161,9 +186,13 @@ async fn consume_on<H: Handler>(
     channel
         .confirm_select(ConfirmSelectOptions::default())
         .await?;
+    let source = match options.broadcast {
+        None => ShortString::from(options.queue),
+        Some(patterns) => broadcast_queue(&channel, patterns).await?,
+    };
     let consumer = channel
         .basic_consume(
-            options.queue.into(),
+            source,
             ShortString::from(format!("{}-{}", options.queue, uuid::Uuid::new_v4())),
             BasicConsumeOptions::default(),
             FieldTable::default(),
@@ -174,6 +203,8 @@ async fn consume_on<H: Handler>(
         prefetch = options.prefetch,
         "consuming"
     );
+    handler.on_subscribed().await;
+    let broadcast = options.broadcast.is_some();
     let shutdown = broker.shutdown_token().clone();
     let retry_delays = broker.settings().retry_delays();
     consumer
@@ -187,7 +218,7 @@ async fn consume_on<H: Handler>(
                         process(
                             channel,
                             options.queue,
-                            retry_delays,
+                            (!broadcast).then_some(retry_delays.as_slice()),
                             handler.as_ref(),
                             delivery,
                         )
@@ -208,10 +239,39 @@ async fn consume_on<H: Handler>(
     Ok(Stopped::ConnectionLost)
 }
 
+/// Declares this consumer's own queue for a broadcast and binds it.
+async fn broadcast_queue(channel: &Channel, patterns: &[&str]) -> lapin::Result<ShortString> {
+    let queue = channel
+        .queue_declare(
+            ShortString::from(""),
+            QueueDeclareOptions {
+                exclusive: true,
+                auto_delete: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
+        .await?;
+    for pattern in patterns {
+        channel
+            .queue_bind(
+                queue.name().clone(),
+                EVENTS_EXCHANGE.into(),
+                ShortString::from(*pattern),
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
+            .await?;
+    }
+    Ok(queue.name().clone())
+}
+
+/// Runs the handler on one delivery and settles it. `retry_delays` is
+/// `None` for broadcast deliveries, which are acked whatever the outcome.
 async fn process<H: Handler>(
     channel: &Channel,
     queue: &'static str,
-    retry_delays: &[Duration],
+    retry_delays: Option<&[Duration]>,
     handler: &H,
     delivery: Delivery,
 ) {
@@ -255,7 +315,17 @@ async fn process<H: Handler>(
         };
         metrics::counter!("broker_messages_consumed_total", "queue" => queue, "outcome" => label)
             .increment(1);
-        settle(channel, queue, retry_delays, &delivery, attempt, outcome).await;
+        match retry_delays {
+            Some(delays) => settle(channel, queue, delays, &delivery, attempt, outcome).await,
+            None => {
+                if outcome != Outcome::Done {
+                    warn!(outcome = ?outcome, "broadcast handler failed; acking anyway");
+                }
+                if let Err(error) = delivery.acker.ack(BasicAckOptions::default()).await {
+                    warn!(error = %error, "ack failed");
+                }
+            }
+        }
     }
     .instrument(span)
     .await;

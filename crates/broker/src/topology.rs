@@ -16,7 +16,8 @@
 use std::time::Duration;
 
 use dayone_model::Contract;
-use dayone_model::messages::users::UserRegistered;
+use dayone_model::messages::notifications::{EmailJob, PromotionalSms, TransactionalSms};
+use dayone_model::messages::users::{SessionRevoked, UserRegistered};
 use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
 use lapin::{Channel, ExchangeKind};
@@ -39,8 +40,35 @@ pub const NOTIFICATION_USER_EVENTS: QueueDef = QueueDef {
     bindings: &[UserRegistered::TYPE, "user.*"],
 };
 
+/// Email jobs from any service.
+pub const NOTIFICATION_EMAIL: QueueDef = QueueDef {
+    name: "notification.email",
+    bindings: &[EmailJob::TYPE],
+};
+
+/// SMS the user asked for (codes, receipts): never blocked by opt-outs.
+pub const SMS_TRANSACTIONAL: QueueDef = QueueDef {
+    name: "sms.transactional",
+    bindings: &[TransactionalSms::TYPE],
+};
+
+/// Marketing SMS: their own queue and sender configuration.
+pub const SMS_PROMOTIONAL: QueueDef = QueueDef {
+    name: "sms.promotional",
+    bindings: &[PromotionalSms::TYPE],
+};
+
 /// Every work queue of the system.
-pub const QUEUES: &[QueueDef] = &[NOTIFICATION_USER_EVENTS];
+pub const QUEUES: &[QueueDef] = &[
+    NOTIFICATION_USER_EVENTS,
+    NOTIFICATION_EMAIL,
+    SMS_TRANSACTIONAL,
+    SMS_PROMOTIONAL,
+];
+
+/// Broadcasts: every instance of every service gets its own copy, in an
+/// exclusive queue that lives as long as its connection.
+pub const SESSION_REVOCATIONS: &[&str] = &[SessionRevoked::TYPE];
 
 pub fn dead_letter_queue(queue: &str) -> String {
     format!("{queue}.dlq")

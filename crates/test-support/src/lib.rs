@@ -181,6 +181,44 @@ impl TestStack {
         Ok(Some(response.error_for_status()?.json().await?))
     }
 
+    /// The envelopes waiting in `queue`, left in place (the management API
+    /// takes them and requeues them).
+    pub async fn peek(&self, vhost: &str, queue: &str) -> anyhow::Result<Vec<Value>> {
+        let vhost_path = if vhost == "/" { "%2F" } else { vhost };
+        let messages: Vec<Value> = reqwest::Client::new()
+            .post(self.management_url(&format!("queues/{vhost_path}/{queue}/get")))
+            .basic_auth(self.get("RMQ_USER"), Some(self.get("RMQ_PASSWORD")))
+            .json(&serde_json::json!({"count": 10000, "ackmode": "ack_requeue_true", "encoding": "auto"}))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        Ok(messages
+            .iter()
+            .filter_map(|m| m["payload"].as_str())
+            .filter_map(|p| serde_json::from_str(p).ok())
+            .collect())
+    }
+
+    /// Waits until an envelope in `queue` satisfies `matches`, and returns it.
+    pub async fn wait_for_message(
+        &self,
+        vhost: &str,
+        queue: &str,
+        timeout: Duration,
+        matches: impl Fn(&Value) -> bool,
+    ) -> Option<Value> {
+        eventually(timeout, || async {
+            self.peek(vhost, queue)
+                .await
+                .ok()?
+                .into_iter()
+                .find(|m| matches(m))
+        })
+        .await
+    }
+
     /// Messages sitting in `queue` (ready + unacked), polled until the
     /// management API's figures settle on `expected` or `timeout` passes.
     pub async fn wait_for_queue_depth(
@@ -214,6 +252,48 @@ pub struct TestEnv {
     pub vhost: String,
     pub redis_prefix: String,
     pub vars: HashMap<String, String>,
+    /// Whether dropping this env removes the vhost (siblings share it).
+    owns_vhost: bool,
+}
+
+impl Drop for TestEnv {
+    /// Removes the test's database and vhost in the background (thousands of
+    /// idle per-test queues would make RabbitMQ slow to stop and start).
+    /// Fire-and-forget child processes: the test process may exit first.
+    fn drop(&mut self) {
+        let stack = &self.stack;
+        let _ = std::process::Command::new("psql")
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                stack.get("PG_PORT"),
+                "-U",
+                stack.get("PG_USER"),
+            ])
+            .args(["-d", "postgres", "-qAt", "-c"])
+            .arg(format!(
+                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                self.database
+            ))
+            .env("PGPASSWORD", stack.get("PG_PASSWORD"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+        if self.owns_vhost {
+            let _ = std::process::Command::new("curl")
+                .args(["-fsS", "-o", "/dev/null", "-X", "DELETE", "-u"])
+                .arg(format!(
+                    "{}:{}",
+                    stack.get("RMQ_USER"),
+                    stack.get("RMQ_PASSWORD")
+                ))
+                .arg(stack.management_url(&format!("vhosts/{}", self.vhost)))
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn();
+        }
+    }
 }
 
 impl TestEnv {
@@ -222,11 +302,14 @@ impl TestEnv {
         let stack = TestStack::load();
         let database = stack.create_database(&format!("test_{service}")).await?;
         let vhost = stack.create_vhost().await?;
-        Ok(Self::with(stack, service, database, vhost))
+        let redis_prefix = format!("test:{}:", uuid::Uuid::new_v4().simple());
+        let mut env = Self::with(stack, service, database, vhost, redis_prefix);
+        env.owns_vhost = true;
+        Ok(env)
     }
 
-    /// Another service sharing `self`'s vhost (so they exchange messages)
-    /// but with its own database.
+    /// Another service of the same deployment: it shares `self`'s vhost (so
+    /// they exchange messages) and Redis prefix, and has its own database.
     pub async fn sibling(&self, service: &str) -> anyhow::Result<Self> {
         let database = self
             .stack
@@ -237,11 +320,17 @@ impl TestEnv {
             service,
             database,
             self.vhost.clone(),
+            self.redis_prefix.clone(),
         ))
     }
 
-    fn with(stack: TestStack, service: &str, database: String, vhost: String) -> Self {
-        let redis_prefix = format!("test:{}:", uuid::Uuid::new_v4().simple());
+    fn with(
+        stack: TestStack,
+        service: &str,
+        database: String,
+        vhost: String,
+        redis_prefix: String,
+    ) -> Self {
         let pairs = [
             ("APP_ENVIRONMENT", "test".to_owned()),
             ("APP_INSTANCE", format!("{service}-test")),
@@ -271,6 +360,7 @@ impl TestEnv {
             vhost,
             redis_prefix,
             vars,
+            owns_vhost: false,
         }
     }
 

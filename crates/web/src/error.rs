@@ -32,6 +32,11 @@ pub enum ErrorCode {
     NotFound,
     MethodNotAllowed,
     Conflict,
+    EmailTaken,
+    PhoneTaken,
+    InvalidCode,
+    RefreshTokenReused,
+    InvalidOrExpiredToken,
     PayloadTooLarge,
     UnsupportedMediaType,
     RateLimited,
@@ -42,17 +47,21 @@ pub enum ErrorCode {
 impl ErrorCode {
     pub fn status(self) -> StatusCode {
         match self {
-            Self::BadRequest | Self::InvalidJson | Self::InvalidQuery | Self::InvalidPath => {
-                StatusCode::BAD_REQUEST
-            }
+            Self::BadRequest
+            | Self::InvalidJson
+            | Self::InvalidQuery
+            | Self::InvalidPath
+            | Self::InvalidOrExpiredToken => StatusCode::BAD_REQUEST,
             Self::ValidationFailed => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Unauthorized | Self::InvalidCredentials | Self::InvalidToken => {
-                StatusCode::UNAUTHORIZED
-            }
+            Self::Unauthorized
+            | Self::InvalidCredentials
+            | Self::InvalidToken
+            | Self::InvalidCode
+            | Self::RefreshTokenReused => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Conflict => StatusCode::CONFLICT,
+            Self::Conflict | Self::EmailTaken | Self::PhoneTaken => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -75,6 +84,11 @@ impl ErrorCode {
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Conflict => "conflict",
+            Self::EmailTaken => "email_taken",
+            Self::PhoneTaken => "phone_taken",
+            Self::InvalidCode => "invalid_code",
+            Self::RefreshTokenReused => "refresh_token_reused",
+            Self::InvalidOrExpiredToken => "invalid_or_expired_token",
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::RateLimited => "rate_limited",
@@ -268,6 +282,24 @@ impl From<sea_orm::DbErr> for ApiError {
     fn from(error: sea_orm::DbErr) -> Self {
         Self::internal(error)
     }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(error: anyhow::Error) -> Self {
+        Self::internal(error)
+    }
+}
+
+/// The error body, for OpenAPI documents.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDoc {
+    /// Stable, snake_case: `validation_failed`, `invalid_token`, ...
+    pub code: String,
+    pub message: String,
+    /// Per-field problems for `validation_failed`: `{"fields": {"email": ["..."]}}`.
+    pub details: Option<serde_json::Value>,
+    /// Quote it when reporting a problem.
+    pub request_id: Option<String>,
 }
 
 #[cfg(test)]

@@ -68,3 +68,16 @@ pub async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiE
         format!("no route for {} {}", req.method(), req.path()),
     ))
 }
+
+/// A JSON 405 for a known path with another method.
+pub async fn method_not_allowed(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        format!("{} is not allowed on {}", req.method(), req.path()),
+    ))
+}
+
+/// A resource whose unsupported methods get the JSON 405.
+pub fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(method_not_allowed))
+}

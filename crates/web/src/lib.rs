@@ -7,10 +7,15 @@
 //!   JSON 404 for unknown routes.
 //! - [`middleware`]: request id, trace context, access log and HTTP metrics.
 //! - [`health`]: `/health` and `/ready`.
+//! - [`auth`]: access-token verification, revocations, the `AuthenticatedUser`
+//!   extractor.
+//! - [`throttle`]: fixed-window counters in Redis; [`client`]: the client IP.
 //! - [`redis`]: the lazily connected Redis handle.
 //! - [`server`]: [`ServiceRuntime`], which connects, serves and shuts down.
 
+pub mod auth;
 pub mod cli;
+pub mod client;
 pub mod error;
 pub mod extractors;
 pub mod health;
@@ -18,6 +23,7 @@ pub mod middleware;
 pub mod redis;
 pub mod server;
 pub mod settings;
+pub mod throttle;
 
 pub use error::{ApiError, ErrorCode};
 pub use health::{Dependencies, ServiceInfo};

@@ -14,12 +14,14 @@ use actix_web::dev::Server;
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context;
-use dayone_broker::topology::QueueDef;
-use dayone_broker::{Broker, Outbox, OutboxRelay};
+use dayone_broker::topology::{self, QueueDef};
+use dayone_broker::{Broker, ConsumerOptions, Outbox, OutboxRelay};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
+use crate::auth::{RevocationList, RevocationSubscriber, TokenVerifier};
+use crate::client::TrustedProxies;
 use crate::extractors;
 use crate::health::{self, Dependencies, ServiceInfo};
 use crate::middleware::observe;
@@ -32,6 +34,8 @@ pub struct ServiceRuntime {
     pub settings: CommonSettings,
     pub deps: Dependencies,
     pub outbox: Outbox,
+    pub revocations: RevocationList,
+    verifier: web::Data<TokenVerifier>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -71,13 +75,35 @@ impl ServiceRuntime {
         let instance = std::env::var("APP_INSTANCE").unwrap_or_else(|_| info.name.to_owned());
         let broker = Broker::start(settings.broker.clone(), queues, instance);
         let redis = Redis::connect_lazy(&settings.redis).context("Failed to configure Redis")?;
+        // Every instance follows session revocations: loaded from Redis on
+        // each (re)subscription, then kept current by the broadcast.
+        let revocations = RevocationList::default();
+        let subscriber = broker.consume(
+            ConsumerOptions::broadcast("session-revocations", topology::SESSION_REVOCATIONS),
+            RevocationSubscriber {
+                list: revocations.clone(),
+                redis: redis.clone(),
+            },
+        );
+        let verifier = web::Data::new(TokenVerifier::remote(settings.tokens.clone()));
         Ok(Self {
             info,
             settings,
             deps: Dependencies { db, broker, redis },
             outbox: Outbox::new(),
-            tasks: Vec::new(),
+            revocations,
+            verifier,
+            tasks: vec![subscriber],
         })
+    }
+
+    /// Replaces the JWKS-backed verifier (the auth service uses its own keys).
+    pub fn set_token_verifier(&mut self, verifier: TokenVerifier) {
+        self.verifier = web::Data::new(verifier);
+    }
+
+    pub fn redis(&self) -> &Redis {
+        &self.deps.redis
     }
 
     /// [`Self::connect`], after applying the migrations of `M` when
@@ -135,6 +161,9 @@ impl ServiceRuntime {
 
         let info = self.info;
         let deps = self.deps.clone();
+        let verifier = self.verifier.clone();
+        let revocations = web::Data::new(self.revocations.clone());
+        let proxies = web::Data::new(TrustedProxies(app.trusted_proxies.clone()));
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(Compress::default())
@@ -144,6 +173,9 @@ impl ServiceRuntime {
                 .app_data(extractors::path_config())
                 .app_data(web::Data::new(info))
                 .app_data(web::Data::new(deps.clone()))
+                .app_data(verifier.clone())
+                .app_data(revocations.clone())
+                .app_data(proxies.clone())
                 .configure(health::routes(info))
                 .configure(configure.clone())
                 .default_service(web::to(extractors::not_found))

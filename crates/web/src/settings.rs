@@ -63,6 +63,7 @@ pub struct CommonSettings {
     pub broker: BrokerSettings,
     pub redis: RedisSettings,
     pub log: LogSettings,
+    pub tokens: crate::auth::TokenSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -78,6 +79,8 @@ pub struct ApplicationSettings {
     pub shutdown_timeout_secs: u64,
     /// HTTP worker threads; defaults to the number of cores.
     pub workers: Option<usize>,
+    /// Peers (the gateway) whose `X-Real-IP` header is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -154,6 +157,9 @@ pub struct LogSettings {
 
 /// A service's settings type: its common part and its own secrets.
 pub trait ServiceSettings: DeserializeOwned {
+    /// Keys whose environment value is a comma-separated list.
+    const LIST_KEYS: &'static [&'static str] = &[];
+
     fn common(&self) -> &CommonSettings;
     /// The service's own secrets, by key (`auth.jwt_private_key`).
     fn secrets(&self) -> Vec<(&'static str, &SecretString)> {
@@ -198,6 +204,17 @@ pub fn load_with<S: ServiceSettings>(
 ) -> Result<S, SettingsError> {
     let environment =
         Environment::parse(vars.get("APP_ENVIRONMENT").map_or("local", String::as_str))?;
+    let mut env_source = EnvSource::with_prefix("APP")
+        .prefix_separator("_")
+        .separator("__")
+        .try_parsing(true)
+        .list_separator(",")
+        .with_list_parse_key("broker.retry_delays_ms")
+        .with_list_parse_key("application.trusted_proxies")
+        .source(Some(vars.clone().into_iter().collect()));
+    for key in S::LIST_KEYS {
+        env_source = env_source.with_list_parse_key(key);
+    }
     let mut builder = Config::builder()
         .add_source(File::from(dir.join("base.yaml")).format(FileFormat::Yaml))
         .add_source(
@@ -210,15 +227,7 @@ pub fn load_with<S: ServiceSettings>(
                 .format(FileFormat::Yaml)
                 .required(false),
         )
-        .add_source(
-            EnvSource::with_prefix("APP")
-                .prefix_separator("_")
-                .separator("__")
-                .try_parsing(true)
-                .list_separator(",")
-                .with_list_parse_key("broker.retry_delays_ms")
-                .source(Some(vars.clone().into_iter().collect())),
-        )
+        .add_source(env_source)
         .set_override("environment", environment.as_str())?;
     for (key, value) in secret_files(&vars)? {
         builder = builder.set_override(key, value)?;

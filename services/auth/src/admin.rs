@@ -28,10 +28,7 @@ pub async fn create_admin(settings: &Settings, args: &[String]) -> anyhow::Resul
     if password.chars().count() < 8 {
         bail!("the password must be at least 8 characters");
     }
-    let cost = settings.auth.bcrypt_cost;
-    let hash = tokio::task::spawn_blocking(move || bcrypt::hash(password, cost))
-        .await?
-        .context("Failed to hash the password")?;
+    let hash = crate::passwords::hash(password, settings.auth.bcrypt_cost).await?;
     let db = dayone_web::server::connect_database(&settings.common.database, "auth").await?;
     let outbox = Outbox::new();
     let user = create_user(

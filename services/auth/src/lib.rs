@@ -1,16 +1,29 @@
 //! The auth service: users, credentials, sessions, OTPs and roles.
 //!
-//! - `settings.rs`: its typed settings (common ones plus `auth.*`).
-//! - `startup.rs`: [`Application`], built on the shared service runtime.
-//! - `entities/`: sea-orm entities (base model from `dayone-model`).
-//! - `users.rs`: creating accounts, with their `user.registered` event in
-//!   the same transaction (outbox).
+//! - `settings.rs`, `startup.rs`: settings and [`Application`].
+//! - `routes/`: one module per endpoint group (register, login, sessions,
+//!   otp, password, email, account, users, jwks) and the OpenAPI document.
+//! - `sessions.rs`: sessions, token issue, rotation and revocation.
+//! - `keys.rs`: the Ed25519 signing key and the JWKS.
+//! - `domain.rs`: email, password, phone and name parsing.
+//! - `users.rs`, `links.rs`, `notify.rs`, `passwords.rs`, `secrets.rs`:
+//!   accounts, emailed single-use links, notification jobs, bcrypt, tokens.
 //! - `admin.rs`: the `create-admin` command.
 
 pub mod admin;
+pub mod domain;
 pub mod entities;
+pub mod error;
+pub mod keys;
+pub mod links;
+pub mod notify;
+pub mod passwords;
+pub mod routes;
+pub mod secrets;
+pub mod sessions;
 pub mod settings;
 pub mod startup;
+pub mod state;
 pub mod users;
 
 pub use settings::Settings;

@@ -1,4 +1,5 @@
 use dayone_web::{CommonSettings, ServiceSettings};
+use secrecy::SecretString;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -10,13 +11,57 @@ pub struct Settings {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct AuthSettings {
-    /// bcrypt work factor for new hashes (12 ≈ 200 ms on these machines).
+    /// bcrypt work factor for new hashes (12 ≈ 200 ms on these machines); a
+    /// hash made with another cost is re-made on the next successful login.
     pub bcrypt_cost: u32,
+    /// Access-token lifetime; at most 15 minutes.
+    pub access_token_ttl_secs: u64,
+    /// How long a session lives without being refreshed.
+    pub session_ttl_days: u32,
+    /// The Ed25519 signing key: PKCS#8 as PEM or base64 DER. The development
+    /// key carries the `dev-insecure-` prefix that production refuses.
+    pub signing_key: SecretString,
+    pub signing_key_id: String,
+    /// Earlier signing keys still accepted during a rotation, each
+    /// `kid:x` with `x` the base64url Ed25519 public key (its JWK `x`).
+    #[serde(default)]
+    pub previous_keys: Vec<String>,
+    /// Mixed into OTP hashes, so a database dump does not give the 10^6
+    /// possible codes away.
+    pub otp_pepper: SecretString,
+    pub login: LoginLimits,
+    pub otp: OtpSettings,
+    pub password_reset_ttl_secs: u64,
+    pub email_verification_ttl_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LoginLimits {
+    pub max_failures_per_account: u64,
+    pub max_failures_per_ip: u64,
+    pub window_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct OtpSettings {
+    pub ttl_secs: u64,
+    pub max_requests_per_phone: u64,
+    pub max_verifications_per_phone: u64,
+    pub window_secs: u64,
 }
 
 impl ServiceSettings for Settings {
+    const LIST_KEYS: &'static [&'static str] = &["auth.previous_keys"];
+
     fn common(&self) -> &CommonSettings {
         &self.common
+    }
+
+    fn secrets(&self) -> Vec<(&'static str, &SecretString)> {
+        vec![
+            ("auth.signing_key", &self.auth.signing_key),
+            ("auth.otp_pepper", &self.auth.otp_pepper),
+        ]
     }
 }
 

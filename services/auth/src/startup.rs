@@ -1,12 +1,20 @@
+use actix_web::web;
+use anyhow::Context;
+use dayone_web::auth::TokenVerifier;
 use dayone_web::{RunningService, ServiceInfo, ServiceRuntime};
 
-use crate::Settings;
+use crate::keys::SigningKeys;
+use crate::state::AuthState;
+use crate::{Settings, passwords, routes};
 
 pub const INFO: ServiceInfo = ServiceInfo {
     name: "auth",
     prefix: "/v1/auth",
     version: env!("CARGO_PKG_VERSION"),
 };
+
+/// The longest access-token lifetime the issue allows.
+const MAX_ACCESS_TOKEN_TTL_SECS: u64 = 15 * 60;
 
 /// The auth service: HTTP API and outbox relay.
 pub struct Application;
@@ -15,13 +23,43 @@ impl Application {
     /// Connects, binds the listeners and returns the service ready to run
     /// (`port()`, `run_until_stopped()`).
     pub async fn build(settings: Settings) -> anyhow::Result<RunningService> {
+        anyhow::ensure!(
+            (1..=MAX_ACCESS_TOKEN_TTL_SECS).contains(&settings.auth.access_token_ttl_secs),
+            "auth.access_token_ttl_secs must be between 1 and {MAX_ACCESS_TOKEN_TTL_SECS}"
+        );
+        anyhow::ensure!(
+            (4..=31).contains(&settings.auth.bcrypt_cost),
+            "auth.bcrypt_cost must be between 4 and 31"
+        );
+        let keys = SigningKeys::from_settings(&settings.auth)?;
         let mut runtime = ServiceRuntime::start::<auth_migration::Migrator>(
             INFO,
             settings.common.clone(),
             dayone_broker::topology::QUEUES,
         )
         .await?;
+        // Auth verifies its own tokens with its own keys: no JWKS round trip.
+        runtime.set_token_verifier(TokenVerifier::with_keys(
+            settings.common.tokens.clone(),
+            keys.jwks(),
+        ));
         runtime.start_outbox_relay();
-        runtime.serve(|_cfg| {})
+        let dummy_hash = passwords::hash("not anyone's password".into(), settings.auth.bcrypt_cost)
+            .await
+            .context("Failed to make the timing-equaliser hash")?;
+        let state = web::Data::new(AuthState {
+            db: runtime.db().clone(),
+            redis: runtime.redis().clone(),
+            outbox: runtime.outbox.clone(),
+            keys,
+            settings: settings.auth,
+            tokens: settings.common.tokens.clone(),
+            public_url: settings.common.application.public_url.clone(),
+            revocations: runtime.revocations.clone(),
+            dummy_hash,
+        });
+        runtime.serve(move |cfg| {
+            cfg.app_data(state.clone()).configure(routes::configure);
+        })
     }
 }

@@ -3,18 +3,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use dayone_broker::{ConsumerOptions, Outcome};
+use dayone_model::Contract;
 use dayone_model::Envelope;
 use dayone_telemetry::RequestContext;
 
-use crate::helpers::{Ping, WORK, broker, recorder, wait_until};
-
-fn options(concurrency: usize) -> ConsumerOptions {
-    ConsumerOptions {
-        queue: WORK.name,
-        prefetch: 10,
-        concurrency,
-    }
-}
+use crate::helpers::{Ping, WORK, broker, options, recorder, wait_until};
 
 #[tokio::test]
 async fn a_published_message_is_consumed_and_acked() {
@@ -236,4 +229,36 @@ async fn peek_header(t: &crate::helpers::TestBroker, queue: &str, header: &str) 
         .get(header)?
         .as_str()
         .map(str::to_owned)
+}
+
+#[tokio::test]
+async fn every_broadcast_subscriber_gets_its_own_copy() {
+    let t = broker().await;
+    const PATTERNS: &[&str] = &[Ping::TYPE];
+    let (first, first_seen) = recorder(|_| Outcome::Done);
+    let (second, second_seen) = recorder(|_| Outcome::Done);
+    let _a = t
+        .broker
+        .consume(ConsumerOptions::broadcast("pings", PATTERNS), first);
+    let _b = t
+        .broker
+        .consume(ConsumerOptions::broadcast("pings", PATTERNS), second);
+    // Both subscriptions must exist before the publish.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let envelope = Envelope::new(Ping { n: 3 });
+    t.broker.publish(&envelope).await.unwrap();
+
+    assert!(
+        wait_until(Duration::from_secs(5), || {
+            first_seen.lock().unwrap().len() == 1 && second_seen.lock().unwrap().len() == 1
+        })
+        .await
+    );
+    // The work queue got its copy too; broadcast queues are not durable.
+    let depth = t
+        .stack
+        .wait_for_queue_depth(&t.vhost, WORK.name, 1, Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(depth, 1);
 }

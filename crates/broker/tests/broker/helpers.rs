@@ -2,7 +2,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use dayone_broker::topology::QueueDef;
-use dayone_broker::{Broker, BrokerSettings, Handler, Incoming, Outcome};
+use dayone_broker::{Broker, BrokerSettings, ConsumerOptions, Handler, Incoming, Outcome};
 use dayone_model::Contract;
 use dayone_telemetry::RequestContext;
 use dayone_test_support::TestStack;
@@ -112,4 +112,14 @@ pub async fn wait_until(timeout: Duration, check: impl Fn() -> bool) -> bool {
     dayone_test_support::eventually(timeout, || async { check().then_some(()) })
         .await
         .is_some()
+}
+
+/// Consuming the test work queue.
+pub fn options(concurrency: usize) -> ConsumerOptions {
+    ConsumerOptions {
+        queue: WORK.name,
+        prefetch: 10,
+        concurrency,
+        broadcast: None,
+    }
 }

@@ -1,12 +1,12 @@
 use std::time::Duration;
 
 use dayone_broker::schema::MESSAGING_TABLES;
-use dayone_broker::{ConsumerOptions, Outbox, OutboxRelay, Outcome, idempotency};
+use dayone_broker::{Outbox, OutboxRelay, Outcome, idempotency};
 use dayone_model::Envelope;
 use dayone_telemetry::RequestContext;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait};
 
-use crate::helpers::{Ping, WORK, broker, recorder, wait_until};
+use crate::helpers::{Ping, broker, options, recorder, wait_until};
 
 async fn database(stack: &dayone_test_support::TestStack) -> DatabaseConnection {
     let name = stack.create_database("test_broker").await.unwrap();
@@ -33,14 +33,7 @@ async fn only_committed_outbox_messages_are_published() {
     let db = database(&t.stack).await;
     let outbox = Outbox::new();
     let (handler, seen) = recorder(|_| Outcome::Done);
-    let _consumer = t.broker.consume(
-        ConsumerOptions {
-            queue: WORK.name,
-            prefetch: 10,
-            concurrency: 1,
-        },
-        handler,
-    );
+    let _consumer = t.broker.consume(options(1), handler);
 
     let committed = Envelope::new(Ping { n: 1 });
     let txn = db.begin().await.unwrap();
@@ -73,14 +66,7 @@ async fn outbox_messages_carry_the_trace_of_the_request_that_wrote_them() {
     let db = database(&t.stack).await;
     let outbox = Outbox::new();
     let (handler, seen) = recorder(|_| Outcome::Done);
-    let _consumer = t.broker.consume(
-        ConsumerOptions {
-            queue: WORK.name,
-            prefetch: 10,
-            concurrency: 1,
-        },
-        handler,
-    );
+    let _consumer = t.broker.consume(options(1), handler);
 
     let request = RequestContext::new_root();
     request

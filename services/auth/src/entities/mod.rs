@@ -1,3 +1,7 @@
 //! sea-orm entities of the auth database.
 
+pub mod one_time_token;
+pub mod otp_code;
+pub mod refresh_token;
+pub mod session;
 pub mod user;

@@ -3,6 +3,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+mod accounts;
+mod admin_cli;
+mod email;
 mod health;
 mod helpers;
+mod login;
+mod otp;
+mod password;
+mod refresh;
+mod register;
+mod sessions;
+mod tokens;
 mod users;

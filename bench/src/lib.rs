@@ -1,0 +1,122 @@
+//! Small load-generation helpers shared by the benchmarks in `src/bin/`.
+//!
+//! Every benchmark runs against a live stack (by default the one `make up`
+//! starts, behind the gateway on 127.0.0.1:8080) and prints its figures.
+//! Workers send from distinct loopback addresses (127.0.0.10, .11, ...): the
+//! gateway limits requests per client address, and a benchmark stands for
+//! many clients, not one hammering client.
+
+use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::{Duration, Instant};
+
+/// Command-line options shared by the benchmarks: `--gateway URL`,
+/// `--seconds N`, `--concurrency N`.
+pub struct Options {
+    pub gateway: String,
+    pub seconds: u64,
+    pub concurrency: usize,
+}
+
+impl Options {
+    pub fn from_args(default_concurrency: usize) -> Self {
+        let args: Vec<String> = std::env::args().collect();
+        let value = |flag: &str| {
+            args.iter()
+                .position(|a| a == flag)
+                .and_then(|i| args.get(i + 1).cloned())
+        };
+        Self {
+            gateway: value("--gateway").unwrap_or_else(|| "http://127.0.0.1:8080".into()),
+            seconds: value("--seconds")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(10),
+            concurrency: value("--concurrency")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(default_concurrency),
+        }
+    }
+}
+
+/// A client whose connections come from 127.0.0.(10 + n).
+pub fn client(n: usize) -> reqwest::Client {
+    let last = 10 + (n % 240) as u8;
+    reqwest::Client::builder()
+        .local_address(IpAddr::V4(Ipv4Addr::new(127, 0, 0, last)))
+        .pool_max_idle_per_host(4)
+        .build()
+        .unwrap_or_default()
+}
+
+/// Latencies of successful requests and a count of failed ones.
+#[derive(Default)]
+pub struct Samples {
+    pub ok: Vec<Duration>,
+    pub failed: u64,
+    pub elapsed: Duration,
+}
+
+impl Samples {
+    pub fn merge(&mut self, other: Samples) {
+        self.ok.extend(other.ok);
+        self.failed += other.failed;
+    }
+
+    fn percentile(sorted: &[Duration], p: f64) -> Duration {
+        if sorted.is_empty() {
+            return Duration::ZERO;
+        }
+        let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+        sorted[rank.min(sorted.len() - 1)]
+    }
+
+    /// Prints one line of figures.
+    pub fn report(mut self, name: &str) {
+        self.ok.sort_unstable();
+        let rate = self.ok.len() as f64 / self.elapsed.as_secs_f64();
+        println!(
+            "{name:<28} {:>9.1} req/s   p50 {:>8.2} ms   p99 {:>8.2} ms   ok {:>7}   failed {:>5}",
+            rate,
+            Self::percentile(&self.ok, 50.0).as_secs_f64() * 1000.0,
+            Self::percentile(&self.ok, 99.0).as_secs_f64() * 1000.0,
+            self.ok.len(),
+            self.failed,
+        );
+    }
+}
+
+/// Runs `request` from `concurrency` workers for `seconds`; each call
+/// returns whether the request succeeded.
+pub async fn run<F, Fut>(concurrency: usize, seconds: u64, request: F) -> Samples
+where
+    F: Fn(usize) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = bool> + Send,
+{
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let workers: Vec<_> = (0..concurrency)
+        .map(|worker| {
+            let request = request.clone();
+            tokio::spawn(async move {
+                let mut samples = Samples::default();
+                while Instant::now() < deadline {
+                    let sent = Instant::now();
+                    if request(worker).await {
+                        samples.ok.push(sent.elapsed());
+                    } else {
+                        samples.failed += 1;
+                    }
+                }
+                samples
+            })
+        })
+        .collect();
+    let mut all = Samples::default();
+    for worker in workers {
+        if let Ok(samples) = worker.await {
+            all.merge(samples);
+        }
+    }
+    all.elapsed = started.elapsed();
+    all
+}

@@ -1,0 +1,49 @@
+//! Who is calling: access-token verification shared by every service.
+//!
+//! Access tokens are EdDSA JWTs signed by the auth service. [`TokenVerifier`]
+//! checks them against the public keys from auth's JWKS (fetched once,
+//! cached, fetched again for an unknown `kid`), so no service calls auth per
+//! request. [`RevocationList`] is the in-memory set of revoked sessions, kept
+//! current by `session.revoked` broadcasts and reloaded from Redis on every
+//! (re)subscription. [`AuthenticatedUser`] is the extractor handlers take.
+
+mod extractor;
+mod revocation;
+mod verifier;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+pub use extractor::AuthenticatedUser;
+pub use revocation::{RevocationList, RevocationSubscriber, revoked_session_key};
+pub use verifier::{TokenError, TokenVerifier, ed25519_jwk};
+
+/// The role that may do anything.
+pub const ADMIN: &str = "admin";
+
+/// The claims of a Dayone access token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Claims {
+    /// The user's public id.
+    pub sub: Uuid,
+    /// The session (refresh-token family) the token belongs to.
+    pub sid: Uuid,
+    pub roles: Vec<String>,
+    pub iss: String,
+    pub aud: String,
+    pub exp: i64,
+    pub iat: i64,
+    /// Unique per token.
+    pub jti: Uuid,
+}
+
+/// Who issues tokens and for whom, and where their keys are published.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TokenSettings {
+    pub issuer: String,
+    pub audience: String,
+    /// The auth service's JWKS (through the gateway, or auth's service name).
+    pub jwks_url: String,
+    /// Clock skew tolerated on `exp`, in seconds.
+    pub leeway_secs: u64,
+}

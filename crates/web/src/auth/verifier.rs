@@ -1,0 +1,184 @@
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
+use jsonwebtoken::jwk::{
+    AlgorithmParameters, CommonParameters, EllipticCurve, Jwk, JwkSet, KeyAlgorithm,
+    OctetKeyPairParameters, OctetKeyPairType, PublicKeyUse,
+};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
+use tokio::sync::Mutex;
+
+use super::{Claims, TokenSettings};
+
+/// An unknown `kid` fetches the JWKS again at most this often, so a flood
+/// of forged tokens cannot turn into a flood of requests to auth.
+const MIN_REFRESH_INTERVAL: Duration = Duration::from_secs(5);
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TokenError {
+    #[error("the token is malformed")]
+    Malformed,
+    #[error("the token must be signed with EdDSA")]
+    WrongAlgorithm,
+    #[error("the token was signed with an unknown key")]
+    UnknownKey,
+    #[error("the token has expired")]
+    Expired,
+    #[error("the token is not meant for this audience")]
+    WrongAudience,
+    #[error("the token was not issued by the expected issuer")]
+    WrongIssuer,
+    #[error("the token's signature is invalid")]
+    BadSignature,
+    #[error("the signing keys are unavailable")]
+    KeysUnavailable,
+}
+
+/// Verifies access tokens against a set of Ed25519 public keys.
+pub struct TokenVerifier {
+    settings: TokenSettings,
+    keys: RwLock<HashMap<String, DecodingKey>>,
+    /// `None`: the keys were given (the auth service itself).
+    remote: Option<Remote>,
+}
+
+struct Remote {
+    client: reqwest::Client,
+    last_fetch: Mutex<Option<Instant>>,
+}
+
+impl TokenVerifier {
+    /// Keys from `settings.jwks_url`, fetched on first use.
+    pub fn remote(settings: TokenSettings) -> Self {
+        Self {
+            settings,
+            keys: RwLock::new(HashMap::new()),
+            remote: Some(Remote {
+                client: reqwest::Client::builder()
+                    .timeout(Duration::from_secs(5))
+                    .build()
+                    .unwrap_or_default(),
+                last_fetch: Mutex::new(None),
+            }),
+        }
+    }
+
+    /// Fixed keys (the auth service verifies with its own).
+    pub fn with_keys(settings: TokenSettings, jwks: &JwkSet) -> Self {
+        Self {
+            settings,
+            keys: RwLock::new(ed25519_keys(jwks)),
+            remote: None,
+        }
+    }
+
+    pub fn settings(&self) -> &TokenSettings {
+        &self.settings
+    }
+
+    /// Checks signature, algorithm, issuer, audience and expiry.
+    pub async fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        let header = decode_header(token).map_err(|_| TokenError::Malformed)?;
+        // Only EdDSA: refuses `alg: none` and HS256 signed with a public key.
+        if header.alg != Algorithm::EdDSA {
+            return Err(TokenError::WrongAlgorithm);
+        }
+        let kid = header.kid.ok_or(TokenError::UnknownKey)?;
+        let key = match self.key(&kid) {
+            Some(key) => key,
+            None => {
+                self.refresh().await?;
+                self.key(&kid).ok_or(TokenError::UnknownKey)?
+            }
+        };
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        validation.leeway = self.settings.leeway_secs;
+        validation.set_audience(&[&self.settings.audience]);
+        validation.set_issuer(&[&self.settings.issuer]);
+        validation.set_required_spec_claims(&["exp", "iat", "sub", "aud", "iss"]);
+        decode::<Claims>(token, &key, &validation)
+            .map(|data| data.claims)
+            .map_err(|e| {
+                use jsonwebtoken::errors::ErrorKind;
+                match e.kind() {
+                    ErrorKind::ExpiredSignature => TokenError::Expired,
+                    ErrorKind::InvalidAudience => TokenError::WrongAudience,
+                    ErrorKind::InvalidIssuer => TokenError::WrongIssuer,
+                    ErrorKind::InvalidSignature => TokenError::BadSignature,
+                    ErrorKind::InvalidAlgorithm => TokenError::WrongAlgorithm,
+                    _ => TokenError::Malformed,
+                }
+            })
+    }
+
+    fn key(&self, kid: &str) -> Option<DecodingKey> {
+        self.keys.read().ok()?.get(kid).cloned()
+    }
+
+    async fn refresh(&self) -> Result<(), TokenError> {
+        let Some(remote) = &self.remote else {
+            return Err(TokenError::UnknownKey);
+        };
+        let mut last = remote.last_fetch.lock().await;
+        if last.is_some_and(|t| t.elapsed() < MIN_REFRESH_INTERVAL) {
+            return Ok(()); // fetched just now: the key really is unknown
+        }
+        *last = Some(Instant::now());
+        let jwks: JwkSet = remote
+            .client
+            .get(&self.settings.jwks_url)
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(|e| {
+                tracing::warn!(error = %e, url = %self.settings.jwks_url, "JWKS fetch failed");
+                TokenError::KeysUnavailable
+            })?
+            .json()
+            .await
+            .map_err(|_| TokenError::KeysUnavailable)?;
+        let keys = ed25519_keys(&jwks);
+        tracing::info!(keys = keys.len(), "JWKS refreshed");
+        if let Ok(mut current) = self.keys.write() {
+            *current = keys;
+        }
+        Ok(())
+    }
+}
+
+/// The Ed25519 keys of a JWKS by `kid`; any other kind of key is ignored, so
+/// a JWKS can never smuggle in, say, an HMAC secret.
+fn ed25519_keys(jwks: &JwkSet) -> HashMap<String, DecodingKey> {
+    jwks.keys
+        .iter()
+        .filter_map(|jwk| {
+            let kid = jwk.common.key_id.clone()?;
+            match &jwk.algorithm {
+                AlgorithmParameters::OctetKeyPair(okp) if okp.curve == EllipticCurve::Ed25519 => {
+                    DecodingKey::from_ed_components(&okp.x)
+                        .ok()
+                        .map(|key| (kid, key))
+                }
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// The public JWK of an Ed25519 key (`x` is the base64url public key).
+pub fn ed25519_jwk(kid: &str, x: &str) -> Jwk {
+    Jwk {
+        common: CommonParameters {
+            public_key_use: Some(PublicKeyUse::Signature),
+            key_algorithm: Some(KeyAlgorithm::EdDSA),
+            key_id: Some(kid.to_owned()),
+            ..Default::default()
+        },
+        algorithm: AlgorithmParameters::OctetKeyPair(OctetKeyPairParameters {
+            key_type: OctetKeyPairType::OctetKeyPair,
+            curve: EllipticCurve::Ed25519,
+            x: x.to_owned(),
+        }),
+    }
+}

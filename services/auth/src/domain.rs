@@ -1,0 +1,213 @@
+//! Values parsed at the edge: past `parse`, the type proves validity.
+//! Problems are collected per field, so a 422 lists all of them at once.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+/// `(field, problem)` pairs for a 422.
+pub type FieldErrors = Vec<(&'static str, String)>;
+
+/// A lower-cased email address of a plausible shape (one `@`, a dotted
+/// domain, no spaces, RFC 5321 lengths). Whether it exists is for the
+/// verification email to find out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let email = raw.trim().to_lowercase();
+        let Some((local, domain)) = email.split_once('@') else {
+            return Err("is not an email address".into());
+        };
+        let valid_local = !local.is_empty()
+            && local.len() <= 64
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && local
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
+        let labels: Vec<&str> = domain.split('.').collect();
+        let valid_domain = labels.len() >= 2
+            && labels.iter().all(|l| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+            });
+        if !valid_local || !valid_domain || email.len() > 254 {
+            return Err("is not an email address".into());
+        }
+        Ok(Self(email))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+static COMMON_PASSWORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    include_str!("../data/common-passwords.txt")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .collect()
+});
+
+/// A password good enough to hash: 8 to 128 characters and not on the
+/// common-passwords list. Its `Debug` never shows it.
+pub struct Password(String);
+
+impl Password {
+    pub fn parse(raw: &str) -> Result<Self, Vec<String>> {
+        let mut problems = Vec::new();
+        let length = raw.chars().count();
+        if length < 8 {
+            problems.push("must be at least 8 characters".to_owned());
+        }
+        if length > 128 {
+            problems.push("must be at most 128 characters".to_owned());
+        }
+        if COMMON_PASSWORDS.contains(raw.to_lowercase().as_str()) {
+            problems.push("is too common; choose another".to_owned());
+        }
+        if problems.is_empty() {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(problems)
+        }
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password([REDACTED])")
+    }
+}
+
+/// A phone number in E.164 (`+` then 7 to 15 digits); spaces, dashes, dots
+/// and brackets are dropped first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phone(String);
+
+impl Phone {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let compact: String = raw
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
+            .collect();
+        let digits = compact.strip_prefix('+').unwrap_or("");
+        let valid = (7..=15).contains(&digits.len())
+            && !digits.starts_with('0')
+            && digits.chars().all(|c| c.is_ascii_digit());
+        if valid {
+            Ok(Self(compact))
+        } else {
+            Err("must be in international format, e.g. +4915112345678".into())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// A display name: trimmed, 1 to 100 characters, no control characters.
+pub fn parse_name(raw: &str) -> Result<String, String> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if name.chars().count() > 100 {
+        return Err("must be at most 100 characters".into());
+    }
+    if name.chars().any(char::is_control) {
+        return Err("must not contain control characters".into());
+    }
+    Ok(name.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_lowercased_and_checked() {
+        assert_eq!(
+            Email::parse(" Ada@Example.COM ").unwrap().as_str(),
+            "ada@example.com"
+        );
+        assert!(Email::parse("o'brien+tag@mail.example.ie").is_ok());
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a da@example.com",
+            "ada@@example.com",
+            ".ada@example.com",
+            "ada@-example.com",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn passwords_must_be_long_and_uncommon() {
+        assert!(Password::parse("correct horse battery").is_ok());
+        assert_eq!(
+            Password::parse("short").unwrap_err(),
+            ["must be at least 8 characters"]
+        );
+        assert_eq!(
+            Password::parse("Password1").unwrap_err(),
+            ["is too common; choose another"]
+        );
+        assert_eq!(
+            Password::parse("qwertyuiop").unwrap_err(),
+            ["is too common; choose another"]
+        );
+        assert!(Password::parse(&"x".repeat(129)).is_err());
+        assert_eq!(
+            format!("{:?}", Password::parse("correct horse battery").unwrap()),
+            "Password([REDACTED])"
+        );
+    }
+
+    #[test]
+    fn phones_are_normalised_to_e164() {
+        assert_eq!(
+            Phone::parse("+49 151 1234-5678").unwrap().as_str(),
+            "+4915112345678"
+        );
+        for bad in [
+            "015112345678",
+            "+0151123456",
+            "+12",
+            "+1234567890123456",
+            "+49abc12345",
+        ] {
+            assert!(Phone::parse(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(parse_name("  Ada Lovelace ").unwrap(), "Ada Lovelace");
+        assert!(parse_name("   ").is_err());
+        assert!(parse_name(&"a".repeat(101)).is_err());
+        assert!(parse_name("Ada\u{0007}").is_err());
+    }
+}

@@ -1,0 +1,66 @@
+//! The auth service's errors, and the one place they become HTTP answers.
+
+use dayone_web::throttle::Usage;
+use dayone_web::{ApiError, ErrorCode};
+
+use crate::domain::FieldErrors;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("invalid input")]
+    Invalid(FieldErrors),
+    #[error("an account with this email already exists")]
+    EmailTaken,
+    #[error("this phone number belongs to another account")]
+    PhoneTaken,
+    #[error("the email or password is wrong")]
+    InvalidCredentials,
+    #[error("the code is wrong or has expired")]
+    InvalidCode,
+    #[error("the refresh token is invalid or expired")]
+    InvalidRefreshToken,
+    #[error("the refresh token was used before; the session has been revoked")]
+    RefreshTokenReused,
+    #[error("the link is invalid, expired or already used")]
+    InvalidLink,
+    #[error("too many attempts")]
+    Throttled { usage: Usage, message: &'static str },
+    #[error("not found")]
+    NotFound(&'static str),
+    #[error("forbidden")]
+    Forbidden(&'static str),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<sea_orm::DbErr> for AuthError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        Self::Unexpected(e.into())
+    }
+}
+
+impl From<redis::RedisError> for AuthError {
+    fn from(e: redis::RedisError) -> Self {
+        Self::Unexpected(anyhow::Error::new(e).context("Redis"))
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        let message = error.to_string();
+        match error {
+            AuthError::Invalid(fields) => ApiError::validation(&fields),
+            AuthError::EmailTaken => ApiError::new(ErrorCode::EmailTaken, message),
+            AuthError::PhoneTaken => ApiError::new(ErrorCode::PhoneTaken, message),
+            AuthError::InvalidCredentials => ApiError::new(ErrorCode::InvalidCredentials, message),
+            AuthError::InvalidCode => ApiError::new(ErrorCode::InvalidCode, message),
+            AuthError::InvalidRefreshToken => ApiError::new(ErrorCode::InvalidToken, message),
+            AuthError::RefreshTokenReused => ApiError::new(ErrorCode::RefreshTokenReused, message),
+            AuthError::InvalidLink => ApiError::new(ErrorCode::InvalidOrExpiredToken, message),
+            AuthError::Throttled { usage, message } => usage.too_many(message),
+            AuthError::NotFound(what) => ApiError::not_found(what),
+            AuthError::Forbidden(why) => ApiError::forbidden(why),
+            AuthError::Unexpected(e) => ApiError::internal(e),
+        }
+    }
+}

@@ -1,0 +1,205 @@
+use actix_web::{HttpResponse, web};
+use dayone_model::messages::users::UserDeleted;
+use dayone_model::{BaseEntity, Envelope};
+use dayone_web::ApiError;
+use dayone_web::auth::{ADMIN, AuthenticatedUser};
+use sea_orm::{ActiveModelTrait, Set, TransactionTrait};
+use serde::{Deserialize, Deserializer};
+use utoipa::ToSchema;
+
+use super::Problems;
+use super::sessions::caller;
+use crate::domain::{Phone, parse_name};
+use crate::entities::user;
+use crate::error::AuthError;
+use crate::sessions;
+use crate::state::AuthState;
+use crate::users::{UserResponse, taken, updated_event};
+
+/// Absent stays `None`; `null` becomes `Some(None)` (clear the field).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// One optional field of a PATCH.
+enum Edit<T> {
+    Keep,
+    Clear,
+    Set(T),
+}
+
+impl<T> Edit<T> {
+    /// `parse` returns `None` when it recorded a problem.
+    fn parse(field: Option<Option<String>>, parse: impl FnOnce(&str) -> Option<T>) -> Self {
+        match field {
+            None => Self::Keep,
+            Some(None) => Self::Clear,
+            Some(Some(raw)) => parse(&raw).map_or(Self::Keep, Self::Set),
+        }
+    }
+
+    fn changes(&self) -> bool {
+        !matches!(self, Self::Keep)
+    }
+
+    /// `Some(new value)` when the field changes.
+    fn into_value(self) -> Option<Option<T>> {
+        match self {
+            Self::Keep => None,
+            Self::Clear => Some(None),
+            Self::Set(v) => Some(Some(v)),
+        }
+    }
+}
+
+/// Fields to change; the ones left out stay as they are, `null` clears.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateRequest {
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub phone: Option<Option<String>>,
+    /// Admins only. Must include `user`; known roles are `user` and `admin`.
+    pub roles: Option<Vec<String>>,
+}
+
+/// Applies `change` to `target` on behalf of `actor`.
+pub(crate) async fn update(
+    state: &AuthState,
+    actor: &AuthenticatedUser,
+    target: user::Model,
+    change: UpdateRequest,
+) -> Result<user::Model, ApiError> {
+    let mut problems = Problems::default();
+    let name = Edit::parse(change.name, |n| problems.check("name", parse_name(n)));
+    let phone = Edit::parse(change.phone, |p| {
+        problems
+            .check("phone", Phone::parse(p))
+            .map(Phone::into_inner)
+    });
+    if let Some(roles) = &change.roles {
+        if !actor.is_admin() {
+            return Err(AuthError::Forbidden("only an admin can change roles").into());
+        }
+        if !roles.iter().any(|r| r == "user") {
+            problems.0.push(("roles", "must include `user`".into()));
+        }
+        for role in roles
+            .iter()
+            .filter(|r| !["user", ADMIN].contains(&r.as_str()))
+        {
+            problems
+                .0
+                .push(("roles", format!("`{role}` is not a role")));
+        }
+    }
+    problems.finish()?;
+
+    let contact_changed = name.changes() || phone.changes();
+    let roles_changed = change.roles.as_ref().is_some_and(|r| *r != target.roles);
+    let mut model: user::ActiveModel = target.clone().into();
+    if let Some(name) = name.into_value() {
+        model.name = Set(name);
+    }
+    if let Some(phone) = phone.into_value() {
+        model.phone = Set(phone);
+    }
+    if let Some(roles) = change.roles {
+        model.roles = Set(roles);
+    }
+    let txn = state.db.begin().await?;
+    let updated = model
+        .update(&txn)
+        .await
+        .map_err(|e| AuthError::from(taken(e)))?;
+    if contact_changed {
+        state.outbox.enqueue(&txn, &updated_event(&updated)).await?;
+    }
+    // Access tokens carry the roles: end the sessions so new ones pick the
+    // change up now rather than within 15 minutes.
+    let revoked = if roles_changed {
+        sessions::revoke(state, &txn, &updated, None, "roles changed").await?
+    } else {
+        Vec::new()
+    };
+    txn.commit().await?;
+    sessions::after_revoke(state, &revoked).await;
+    state.outbox.wake();
+    tracing::info!(user_id = %updated.uuid, by = %actor.user_uuid, "account updated");
+    Ok(updated)
+}
+
+/// Soft-deletes `target`, ends its sessions and announces `user.deleted`.
+pub(crate) async fn delete(
+    state: &AuthState,
+    actor: &AuthenticatedUser,
+    target: user::Model,
+) -> Result<(), ApiError> {
+    let txn = state.db.begin().await?;
+    if !user::Entity::soft_delete(&txn, target.uuid).await? {
+        return Err(AuthError::NotFound("user").into());
+    }
+    let revoked = sessions::revoke(state, &txn, &target, None, "account deleted").await?;
+    state
+        .outbox
+        .enqueue(
+            &txn,
+            &Envelope::new(UserDeleted {
+                user_uuid: target.uuid,
+            }),
+        )
+        .await?;
+    txn.commit().await?;
+    sessions::after_revoke(state, &revoked).await;
+    state.outbox.wake();
+    tracing::info!(user_id = %target.uuid, by = %actor.user_uuid, "account deleted");
+    Ok(())
+}
+
+/// The caller's account.
+#[utoipa::path(
+    get,
+    path = "/v1/auth/me",
+    tag = "users",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller", body = UserResponse),
+        (status = 401, description = "Missing, invalid, expired or revoked token", body = dayone_web::error::ErrorDoc),
+    )
+)]
+pub async fn me(
+    state: web::Data<AuthState>,
+    auth: AuthenticatedUser,
+) -> Result<HttpResponse, ApiError> {
+    let user = caller(&state, &auth).await?;
+    Ok(HttpResponse::Ok().json(UserResponse::from(user)))
+}
+
+/// Changes the caller's name or phone.
+#[utoipa::path(
+    patch,
+    path = "/v1/auth/me",
+    tag = "users",
+    security(("bearer" = [])),
+    request_body = UpdateRequest,
+    responses(
+        (status = 200, description = "Updated", body = UserResponse),
+        (status = 401, description = "Missing or invalid token", body = dayone_web::error::ErrorDoc),
+        (status = 409, description = "Phone used by another account", body = dayone_web::error::ErrorDoc),
+        (status = 422, description = "Invalid fields", body = dayone_web::error::ErrorDoc),
+    )
+)]
+pub async fn update_me(
+    state: web::Data<AuthState>,
+    auth: AuthenticatedUser,
+    body: web::Json<UpdateRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let user = caller(&state, &auth).await?;
+    let updated = update(&state, &auth, user, body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(UserResponse::from(updated)))
+}

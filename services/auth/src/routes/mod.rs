@@ -1,0 +1,135 @@
+//! HTTP routes of the auth service, one module per endpoint group.
+
+mod account;
+mod email;
+mod jwks;
+mod login;
+mod otp;
+mod password;
+mod register;
+mod sessions;
+mod users;
+
+use actix_web::{HttpResponse, web};
+use dayone_web::extractors::resource;
+use utoipa::OpenApi;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/v1/auth/register").post(register::register))
+        .service(resource("/v1/auth/login").post(login::login))
+        .service(resource("/v1/auth/refresh").post(sessions::refresh))
+        .service(resource("/v1/auth/logout").post(sessions::logout))
+        .service(resource("/v1/auth/logout-all").post(sessions::logout_all))
+        .service(resource("/v1/auth/sessions").get(sessions::list))
+        .service(resource("/v1/auth/sessions/{id}").delete(sessions::delete))
+        .service(resource("/v1/auth/otp/request").post(otp::request))
+        .service(resource("/v1/auth/otp/verify").post(otp::verify))
+        .service(resource("/v1/auth/password/forgot").post(password::forgot))
+        .service(resource("/v1/auth/password/reset").post(password::reset))
+        .service(resource("/v1/auth/email/verify").post(email::verify))
+        .service(
+            resource("/v1/auth/me")
+                .get(account::me)
+                .patch(account::update_me),
+        )
+        .service(
+            resource("/v1/users/{uuid}")
+                .get(users::get)
+                .patch(users::update)
+                .delete(users::delete),
+        )
+        .service(resource("/v1/auth/.well-known/jwks.json").get(jwks::jwks))
+        .service(resource("/v1/auth/openapi.json").get(openapi));
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Dayone auth", description = "Accounts, sessions and tokens."),
+    paths(
+        register::register,
+        login::login,
+        sessions::refresh,
+        sessions::logout,
+        sessions::logout_all,
+        sessions::list,
+        sessions::delete,
+        otp::request,
+        otp::verify,
+        password::forgot,
+        password::reset,
+        email::verify,
+        account::me,
+        account::update_me,
+        users::get,
+        users::update,
+        users::delete,
+        jwks::jwks,
+    ),
+    components(schemas(dayone_web::error::ErrorDoc)),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+async fn openapi() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}
+
+/// Collects per-field problems for one 422.
+#[derive(Default)]
+pub(crate) struct Problems(pub crate::domain::FieldErrors);
+
+impl Problems {
+    /// The parsed value, or `None` with the problem recorded.
+    pub fn check<T>(&mut self, field: &'static str, parsed: Result<T, String>) -> Option<T> {
+        parsed.map_err(|p| self.0.push((field, p))).ok()
+    }
+
+    pub fn check_all<T>(
+        &mut self,
+        field: &'static str,
+        parsed: Result<T, Vec<String>>,
+    ) -> Option<T> {
+        parsed
+            .map_err(|ps| self.0.extend(ps.into_iter().map(|p| (field, p))))
+            .ok()
+    }
+
+    /// `Err(422)` when anything was recorded.
+    pub fn finish(self) -> Result<(), crate::error::AuthError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(crate::error::AuthError::Invalid(self.0))
+        }
+    }
+}
+
+/// The user agent of a request, for the session list.
+pub(crate) fn device(req: &actix_web::HttpRequest) -> crate::sessions::Device {
+    crate::sessions::Device {
+        user_agent: req
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        ip: dayone_web::client::ClientIp::of(req).map(|ip| ip.to_string()),
+    }
+}

@@ -1,0 +1,193 @@
+use std::time::Duration;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Utc;
+use dayone_web::ApiError;
+use dayone_web::throttle::{self, Limit};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, Set, Statement, TransactionTrait};
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::Problems;
+use crate::domain::Phone;
+use crate::entities::otp_code;
+use crate::error::AuthError;
+use crate::secrets::{otp_code, otp_hash};
+use crate::sessions::{self, TokenResponse};
+use crate::state::AuthState;
+use crate::{notify, users};
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OtpRequest {
+    /// E.164 phone number of an account.
+    pub phone: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OtpVerify {
+    pub phone: String,
+    /// The six digits from the SMS.
+    pub code: String,
+}
+
+fn limit(max: u64, state: &AuthState) -> Limit {
+    Limit {
+        max,
+        window: Duration::from_secs(state.settings.otp.window_secs),
+    }
+}
+
+/// Sends a six-digit login code by SMS to the account with this phone. The
+/// answer is the same whether or not an account has the number.
+#[utoipa::path(
+    post,
+    path = "/v1/auth/otp/request",
+    tag = "otp",
+    request_body = OtpRequest,
+    responses(
+        (status = 202, description = "A code is on its way if the number belongs to an account"),
+        (status = 422, description = "Not a phone number", body = dayone_web::error::ErrorDoc),
+        (status = 429, description = "Too many codes requested for this number", body = dayone_web::error::ErrorDoc),
+    )
+)]
+pub async fn request(
+    state: web::Data<AuthState>,
+    body: web::Json<OtpRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let mut problems = Problems::default();
+    let phone = problems.check("phone", Phone::parse(&body.phone));
+    problems.finish()?;
+    let Some(phone) = phone else {
+        return Err(AuthError::Invalid(vec![]).into());
+    };
+
+    let requests = limit(state.settings.otp.max_requests_per_phone, &state);
+    let usage = throttle::hit(
+        &state.redis,
+        &format!("otp-requests:{}", phone.as_str()),
+        requests,
+    )
+    .await
+    .map_err(AuthError::from)?;
+    if usage.exceeds(requests) {
+        return Err(AuthError::Throttled {
+            usage,
+            message: "too many codes requested for this number; try again later",
+        }
+        .into());
+    }
+
+    if let Some(user) = users::find_by_phone(&state.db, phone.as_str()).await? {
+        let code = otp_code();
+        let txn = state.db.begin().await?;
+        // Only the newest code works.
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "UPDATE otp_codes SET used_at = now() WHERE phone = $1 AND used_at IS NULL",
+            [phone.as_str().into()],
+        ))
+        .await?;
+        otp_code::ActiveModel {
+            user_id: Set(user.id),
+            phone: Set(phone.as_str().to_owned()),
+            code_hash: Set(otp_hash(
+                state.settings.otp_pepper.expose_secret(),
+                phone.as_str(),
+                &code,
+            )),
+            expires_at: Set(
+                Utc::now() + chrono::Duration::seconds(state.settings.otp.ttl_secs as i64)
+            ),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        notify::login_code(&state, &txn, &user, phone.as_str(), code).await?;
+        txn.commit().await?;
+        state.outbox.wake();
+        tracing::info!(user_id = %user.uuid, "login code sent");
+    }
+    Ok(HttpResponse::Accepted().json(json!({
+        "message": "if this number belongs to an account, a code is on its way"
+    })))
+}
+
+/// Logs in with the code from the SMS. At most five attempts per number in
+/// ten minutes, from any address; asking for a new code does not reset that.
+#[utoipa::path(
+    post,
+    path = "/v1/auth/otp/verify",
+    tag = "otp",
+    request_body = OtpVerify,
+    responses(
+        (status = 200, description = "Logged in", body = TokenResponse),
+        (status = 401, description = "Wrong or expired code", body = dayone_web::error::ErrorDoc),
+        (status = 422, description = "Malformed phone or code", body = dayone_web::error::ErrorDoc),
+        (status = 429, description = "Too many attempts for this number", body = dayone_web::error::ErrorDoc),
+    )
+)]
+pub async fn verify(
+    req: HttpRequest,
+    state: web::Data<AuthState>,
+    body: web::Json<OtpVerify>,
+) -> Result<HttpResponse, ApiError> {
+    let mut problems = Problems::default();
+    let phone = problems.check("phone", Phone::parse(&body.phone));
+    let code = body.code.trim();
+    if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
+        problems
+            .0
+            .push(("code", "must be the six digits from the SMS".into()));
+    }
+    problems.finish()?;
+    let Some(phone) = phone else {
+        return Err(AuthError::Invalid(vec![]).into());
+    };
+
+    let attempts = limit(state.settings.otp.max_verifications_per_phone, &state);
+    let usage = throttle::hit(
+        &state.redis,
+        &format!("otp-verify:{}", phone.as_str()),
+        attempts,
+    )
+    .await
+    .map_err(AuthError::from)?;
+    if usage.exceeds(attempts) {
+        return Err(AuthError::Throttled {
+            usage,
+            message: "too many attempts for this number; try again later",
+        }
+        .into());
+    }
+
+    let hash = otp_hash(
+        state.settings.otp_pepper.expose_secret(),
+        phone.as_str(),
+        code,
+    );
+    let used = state
+        .db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "UPDATE otp_codes SET used_at = now() \
+             WHERE phone = $1 AND code_hash = $2 AND used_at IS NULL AND expires_at > now() \
+             RETURNING user_id",
+            [phone.as_str().into(), hash.into()],
+        ))
+        .await?;
+    let Some(user_id) = used
+        .map(|row| row.try_get::<i64>("", "user_id"))
+        .transpose()?
+    else {
+        return Err(AuthError::InvalidCode.into());
+    };
+    let Some(user) = users::find_by_id(&state.db, user_id).await? else {
+        return Err(AuthError::InvalidCode.into());
+    };
+    let tokens = sessions::start(&state, &user, super::device(&req)).await?;
+    Ok(HttpResponse::Ok().json(tokens))
+}

@@ -1,0 +1,136 @@
+use std::time::Duration;
+
+use actix_web::{HttpResponse, web};
+use dayone_model::messages::notifications::EmailTemplate;
+use dayone_web::ApiError;
+use dayone_web::throttle::{self, Limit};
+use sea_orm::{ActiveModelTrait, Set, TransactionTrait};
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::Problems;
+use crate::domain::{Email, Password};
+use crate::entities::one_time_token::PASSWORD_RESET;
+use crate::entities::user;
+use crate::error::AuthError;
+use crate::state::AuthState;
+use crate::{links, notify, passwords, sessions, users};
+
+/// Reset emails per address per hour: enough for a forgetful user, too few
+/// to flood an inbox.
+const RESET_EMAILS: Limit = Limit {
+    max: 5,
+    window: Duration::from_secs(3600),
+};
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForgotRequest {
+    pub email: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetRequest {
+    /// The token from the emailed link.
+    pub token: String,
+    pub new_password: String,
+}
+
+/// Emails a single-use reset link (valid 30 minutes) if an account has this
+/// address. The answer is the same either way.
+#[utoipa::path(
+    post,
+    path = "/v1/auth/password/forgot",
+    tag = "password",
+    request_body = ForgotRequest,
+    responses(
+        (status = 202, description = "A link is on its way if the address belongs to an account"),
+        (status = 422, description = "Not an email address", body = dayone_web::error::ErrorDoc),
+        (status = 429, description = "Too many reset emails for this address", body = dayone_web::error::ErrorDoc),
+    )
+)]
+pub async fn forgot(
+    state: web::Data<AuthState>,
+    body: web::Json<ForgotRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let mut problems = Problems::default();
+    let email = problems.check("email", Email::parse(&body.email));
+    problems.finish()?;
+    let Some(email) = email else {
+        return Err(AuthError::Invalid(vec![]).into());
+    };
+
+    let usage = throttle::hit(
+        &state.redis,
+        &format!("reset-emails:{}", email.as_str()),
+        RESET_EMAILS,
+    )
+    .await
+    .map_err(AuthError::from)?;
+    if usage.exceeds(RESET_EMAILS) {
+        return Err(AuthError::Throttled {
+            usage,
+            message: "too many reset emails for this address; try again later",
+        }
+        .into());
+    }
+    if let Some(user) = users::find_by_email(&state.db, email.as_str()).await? {
+        let txn = state.db.begin().await?;
+        let ttl = state.settings.password_reset_ttl_secs;
+        let token = links::issue(&txn, &user, PASSWORD_RESET, ttl).await?;
+        let template = EmailTemplate::PasswordReset {
+            link: notify::link(&state, "reset-password", &token),
+            expires_in_minutes: (ttl / 60) as u32,
+        };
+        notify::email(&state, &txn, &user, template).await?;
+        txn.commit().await?;
+        state.outbox.wake();
+        tracing::info!(user_id = %user.uuid, "password reset link sent");
+    }
+    Ok(HttpResponse::Accepted().json(json!({
+        "message": "if this address belongs to an account, a reset link is on its way"
+    })))
+}
+
+/// Sets a new password with the emailed token and ends every session.
+#[utoipa::path(
+    post,
+    path = "/v1/auth/password/reset",
+    tag = "password",
+    request_body = ResetRequest,
+    responses(
+        (status = 204, description = "Password changed; all sessions ended"),
+        (status = 400, description = "Invalid, expired or used token", body = dayone_web::error::ErrorDoc),
+        (status = 422, description = "Unacceptable password", body = dayone_web::error::ErrorDoc),
+    )
+)]
+pub async fn reset(
+    state: web::Data<AuthState>,
+    body: web::Json<ResetRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let mut problems = Problems::default();
+    let password = problems.check_all("new_password", Password::parse(&body.new_password));
+    problems.finish()?;
+    let Some(password) = password else {
+        return Err(AuthError::Invalid(vec![]).into());
+    };
+
+    let hash = passwords::hash(password.expose().to_owned(), state.settings.bcrypt_cost).await?;
+    let txn = state.db.begin().await?;
+    let Some(user_id) = links::consume(&txn, PASSWORD_RESET, body.token.trim()).await? else {
+        return Err(AuthError::InvalidLink.into());
+    };
+    let Some(user) = users::find_by_id(&txn, user_id).await? else {
+        return Err(AuthError::InvalidLink.into());
+    };
+    let mut change: user::ActiveModel = user.clone().into();
+    change.password_hash = Set(hash);
+    change.update(&txn).await?;
+    let revoked = sessions::revoke(&state, &txn, &user, None, "password reset").await?;
+    txn.commit().await?;
+    sessions::after_revoke(&state, &revoked).await;
+    tracing::info!(user_id = %user.uuid, "password reset");
+    Ok(HttpResponse::NoContent().finish())
+}

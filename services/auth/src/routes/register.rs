@@ -1,0 +1,94 @@
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpResponse, web};
+use dayone_model::messages::notifications::EmailTemplate;
+use dayone_web::ApiError;
+use sea_orm::TransactionTrait;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::Problems;
+use crate::domain::{Email, Password, Phone, parse_name};
+use crate::entities::one_time_token::EMAIL_VERIFICATION;
+use crate::error::AuthError;
+use crate::state::AuthState;
+use crate::users::{NewUser, UserResponse, insert_user};
+use crate::{links, notify, passwords};
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    pub email: String,
+    /// 8 to 128 characters, not a common password.
+    pub password: String,
+    pub name: Option<String>,
+    /// E.164, e.g. `+4915112345678`; enables login by SMS code.
+    pub phone: Option<String>,
+}
+
+/// Creates an account. The `user.registered` event, the welcome email and
+/// the verification email are written in the same transaction.
+#[utoipa::path(
+    post,
+    path = "/v1/auth/register",
+    tag = "auth",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "Account created", body = UserResponse),
+        (status = 409, description = "Email or phone already used", body = dayone_web::error::ErrorDoc),
+        (status = 422, description = "Invalid fields", body = dayone_web::error::ErrorDoc),
+    )
+)]
+pub async fn register(
+    state: web::Data<AuthState>,
+    body: web::Json<RegisterRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let mut problems = Problems::default();
+    let email = problems.check("email", Email::parse(&body.email));
+    let password = problems.check_all("password", Password::parse(&body.password));
+    let name = body
+        .name
+        .as_deref()
+        .and_then(|n| problems.check("name", parse_name(n)));
+    let phone = body
+        .phone
+        .as_deref()
+        .and_then(|p| problems.check("phone", Phone::parse(p)));
+    problems.finish()?;
+    let (Some(email), Some(password)) = (email, password) else {
+        return Err(AuthError::Invalid(vec![]).into());
+    };
+
+    let password_hash =
+        passwords::hash(password.expose().to_owned(), state.settings.bcrypt_cost).await?;
+    let txn = state.db.begin().await?;
+    let user = insert_user(
+        &txn,
+        &state.outbox,
+        NewUser {
+            email: email.into_inner(),
+            password_hash,
+            name,
+            phone: phone.map(Phone::into_inner),
+            roles: vec!["user".into()],
+        },
+    )
+    .await
+    .map_err(AuthError::from)?;
+    notify::email(&state, &txn, &user, EmailTemplate::Welcome).await?;
+    let token = links::issue(
+        &txn,
+        &user,
+        EMAIL_VERIFICATION,
+        state.settings.email_verification_ttl_secs,
+    )
+    .await?;
+    let link = notify::link(&state, "verify-email", &token);
+    notify::email(&state, &txn, &user, EmailTemplate::VerifyEmail { link }).await?;
+    txn.commit().await?;
+    state.outbox.wake();
+
+    Ok(HttpResponse::Created()
+        .insert_header((LOCATION, format!("/v1/users/{}", user.uuid)))
+        .json(UserResponse::from(user)))
+}

@@ -1,0 +1,24 @@
+//! What every auth handler shares.
+
+use dayone_broker::Outbox;
+use dayone_web::auth::{RevocationList, TokenSettings};
+use dayone_web::redis::Redis;
+use sea_orm::DatabaseConnection;
+
+use crate::keys::SigningKeys;
+use crate::settings::AuthSettings;
+
+pub struct AuthState {
+    pub db: DatabaseConnection,
+    pub redis: Redis,
+    pub outbox: Outbox,
+    pub keys: SigningKeys,
+    pub settings: AuthSettings,
+    pub tokens: TokenSettings,
+    /// Where clients reach the gateway: the base of emailed links.
+    pub public_url: String,
+    pub revocations: RevocationList,
+    /// A bcrypt hash at the configured cost, verified against when the email
+    /// is unknown, so both failures take the same time.
+    pub dummy_hash: String,
+}

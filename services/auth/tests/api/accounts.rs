@@ -1,0 +1,252 @@
+use reqwest::Method;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::{AuthApp, PASSWORD, User, error_code, spawn_app, unique_phone};
+
+async fn patch(app: &AuthApp, path: &str, token: &str, body: Value) -> reqwest::Response {
+    app.send_as(Method::PATCH, path, token, Some(body)).await
+}
+
+fn user_path(user: &User) -> String {
+    format!("/v1/users/{}", user.uuid)
+}
+
+#[tokio::test]
+async fn a_user_changes_their_own_name_and_phone_and_the_change_is_announced() {
+    let app = spawn_app().await;
+    let user = app.new_user().await;
+    let phone = unique_phone();
+    let response = patch(
+        &app,
+        "/v1/auth/me",
+        &user.tokens.access,
+        json!({"name": "Grace Hopper", "phone": phone}),
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        (body["name"].as_str(), body["phone"].as_str()),
+        (Some("Grace Hopper"), Some(phone.as_str()))
+    );
+
+    let updated = app
+        .job("notification.user-events", |j| j["type"] == "user.updated")
+        .await;
+    assert_eq!(updated["payload"]["phone"], phone.as_str());
+
+    // null clears; a field left out stays.
+    let cleared: Value = patch(
+        &app,
+        &user_path(&user),
+        &user.tokens.access,
+        json!({"phone": null}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(cleared["phone"], Value::Null);
+    assert_eq!(cleared["name"], "Grace Hopper");
+}
+
+#[tokio::test]
+async fn invalid_changes_are_422_and_a_taken_phone_is_409() {
+    let app = spawn_app().await;
+    let user = app.new_user().await;
+    let other = app.new_user().await;
+    let bad = patch(
+        &app,
+        "/v1/auth/me",
+        &user.tokens.access,
+        json!({"name": "", "phone": "12"}),
+    )
+    .await;
+    assert_eq!(bad.status(), 422);
+    let body: Value = bad.json().await.unwrap();
+    assert!(
+        body["details"]["fields"]["name"].is_array()
+            && body["details"]["fields"]["phone"].is_array()
+    );
+    let taken = patch(
+        &app,
+        "/v1/auth/me",
+        &user.tokens.access,
+        json!({"phone": other.phone}),
+    )
+    .await;
+    assert_eq!(error_code(taken).await, (409, "phone_taken".into()));
+    let unknown = patch(
+        &app,
+        "/v1/auth/me",
+        &user.tokens.access,
+        json!({"email": "new@example.com"}),
+    )
+    .await;
+    assert_eq!(unknown.status(), 422, "email changes are not accepted here");
+}
+
+#[tokio::test]
+async fn a_user_reads_their_own_account_but_not_anyone_elses() {
+    let app = spawn_app().await;
+    let user = app.new_user().await;
+    let other = app.new_user().await;
+    assert_eq!(
+        app.get_as(&user_path(&user), &user.tokens.access)
+            .await
+            .status(),
+        200
+    );
+    for (method, body) in [
+        (Method::GET, None),
+        (Method::PATCH, Some(json!({"name": "x"}))),
+        (Method::DELETE, None),
+    ] {
+        let response = app
+            .send_as(
+                method.clone(),
+                &user_path(&other),
+                &user.tokens.access,
+                body,
+            )
+            .await;
+        assert_eq!(
+            error_code(response).await,
+            (403, "forbidden".into()),
+            "{method}"
+        );
+    }
+    // A made-up id is "someone else" too: no hint whether it exists.
+    let made_up = format!("/v1/users/{}", Uuid::new_v4());
+    assert_eq!(
+        app.get_as(&made_up, &user.tokens.access).await.status(),
+        403
+    );
+    assert_eq!(app.get(&user_path(&user)).await.status(), 401);
+}
+
+#[tokio::test]
+async fn an_admin_reads_and_changes_any_account_and_sees_404_for_none() {
+    let app = spawn_app().await;
+    let admin = app.new_admin().await;
+    let user = app.new_user().await;
+    assert_eq!(
+        app.get_as(&user_path(&user), &admin.tokens.access)
+            .await
+            .status(),
+        200
+    );
+    let renamed: Value = patch(
+        &app,
+        &user_path(&user),
+        &admin.tokens.access,
+        json!({"name": "Renamed"}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(renamed["name"], "Renamed");
+    let missing = app
+        .get_as(
+            &format!("/v1/users/{}", Uuid::new_v4()),
+            &admin.tokens.access,
+        )
+        .await;
+    assert_eq!(error_code(missing).await, (404, "not_found".into()));
+}
+
+#[tokio::test]
+async fn only_an_admin_changes_roles_and_the_change_ends_the_targets_sessions() {
+    let app = spawn_app().await;
+    let admin = app.new_admin().await;
+    let user = app.new_user().await;
+    let self_promotion = patch(
+        &app,
+        &user_path(&user),
+        &user.tokens.access,
+        json!({"roles": ["user", "admin"]}),
+    )
+    .await;
+    assert_eq!(error_code(self_promotion).await, (403, "forbidden".into()));
+
+    let bad = patch(
+        &app,
+        &user_path(&user),
+        &admin.tokens.access,
+        json!({"roles": ["admin", "root"]}),
+    )
+    .await;
+    assert_eq!(bad.status(), 422);
+
+    let promoted = patch(
+        &app,
+        &user_path(&user),
+        &admin.tokens.access,
+        json!({"roles": ["user", "admin"]}),
+    )
+    .await;
+    assert_eq!(promoted.status(), 200);
+    assert_eq!(
+        app.get_as("/v1/auth/me", &user.tokens.access)
+            .await
+            .status(),
+        401,
+        "old token carried old roles"
+    );
+    let tokens = app.login(&user.email, PASSWORD).await;
+    let me: Value = app
+        .get_as("/v1/auth/me", &tokens.access)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["roles"], json!(["user", "admin"]));
+}
+
+#[tokio::test]
+async fn deleting_an_account_ends_its_sessions_and_it_cannot_log_in() {
+    let app = spawn_app().await;
+    let user = app.new_user().await;
+    let response = app
+        .send_as(Method::DELETE, &user_path(&user), &user.tokens.access, None)
+        .await;
+    assert_eq!(response.status(), 204);
+    assert_eq!(
+        app.get_as("/v1/auth/me", &user.tokens.access)
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        error_code(app.login_response(&user.email, PASSWORD).await).await,
+        (401, "invalid_credentials".into())
+    );
+    let deleted = app
+        .job("notification.user-events", |j| j["type"] == "user.deleted")
+        .await;
+    assert_eq!(deleted["payload"]["user_uuid"], user.uuid.to_string());
+
+    // An admin deletes someone else's account the same way.
+    let admin = app.new_admin().await;
+    let other = app.new_user().await;
+    let response = app
+        .send_as(
+            Method::DELETE,
+            &user_path(&other),
+            &admin.tokens.access,
+            None,
+        )
+        .await;
+    assert_eq!(response.status(), 204);
+    let again = app
+        .send_as(
+            Method::DELETE,
+            &user_path(&other),
+            &admin.tokens.access,
+            None,
+        )
+        .await;
+    assert_eq!(again.status(), 404);
+}

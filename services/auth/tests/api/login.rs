@@ -1,0 +1,192 @@
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, error_code, spawn_app, spawn_app_with, unique_email};
+
+fn claims(token: &str) -> Value {
+    let payload = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn login_returns_a_short_lived_access_token_and_a_refresh_token() {
+    let app = spawn_app().await;
+    let user = app.new_user().await;
+    let response = app.login_response(&user.email, PASSWORD).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 900);
+    assert!(body["refresh_token"].as_str().unwrap().len() >= 43);
+
+    let token = body["access_token"].as_str().unwrap();
+    let header: Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(token.split('.').next().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(header["alg"], "EdDSA");
+    assert!(header["kid"].is_string());
+    let claims = claims(token);
+    assert_eq!(claims["sub"], user.uuid.to_string());
+    assert_eq!(claims["roles"], json!(["user"]));
+    assert_eq!(claims["iss"], "dayone-auth");
+    assert_eq!(claims["aud"], "dayone-api");
+    assert!(claims["sid"].is_string() && claims["jti"].is_string());
+    let lifetime = claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap();
+    assert!(lifetime <= 15 * 60);
+}
+
+#[tokio::test]
+async fn a_wrong_password_and_an_unknown_email_get_the_same_401() {
+    let app = spawn_app().await;
+    let user = app.new_user().await;
+    let wrong_password = app
+        .login_response(&user.email, "not the password at all")
+        .await;
+    let unknown_email = app.login_response(&unique_email(), PASSWORD).await;
+    assert_eq!(wrong_password.status(), 401);
+    assert_eq!(unknown_email.status(), 401);
+    let mut a: Value = wrong_password.json().await.unwrap();
+    let mut b: Value = unknown_email.json().await.unwrap();
+    a["request_id"] = Value::Null;
+    b["request_id"] = Value::Null;
+    assert_eq!(a, b);
+    assert_eq!(a["code"], "invalid_credentials");
+}
+
+#[tokio::test]
+async fn an_unknown_email_costs_about_as_much_time_as_a_wrong_password() {
+    // Cost 9 makes a bcrypt check long enough to measure against the noise.
+    let app = spawn_app_with(&[("APP_AUTH__BCRYPT_COST", "9")]).await;
+    let user = app.new_user().await;
+    let mut wrong = Vec::new();
+    let mut unknown = Vec::new();
+    for _ in 0..3 {
+        let started = Instant::now();
+        app.login_response(&user.email, "not the password at all")
+            .await;
+        wrong.push(started.elapsed());
+        let started = Instant::now();
+        app.login_response(&unique_email(), "not the password at all")
+            .await;
+        unknown.push(started.elapsed());
+    }
+    let (wrong, unknown) = (*wrong.iter().min().unwrap(), *unknown.iter().min().unwrap());
+    assert!(
+        unknown.as_secs_f64() > wrong.as_secs_f64() * 0.5
+            && unknown.as_secs_f64() < wrong.as_secs_f64() * 2.0,
+        "wrong password {wrong:?}, unknown email {unknown:?}"
+    );
+}
+
+#[tokio::test]
+async fn ten_failures_block_the_account_for_a_while_even_with_the_right_password() {
+    let app = spawn_app().await;
+    let user = app.new_user().await;
+    for _ in 0..10 {
+        assert_eq!(
+            app.login_response(&user.email, "wrong password!")
+                .await
+                .status(),
+            401
+        );
+    }
+    let blocked = app.login_response(&user.email, PASSWORD).await;
+    assert_eq!(blocked.status(), 429);
+    let retry_after: u64 = blocked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&retry_after), "{retry_after}");
+    assert_eq!(error_code(blocked).await.1, "rate_limited");
+
+    // Another account is not affected.
+    let other = app.new_user().await;
+    assert_eq!(
+        app.login_response(&other.email, PASSWORD).await.status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn the_block_is_temporary() {
+    let app = spawn_app_with(&[("APP_AUTH__LOGIN__WINDOW_SECS", "2")]).await;
+    let user = app.new_user().await;
+    for _ in 0..10 {
+        app.login_response(&user.email, "wrong password!").await;
+    }
+    assert_eq!(
+        app.login_response(&user.email, PASSWORD).await.status(),
+        429
+    );
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(
+        app.login_response(&user.email, PASSWORD).await.status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn failures_from_one_address_are_limited_across_accounts() {
+    let app = spawn_app_with(&[("APP_AUTH__LOGIN__MAX_FAILURES_PER_IP", "3")]).await;
+    let login_from = |ip: &'static str, email: String| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url("/v1/auth/login"))
+                .header("x-real-ip", ip)
+                .json(&json!({"email": email, "password": "wrong password!"}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    for _ in 0..3 {
+        assert_eq!(login_from("203.0.113.7", unique_email()).await, 401);
+    }
+    assert_eq!(login_from("203.0.113.7", unique_email()).await, 429);
+    assert_eq!(
+        login_from("198.51.100.1", unique_email()).await,
+        401,
+        "another address"
+    );
+}
+
+#[tokio::test]
+async fn a_hash_made_with_another_cost_is_upgraded_on_login() {
+    let app = spawn_app().await; // the test settings use cost 4
+    let user = app.new_user().await;
+    let old = bcrypt::hash(PASSWORD, 5).unwrap();
+    app.db
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "UPDATE users SET password_hash = $1 WHERE uuid = $2",
+            [old.into(), user.uuid.into()],
+        ))
+        .await
+        .unwrap();
+
+    app.login(&user.email, PASSWORD).await;
+
+    let row = app
+        .db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT password_hash FROM users WHERE uuid = $1",
+            [user.uuid.into()],
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let hash: String = row.try_get("", "password_hash").unwrap();
+    assert!(hash.starts_with("$2b$04$"), "{hash}");
+    assert!(bcrypt::verify(PASSWORD, &hash).unwrap());
+}

@@ -1,0 +1,250 @@
+//! Drives the auth flows through the gateway of the running test stack
+//! (whose services log at debug level), then reads every log file the stack
+//! wrote and checks that none of the passwords, tokens, codes or links used
+//! appears anywhere.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+use std::time::Duration;
+
+use dayone_test_support::TestStack;
+use serde_json::{Value, json};
+
+struct Client {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Client {
+    async fn post(&self, path: &str, body: Value, token: Option<&str>) -> reqwest::Response {
+        let mut request = self.http.post(format!("{}{path}", self.base)).json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap()
+    }
+
+    async fn tokens(&self, path: &str, body: Value) -> (String, String) {
+        let response = self.post(path, body, None).await;
+        assert_eq!(response.status(), 200, "{path}");
+        let body: Value = response.json().await.unwrap();
+        (
+            body["access_token"].as_str().unwrap().to_owned(),
+            body["refresh_token"].as_str().unwrap().to_owned(),
+        )
+    }
+}
+
+/// The envelope of a job for `recipient` waiting in a stack queue.
+async fn job(
+    stack: &TestStack,
+    queue: &str,
+    field: &str,
+    recipient: &str,
+    template: &str,
+) -> Value {
+    stack
+        .wait_for_message("/", queue, Duration::from_secs(10), |j| {
+            j["payload"]["recipient"][field] == recipient && j["payload"]["template"] == template
+        })
+        .await
+        .unwrap_or_else(|| panic!("no {template} job for {recipient} in {queue}"))
+}
+
+fn token_of(link: &Value) -> String {
+    link.as_str()
+        .unwrap()
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn no_password_token_code_or_link_used_in_the_auth_flows_reaches_any_log() {
+    let stack = TestStack::load();
+    let client = Client {
+        http: reqwest::Client::new(),
+        base: stack.gateway_url(),
+    };
+    let mut secrets: Vec<String> = Vec::new();
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    let email = format!("secrets-{tag}@example.com");
+    let phone = format!(
+        "+1555{:07}",
+        u32::from_str_radix(&tag[..6], 16).unwrap() % 10_000_000
+    );
+    let password = format!("first secret passphrase {tag}");
+    let new_password = format!("second secret passphrase {tag}");
+    secrets.extend([password.clone(), new_password.clone()]);
+
+    // Register (and a failed login with a wrong password that must not leak either).
+    let registered = client
+        .post(
+            "/v1/auth/register",
+            json!({"email": email, "password": password, "phone": phone}),
+            None,
+        )
+        .await;
+    assert_eq!(registered.status(), 201);
+    let wrong = format!("wrong secret passphrase {tag}");
+    secrets.push(wrong.clone());
+    client
+        .post(
+            "/v1/auth/login",
+            json!({"email": email, "password": wrong}),
+            None,
+        )
+        .await;
+
+    // Login, refresh, an authenticated call, logout.
+    let (access, refresh) = client
+        .tokens(
+            "/v1/auth/login",
+            json!({"email": email, "password": password}),
+        )
+        .await;
+    let (access2, refresh2) = client
+        .tokens("/v1/auth/refresh", json!({"refresh_token": refresh}))
+        .await;
+    secrets.extend([
+        access.clone(),
+        refresh.clone(),
+        access2.clone(),
+        refresh2.clone(),
+    ]);
+    let me = client
+        .http
+        .get(format!("{}/v1/auth/me", client.base))
+        .bearer_auth(&access2)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    client
+        .post("/v1/auth/logout", json!({}), Some(&access2))
+        .await;
+
+    // Email verification link.
+    let verify = job(
+        &stack,
+        "notification.email",
+        "email",
+        &email,
+        "verify_email",
+    )
+    .await;
+    let verify_token = token_of(&verify["payload"]["link"]);
+    secrets.push(verify_token.clone());
+    assert_eq!(
+        client
+            .post(
+                "/v1/auth/email/verify",
+                json!({"token": verify_token}),
+                None
+            )
+            .await
+            .status(),
+        204
+    );
+
+    // OTP login.
+    assert_eq!(
+        client
+            .post("/v1/auth/otp/request", json!({"phone": phone}), None)
+            .await
+            .status(),
+        202
+    );
+    let sms = job(&stack, "sms.transactional", "phone", &phone, "login_code").await;
+    let code = sms["payload"]["code"].as_str().unwrap().to_owned();
+    let (otp_access, otp_refresh) = client
+        .tokens("/v1/auth/otp/verify", json!({"phone": phone, "code": code}))
+        .await;
+    secrets.extend([otp_access, otp_refresh]);
+
+    // Password reset.
+    assert_eq!(
+        client
+            .post("/v1/auth/password/forgot", json!({"email": email}), None)
+            .await
+            .status(),
+        202
+    );
+    let reset = job(
+        &stack,
+        "notification.email",
+        "email",
+        &email,
+        "password_reset",
+    )
+    .await;
+    let reset_token = token_of(&reset["payload"]["link"]);
+    secrets.push(reset_token.clone());
+    let reset = client
+        .post(
+            "/v1/auth/password/reset",
+            json!({"token": reset_token, "new_password": new_password}),
+            None,
+        )
+        .await;
+    assert_eq!(reset.status(), 204);
+    client
+        .tokens(
+            "/v1/auth/login",
+            json!({"email": email, "password": new_password}),
+        )
+        .await;
+
+    // Let the services flush their last lines, then read every log.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let logs = dayone_test_support::repo_root().join(".state/test/logs");
+    let mut files = 0;
+    let mut lines = 0;
+    for entry in walk(&logs) {
+        let text = std::fs::read_to_string(&entry).unwrap_or_default();
+        files += 1;
+        lines += text.lines().count();
+        for secret in &secrets {
+            assert!(
+                !text.contains(secret.as_str()),
+                "{} contains a secret used in the flows",
+                entry.display()
+            );
+        }
+        // The code is six digits: look for it as a JSON value, not anywhere.
+        for quoted in [
+            format!("\"{code}\""),
+            format!("code={code}"),
+            format!(": {code}"),
+        ] {
+            assert!(
+                !text.contains(&quoted),
+                "{} contains the OTP code",
+                entry.display()
+            );
+        }
+    }
+    assert!(
+        files >= 5 && lines > 50,
+        "read {files} files, {lines} lines"
+    );
+    let auth_log = std::fs::read_to_string(logs.join("auth-1.log")).unwrap();
+    assert!(
+        auth_log.contains("/v1/auth/otp/verify"),
+        "the flows were logged, just not their secrets"
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
