@@ -51,4 +51,4 @@ build:
 
 ## Benchmarks against the running local stack (best with PROFILE=release make up).
 bench-auth:
-	cargo run --release -p dayone-bench --bin auth -- --gateway http://127.0.0.1:8080
+	cargo run --release -p dayone-bench --bin bench-auth -- --gateway http://127.0.0.1:8080

@@ -2,9 +2,9 @@
 //!
 //! Every benchmark runs against a live stack (by default the one `make up`
 //! starts, behind the gateway on 127.0.0.1:8080) and prints its figures.
-//! Workers send from distinct loopback addresses (127.0.0.10, .11, ...): the
-//! gateway limits requests per client address, and a benchmark stands for
-//! many clients, not one hammering client.
+//! Requests go out from 200 loopback addresses in turn (127.0.0.10 to
+//! .209): the gateway limits requests per client address, and a benchmark
+//! stands for many clients, not one hammering client.
 
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr};
@@ -36,6 +36,20 @@ impl Options {
                 .unwrap_or(default_concurrency),
         }
     }
+}
+
+/// How many client addresses requests rotate through.
+pub const ADDRESSES: usize = 200;
+
+/// One client per source address; pick with [`pick`].
+pub fn clients() -> Vec<reqwest::Client> {
+    (0..ADDRESSES).map(client).collect()
+}
+
+/// The client for a worker's n-th request: consecutive requests of a worker
+/// come from different addresses.
+pub fn pick(clients: &[reqwest::Client], worker: usize, n: usize) -> &reqwest::Client {
+    &clients[(worker + n * 7919) % clients.len()]
 }
 
 /// A client whose connections come from 127.0.0.(10 + n).
@@ -85,11 +99,11 @@ impl Samples {
     }
 }
 
-/// Runs `request` from `concurrency` workers for `seconds`; each call
-/// returns whether the request succeeded.
+/// Runs `request(worker, n)` from `concurrency` workers for `seconds`;
+/// each call returns whether the request succeeded.
 pub async fn run<F, Fut>(concurrency: usize, seconds: u64, request: F) -> Samples
 where
-    F: Fn(usize) -> Fut + Clone + Send + 'static,
+    F: Fn(usize, usize) -> Fut + Clone + Send + 'static,
     Fut: Future<Output = bool> + Send,
 {
     let deadline = Instant::now() + Duration::from_secs(seconds);
@@ -99,9 +113,11 @@ where
             let request = request.clone();
             tokio::spawn(async move {
                 let mut samples = Samples::default();
+                let mut n = 0;
                 while Instant::now() < deadline {
                     let sent = Instant::now();
-                    if request(worker).await {
+                    n += 1;
+                    if request(worker, n).await {
                         samples.ok.push(sent.elapsed());
                     } else {
                         samples.failed += 1;

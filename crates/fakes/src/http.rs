@@ -1,0 +1,93 @@
+//! Request plumbing and the router.
+
+use std::convert::Infallible;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::{Method, StatusCode, Version};
+use serde_json::{Value, json};
+
+use crate::{Received, Shared, apns, control, fcm, sms};
+
+pub type Response = hyper::Response<Full<Bytes>>;
+
+/// A request with its body read.
+pub struct Request {
+    pub method: Method,
+    pub path: String,
+    pub query: String,
+    pub version: Version,
+    pub headers: hyper::HeaderMap,
+    pub body: Bytes,
+}
+
+impl Request {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+
+    pub fn form(&self) -> Vec<(String, String)> {
+        form_urlencoded::parse(&self.body).into_owned().collect()
+    }
+
+    /// What tests read back: headers (authorization included, for checking)
+    /// and the body as JSON (form bodies as an object).
+    pub fn received(&self, body: Value, status: StatusCode) -> Received {
+        let headers = self
+            .headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::String(v.to_str().unwrap_or("").to_owned())))
+            .collect::<serde_json::Map<_, _>>();
+        Received {
+            at: chrono::Utc::now(),
+            version: format!("{:?}", self.version),
+            path: self.path.clone(),
+            headers: Value::Object(headers),
+            body,
+            status: status.as_u16(),
+        }
+    }
+}
+
+pub fn json(status: StatusCode, body: Value) -> Response {
+    let mut response = hyper::Response::new(Full::new(Bytes::from(body.to_string())));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+pub async fn handle(state: Shared, req: hyper::Request<Incoming>) -> Result<Response, Infallible> {
+    let (parts, body) = req.into_parts();
+    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let request = Request {
+        method: parts.method,
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().unwrap_or("").to_owned(),
+        version: parts.version,
+        headers: parts.headers,
+        body,
+    };
+    let segments: Vec<&str> = request.path.trim_matches('/').split('/').collect();
+    let response = match (&request.method, segments.as_slice()) {
+        (&Method::POST, ["2010-04-01", "Accounts", account, "Messages.json"]) => {
+            sms::send(&state, &request, account)
+        }
+        (&Method::POST, ["token"]) => fcm::token(&state, &request),
+        (&Method::POST, ["v1", "projects", project, send]) if *send == "messages:send" => {
+            fcm::send(&state, &request, project)
+        }
+        (&Method::POST, ["3", "device", token]) => apns::send(&state, &request, token),
+        (_, ["_fake", ..]) => control::handle(&state, &request, &segments[1..]),
+        _ => json(StatusCode::NOT_FOUND, json!({"error": "no such fake endpoint"})),
+    };
+    tracing::info!(method = %request.method, path = %request.path, status = response.status().as_u16(), "fake request");
+    Ok(response)
+}
