@@ -31,8 +31,7 @@ async fn main() -> anyhow::Result<()> {
     );
     let body = Arc::new(json!({"email": email, "password": password}));
 
-    let clients: Arc<Vec<reqwest::Client>> =
-        Arc::new((0..options.concurrency).map(client).collect());
+    let clients: Arc<Vec<reqwest::Client>> = Arc::new(clients());
     println!(
         "gateway {base}, {} workers, {} s per phase",
         options.concurrency, options.seconds

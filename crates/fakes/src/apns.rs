@@ -21,7 +21,10 @@ fn reason(status: StatusCode, reason: &str) -> Response {
 fn provider_token_ok(req: &Request, key: Option<&str>) -> Result<(), &'static str> {
     let token = req
         .header("authorization")
-        .and_then(|h| h.strip_prefix("bearer ").or_else(|| h.strip_prefix("Bearer ")))
+        .and_then(|h| {
+            h.strip_prefix("bearer ")
+                .or_else(|| h.strip_prefix("Bearer "))
+        })
         .ok_or("MissingProviderToken")?;
     let header = jsonwebtoken::decode_header(token).map_err(|_| "InvalidProviderToken")?;
     if header.alg != Algorithm::ES256 || header.kid.is_none() {
@@ -29,7 +32,8 @@ fn provider_token_ok(req: &Request, key: Option<&str>) -> Result<(), &'static st
     }
     let claims: Value = match key {
         Some(pem) => {
-            let key = DecodingKey::from_ec_pem(pem.as_bytes()).map_err(|_| "InvalidProviderToken")?;
+            let key =
+                DecodingKey::from_ec_pem(pem.as_bytes()).map_err(|_| "InvalidProviderToken")?;
             let mut validation = Validation::new(Algorithm::ES256);
             validation.required_spec_claims.clear();
             validation.validate_exp = false;
@@ -37,7 +41,11 @@ fn provider_token_ok(req: &Request, key: Option<&str>) -> Result<(), &'static st
                 .map_err(|_| "InvalidProviderToken")?
                 .claims
         }
-        None => jsonwebtoken::insecure_decode::<Value>(token).map_err(|_| "InvalidProviderToken")?.claims,
+        None => {
+            jsonwebtoken::dangerous::insecure_decode::<Value>(token)
+                .map_err(|_| "InvalidProviderToken")?
+                .claims
+        }
     };
     let issued = claims["iat"].as_i64().ok_or("InvalidProviderToken")?;
     if claims["iss"].as_str().is_none_or(str::is_empty) {
@@ -60,10 +68,18 @@ pub fn send(state: &Shared, req: &Request, device: &str) -> Response {
         reason(StatusCode::FORBIDDEN, why)
     } else if req.header("apns-topic").is_none_or(str::is_empty) {
         reason(StatusCode::BAD_REQUEST, "MissingTopic")
-    } else if req
-        .header("apns-push-type")
-        .is_some_and(|t| !["alert", "background", "voip", "complication", "fileprovider", "mdm", "liveactivity"].contains(&t))
-    {
+    } else if req.header("apns-push-type").is_some_and(|t| {
+        ![
+            "alert",
+            "background",
+            "voip",
+            "complication",
+            "fileprovider",
+            "mdm",
+            "liveactivity",
+        ]
+        .contains(&t)
+    }) {
         reason(StatusCode::BAD_REQUEST, "InvalidPushType")
     } else if device.len() != 64 || !device.chars().all(|c| c.is_ascii_hexdigit()) {
         reason(StatusCode::BAD_REQUEST, "BadDeviceToken")

@@ -22,7 +22,10 @@ pub fn handle(state: &Shared, req: &Request, rest: &[&str]) -> Response {
                 "apns" => &state.apns,
                 _ => return json(StatusCode::NOT_FOUND, json!({"error": "no such channel"})),
             };
-            json(StatusCode::OK, serde_json::to_value(list).unwrap_or(Value::Null))
+            json(
+                StatusCode::OK,
+                serde_json::to_value(list).unwrap_or(Value::Null),
+            )
         }
         (&Method::POST, ["fail"]) => match serde_json::from_slice::<Failure>(&req.body) {
             Ok(failure) => {
@@ -35,10 +38,15 @@ pub fn handle(state: &Shared, req: &Request, rest: &[&str]) -> Response {
             let body = req.json().unwrap_or(Value::Null);
             match (body["channel"].as_str(), body["token"].as_str()) {
                 (Some(channel), Some(token)) => {
-                    state.unregistered.push((channel.to_owned(), token.to_owned()));
+                    state
+                        .unregistered
+                        .push((channel.to_owned(), token.to_owned()));
                     json(StatusCode::OK, json!({"ok": true}))
                 }
-                _ => json(StatusCode::BAD_REQUEST, json!({"error": "channel and token are required"})),
+                _ => json(
+                    StatusCode::BAD_REQUEST,
+                    json!({"error": "channel and token are required"}),
+                ),
             }
         }
         (&Method::DELETE, []) => {
@@ -49,6 +57,9 @@ pub fn handle(state: &Shared, req: &Request, rest: &[&str]) -> Response {
             };
             json(StatusCode::OK, json!({"ok": true}))
         }
-        _ => json(StatusCode::NOT_FOUND, json!({"error": "no such control endpoint"})),
+        _ => json(
+            StatusCode::NOT_FOUND,
+            json!({"error": "no such control endpoint"}),
+        ),
     }
 }

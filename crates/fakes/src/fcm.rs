@@ -22,7 +22,10 @@ pub fn token(state: &Shared, req: &Request) -> Response {
     let form = req.form();
     let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     if field("grant_type").as_deref() != Some("urn:ietf:params:oauth:grant-type:jwt-bearer") {
-        return json(StatusCode::BAD_REQUEST, json!({"error": "unsupported_grant_type"}));
+        return json(
+            StatusCode::BAD_REQUEST,
+            json!({"error": "unsupported_grant_type"}),
+        );
     }
     let Some(assertion) = field("assertion") else {
         return oauth_error("Missing assertion.");
@@ -35,18 +38,28 @@ pub fn token(state: &Shared, req: &Request) -> Response {
     }
     let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
     let claims: Option<Value> = match &state.keys.fcm_public_key {
-        Some(pem) => DecodingKey::from_rsa_pem(pem.as_bytes()).ok().and_then(|key| {
-            let mut validation = Validation::new(Algorithm::RS256);
-            validation.validate_aud = false;
-            jsonwebtoken::decode::<Value>(&assertion, &key, &validation).ok().map(|d| d.claims)
-        }),
-        None => jsonwebtoken::insecure_decode::<Value>(&assertion).ok().map(|d| d.claims),
+        Some(pem) => DecodingKey::from_rsa_pem(pem.as_bytes())
+            .ok()
+            .and_then(|key| {
+                let mut validation = Validation::new(Algorithm::RS256);
+                validation.validate_aud = false;
+                jsonwebtoken::decode::<Value>(&assertion, &key, &validation)
+                    .ok()
+                    .map(|d| d.claims)
+            }),
+        None => jsonwebtoken::dangerous::insecure_decode::<Value>(&assertion)
+            .ok()
+            .map(|d| d.claims),
     };
     let Some(claims) = claims else {
         return oauth_error("Invalid JWT Signature.");
     };
     let scopes = claims["scope"].as_str().unwrap_or("");
-    if claims["iss"].as_str().is_none_or(str::is_empty) || !scopes.split(' ').any(|s| s == SCOPE || s.ends_with("/cloud-platform")) {
+    if claims["iss"].as_str().is_none_or(str::is_empty)
+        || !scopes
+            .split(' ')
+            .any(|s| s == SCOPE || s.ends_with("/cloud-platform"))
+    {
         return oauth_error("Invalid JWT: iss and a messaging scope are required.");
     }
     let token = format!("ya29.fake-{}", uuid::Uuid::new_v4().simple());
@@ -57,7 +70,12 @@ pub fn token(state: &Shared, req: &Request) -> Response {
     )
 }
 
-fn google_error(status: StatusCode, google_status: &str, message: &str, fcm_code: Option<&str>) -> Response {
+fn google_error(
+    status: StatusCode,
+    google_status: &str,
+    message: &str,
+    fcm_code: Option<&str>,
+) -> Response {
     let mut error = json!({"code": status.as_u16(), "message": message, "status": google_status});
     if let Some(code) = fcm_code {
         error["details"] = json!([{
@@ -71,7 +89,9 @@ fn google_error(status: StatusCode, google_status: &str, message: &str, fcm_code
 pub fn send(state: &Shared, req: &Request, project: &str) -> Response {
     let body = req.json().unwrap_or(Value::Null);
     let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
-    let bearer = req.header("authorization").and_then(|h| h.strip_prefix("Bearer "));
+    let bearer = req
+        .header("authorization")
+        .and_then(|h| h.strip_prefix("Bearer "));
     let message = &body["message"];
     let device = message["token"].as_str().unwrap_or("");
     let data_ok = message["data"]
@@ -91,7 +111,12 @@ pub fn send(state: &Shared, req: &Request, project: &str) -> Response {
             500 => ("INTERNAL", "INTERNAL"),
             _ => ("UNAVAILABLE", "UNAVAILABLE"),
         };
-        google_error(status, google, "The service is currently unavailable.", Some(code))
+        google_error(
+            status,
+            google,
+            "The service is currently unavailable.",
+            Some(code),
+        )
     } else if device.is_empty() || !message.is_object() || !data_ok {
         google_error(
             StatusCode::BAD_REQUEST,
@@ -100,7 +125,12 @@ pub fn send(state: &Shared, req: &Request, project: &str) -> Response {
             Some("INVALID_ARGUMENT"),
         )
     } else if state.is_unregistered("fcm", device) {
-        google_error(StatusCode::NOT_FOUND, "NOT_FOUND", "Requested entity was not found.", Some("UNREGISTERED"))
+        google_error(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "Requested entity was not found.",
+            Some("UNREGISTERED"),
+        )
     } else {
         json(
             StatusCode::OK,

@@ -41,7 +41,12 @@ impl Request {
         let headers = self
             .headers
             .iter()
-            .map(|(k, v)| (k.to_string(), Value::String(v.to_str().unwrap_or("").to_owned())))
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    Value::String(v.to_str().unwrap_or("").to_owned()),
+                )
+            })
             .collect::<serde_json::Map<_, _>>();
         Received {
             at: chrono::Utc::now(),
@@ -66,7 +71,11 @@ pub fn json(status: StatusCode, body: Value) -> Response {
 
 pub async fn handle(state: Shared, req: hyper::Request<Incoming>) -> Result<Response, Infallible> {
     let (parts, body) = req.into_parts();
-    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
     let request = Request {
         method: parts.method,
         path: parts.uri.path().to_owned(),
@@ -86,7 +95,10 @@ pub async fn handle(state: Shared, req: hyper::Request<Incoming>) -> Result<Resp
         }
         (&Method::POST, ["3", "device", token]) => apns::send(&state, &request, token),
         (_, ["_fake", ..]) => control::handle(&state, &request, &segments[1..]),
-        _ => json(StatusCode::NOT_FOUND, json!({"error": "no such fake endpoint"})),
+        _ => json(
+            StatusCode::NOT_FOUND,
+            json!({"error": "no such fake endpoint"}),
+        ),
     };
     tracing::info!(method = %request.method, path = %request.path, status = response.status().as_u16(), "fake request");
     Ok(response)

@@ -80,13 +80,18 @@ pub(crate) struct State {
 impl State {
     /// Takes one scripted failure for `channel`, if any.
     pub(crate) fn take_failure(&mut self, channel: &str) -> Option<u16> {
-        let failure = self.failures.iter_mut().find(|f| f.channel == channel && f.times > 0)?;
+        let failure = self
+            .failures
+            .iter_mut()
+            .find(|f| f.channel == channel && f.times > 0)?;
         failure.times -= 1;
         Some(failure.status)
     }
 
     pub(crate) fn is_unregistered(&self, channel: &str, token: &str) -> bool {
-        self.unregistered.iter().any(|(c, t)| c == channel && t == token)
+        self.unregistered
+            .iter()
+            .any(|(c, t)| c == channel && t == token)
     }
 }
 

@@ -16,7 +16,11 @@ async fn main() -> anyhow::Result<()> {
         .and_then(|i| args.get(i + 1))
         .and_then(|p| p.parse().ok())
         .unwrap_or(0);
-    let read = |var: &str| std::env::var(var).ok().and_then(|path| std::fs::read_to_string(path).ok());
+    let read = |var: &str| {
+        std::env::var(var)
+            .ok()
+            .and_then(|path| std::fs::read_to_string(path).ok())
+    };
     let keys = Keys {
         apns_public_key: read("FAKE_APNS_PUBLIC_KEY_FILE"),
         fcm_public_key: read("FAKE_FCM_PUBLIC_KEY_FILE"),

@@ -40,7 +40,11 @@ pub fn send(state: &Shared, req: &Request, account: &str) -> Response {
         .and_then(|h| h.strip_prefix("Basic "))
         .and_then(|b| STANDARD.decode(b).ok())
         .and_then(|b| String::from_utf8(b).ok())
-        .is_some_and(|creds| creds.split_once(':').is_some_and(|(sid, token)| sid == account && !token.is_empty()));
+        .is_some_and(|creds| {
+            creds
+                .split_once(':')
+                .is_some_and(|(sid, token)| sid == account && !token.is_empty())
+        });
     let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
     let response = if !authorised {
         error(StatusCode::UNAUTHORIZED, 20003, "Authenticate")
@@ -49,8 +53,16 @@ pub fn send(state: &Shared, req: &Request, account: &str) -> Response {
         error(status, 20500, "Internal Server Error")
     } else {
         match (field("To"), field("From"), field("Body")) {
-            (None, _, _) => error(StatusCode::BAD_REQUEST, 21604, "A 'To' phone number is required."),
-            (_, None, _) => error(StatusCode::BAD_REQUEST, 21603, "A 'From' phone number is required."),
+            (None, _, _) => error(
+                StatusCode::BAD_REQUEST,
+                21604,
+                "A 'To' phone number is required.",
+            ),
+            (_, None, _) => error(
+                StatusCode::BAD_REQUEST,
+                21603,
+                "A 'From' phone number is required.",
+            ),
             (_, _, None) => error(StatusCode::BAD_REQUEST, 21602, "Message body is required."),
             (Some(to), _, _) if !e164(&to) => error(
                 StatusCode::BAD_REQUEST,
