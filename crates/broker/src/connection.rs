@@ -137,6 +137,12 @@ impl Broker {
         &self.inner.stop_consuming
     }
 
+    /// A token cancelled at shutdown step one, for a service's own
+    /// background loops that should stop with the consumers.
+    pub fn stopping(&self) -> CancellationToken {
+        self.inner.stop_consuming.clone()
+    }
+
     /// Whether a live connection exists right now (the readiness check).
     pub fn is_connected(&self) -> bool {
         self.inner

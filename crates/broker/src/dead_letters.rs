@@ -13,10 +13,16 @@ use crate::topology::dead_letter_queue;
 impl Broker {
     /// Messages waiting in `queue`'s dead-letter queue.
     pub async fn dead_letter_count(&self, queue: &str) -> Result<u32, PublishError> {
+        self.queue_depth(&dead_letter_queue(queue)).await
+    }
+
+    /// Messages ready in `queue` (not those delivered and not yet acked),
+    /// exact at the moment of asking.
+    pub async fn queue_depth(&self, queue: &str) -> Result<u32, PublishError> {
         let channel = self.open_channel().await?;
         let declared = channel
             .queue_declare(
-                dead_letter_queue(queue).as_str().into(),
+                queue.into(),
                 QueueDeclareOptions {
                     passive: true,
                     ..Default::default()

@@ -44,6 +44,18 @@ impl Outbox {
         envelope: &Envelope<P>,
     ) -> Result<(), DbErr> {
         let body = serde_json::to_value(envelope).map_err(|e| DbErr::Custom(e.to_string()))?;
+        self.enqueue_raw(txn, P::TYPE, &body, envelope.id).await
+    }
+
+    /// [`Outbox::enqueue`] for an envelope already turned into JSON, routed
+    /// by `kind`.
+    pub async fn enqueue_raw<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        kind: &str,
+        envelope: &serde_json::Value,
+        id: uuid::Uuid,
+    ) -> Result<(), DbErr> {
         let headers: serde_json::Map<String, serde_json::Value> = headers::from_current_context()
             .into_iter()
             .map(|(k, v)| (k, serde_json::Value::String(v)))
@@ -53,10 +65,10 @@ impl Outbox {
             "INSERT INTO outbox_messages (message_id, exchange, routing_key, body, headers) \
              VALUES ($1, $2, $3, $4, $5)",
             [
-                envelope.id.into(),
+                id.into(),
                 EVENTS_EXCHANGE.into(),
-                P::TYPE.into(),
-                body.into(),
+                kind.into(),
+                envelope.clone().into(),
                 serde_json::Value::Object(headers).into(),
             ],
         ))

@@ -16,7 +16,7 @@
 use std::time::Duration;
 
 use dayone_model::Contract;
-use dayone_model::messages::notifications::{EmailJob, PromotionalSms, TransactionalSms};
+use dayone_model::messages::notifications::{EmailJob, PromotionalSms, PushJob, TransactionalSms};
 use dayone_model::messages::users::{SessionRevoked, UserRegistered};
 use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
@@ -46,6 +46,12 @@ pub const NOTIFICATION_EMAIL: QueueDef = QueueDef {
     bindings: &[EmailJob::TYPE],
 };
 
+/// Push jobs: one per user, fanned out to the user's devices.
+pub const NOTIFICATION_PUSH: QueueDef = QueueDef {
+    name: "notification.push",
+    bindings: &[PushJob::TYPE],
+};
+
 /// SMS the user asked for (codes, receipts): never blocked by opt-outs.
 pub const SMS_TRANSACTIONAL: QueueDef = QueueDef {
     name: "sms.transactional",
@@ -62,6 +68,7 @@ pub const SMS_PROMOTIONAL: QueueDef = QueueDef {
 pub const QUEUES: &[QueueDef] = &[
     NOTIFICATION_USER_EVENTS,
     NOTIFICATION_EMAIL,
+    NOTIFICATION_PUSH,
     SMS_TRANSACTIONAL,
     SMS_PROMOTIONAL,
 ];

@@ -30,6 +30,13 @@ pub fn token(state: &Shared, req: &Request) -> Response {
     let Some(assertion) = field("assertion") else {
         return oauth_error("Missing assertion.");
     };
+    // Google accepts segments with base64 padding (gcp_auth sends it);
+    // jsonwebtoken wants them unpadded.
+    let assertion = assertion
+        .split('.')
+        .map(|part| part.trim_end_matches('='))
+        .collect::<Vec<_>>()
+        .join(".");
     let Ok(header) = jsonwebtoken::decode_header(&assertion) else {
         return oauth_error("Invalid JWT.");
     };
@@ -37,22 +44,23 @@ pub fn token(state: &Shared, req: &Request) -> Response {
         return oauth_error("Invalid JWT: the service account signs with RS256.");
     }
     let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
-    let claims: Option<Value> = match &state.keys.fcm_public_key {
+    let claims: Result<Value, String> = match &state.keys.fcm_public_key {
         Some(pem) => DecodingKey::from_rsa_pem(pem.as_bytes())
-            .ok()
+            .map_err(|e| e.to_string())
             .and_then(|key| {
                 let mut validation = Validation::new(Algorithm::RS256);
                 validation.validate_aud = false;
                 jsonwebtoken::decode::<Value>(&assertion, &key, &validation)
-                    .ok()
                     .map(|d| d.claims)
+                    .map_err(|e| e.to_string())
             }),
         None => jsonwebtoken::dangerous::insecure_decode::<Value>(&assertion)
-            .ok()
-            .map(|d| d.claims),
+            .map(|d| d.claims)
+            .map_err(|e| e.to_string()),
     };
-    let Some(claims) = claims else {
-        return oauth_error("Invalid JWT Signature.");
+    let claims = match claims {
+        Ok(claims) => claims,
+        Err(why) => return oauth_error(&format!("Invalid JWT Signature ({why}).")),
     };
     let scopes = claims["scope"].as_str().unwrap_or("");
     if claims["iss"].as_str().is_none_or(str::is_empty)

@@ -29,6 +29,12 @@ where
     F: FnOnce(S) -> Fut,
     Fut: Future<Output = anyhow::Result<RunningService>>,
 {
+    // Logs go to the test's captured output: nextest shows them on failure.
+    dayone_telemetry::init(
+        "test",
+        dayone_telemetry::LogFormat::Pretty,
+        "info,sqlx=warn,lapin=warn,actix_server=warn",
+    );
     let settings: S = dayone_web::settings::load_with(service, &config_dir(), env.vars.clone())
         .unwrap_or_else(|e| panic!("test settings for {service}: {e}"));
     let db = env.db().await.expect("test database");

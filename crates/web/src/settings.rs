@@ -27,6 +27,19 @@ use serde::de::DeserializeOwned;
 /// refuses them.
 pub const DEV_SECRET_PREFIX: &str = "dev-insecure-";
 
+/// A secret without its development marker: `dev-insecure-VALUE` becomes
+/// `VALUE`, and a multi-line secret (a PEM, a JSON key file) whose first
+/// line is the marker loses that line. Anything else is returned as is.
+pub fn strip_dev_marker(secret: &str) -> &str {
+    let Some(rest) = secret.strip_prefix(DEV_SECRET_PREFIX) else {
+        return secret;
+    };
+    match rest.split_once('\n') {
+        Some((_, value)) if secret.trim_end().contains('\n') => value,
+        _ => rest,
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Environment {

@@ -5,7 +5,7 @@ use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use dayone_web::auth::{Claims, ed25519_jwk};
-use dayone_web::settings::DEV_SECRET_PREFIX;
+use dayone_web::settings::strip_dev_marker;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use secrecy::ExposeSecret;
@@ -63,8 +63,7 @@ impl SigningKeys {
 /// PEM (`-----BEGIN PRIVATE KEY-----`) or base64 DER, with the development
 /// prefix (if any) removed.
 fn pkcs8_der(value: &str) -> anyhow::Result<Vec<u8>> {
-    let value = value.trim();
-    let value = value.strip_prefix(DEV_SECRET_PREFIX).unwrap_or(value);
+    let value = strip_dev_marker(value.trim()).trim();
     if value.starts_with("-----BEGIN") {
         let body: String = value.lines().filter(|l| !l.starts_with("-----")).collect();
         return Ok(STANDARD.decode(body.trim())?);

@@ -1,14 +1,32 @@
-//! The notification service: devices, preferences, deliveries, templates.
+//! The notification service: email over SMTP, push over APNs and FCM, SMS
+//! on separate transactional and promotional senders, delivered reliably
+//! from RabbitMQ jobs.
 //!
 //! - `settings.rs`, `startup.rs`: settings and [`Application`].
-//! - `entities/`: sea-orm entities (base model from `dayone-model`).
-//! - `consumers/`: RabbitMQ consumers; `user_events.rs` keeps the contact
-//!   projection from auth's `user.*` events.
+//! - `channels/`: the providers (`email.rs` lettre/SMTP, `sms.rs` Twilio API
+//!   and log, `apns.rs`, `fcm.rs`).
+//! - `jobs.rs`: one job to deliveries, idempotent per envelope id, with
+//!   opt-outs and quiet hours for promotional messages; `sweeper.rs`
+//!   releases deferred ones.
+//! - `deliveries.rs`, `recipients.rs`, `preferences.rs`, `templates.rs`:
+//!   records, addresses, opt-outs and unsubscribe links, wording.
+//! - `consumers/`: the contact projection from auth's `user.*` events.
+//! - `routes/`: HTTP (notifications, devices, preferences, unsubscribe,
+//!   dead-letter admin) and the OpenAPI document.
 
+pub mod channels;
 pub mod consumers;
+pub mod deliveries;
 pub mod entities;
+pub mod jobs;
+pub mod preferences;
+pub mod recipients;
+pub mod routes;
 pub mod settings;
 pub mod startup;
+pub mod state;
+pub mod sweeper;
+pub mod templates;
 
 pub use settings::Settings;
 pub use startup::Application;

@@ -1,6 +1,7 @@
 use anyhow::bail;
+use dayone_broker::Broker;
 use dayone_notification::{Application, Settings, startup::INFO};
-use dayone_web::cli::{self, Command};
+use dayone_web::cli::{self, Command, flag};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -17,6 +18,39 @@ async fn main() -> anyhow::Result<()> {
             cli::migrate::<notification_migration::Migrator>(&settings.common.database, INFO.name)
                 .await
         }
-        Command::Other(name, _) => bail!("unknown command `{name}` (serve, migrate)"),
+        Command::Other(name, args) if name == "replay-dead-letters" => {
+            replay(&settings, &args).await
+        }
+        Command::Other(name, _) => {
+            bail!("unknown command `{name}` (serve, migrate, replay-dead-letters)")
+        }
     }
+}
+
+/// `notification replay-dead-letters [--queue Q] [--limit N]`: moves dead
+/// letters back into their queues (all of this service's by default).
+async fn replay(settings: &Settings, args: &[String]) -> anyhow::Result<()> {
+    let queues: Vec<&str> = match flag(args, "--queue") {
+        Some(q) if dayone_notification::routes::QUEUES.contains(&q) => vec![q],
+        Some(q) => bail!("`{q}` is not a queue of the notification service"),
+        None => dayone_notification::routes::QUEUES.to_vec(),
+    };
+    let limit = flag(args, "--limit")
+        .map(str::parse)
+        .transpose()?
+        .unwrap_or(u32::MAX);
+    let broker = Broker::start(
+        settings.common.broker.clone(),
+        dayone_broker::topology::QUEUES,
+        "notification-cli",
+    );
+    broker
+        .wait_connected(std::time::Duration::from_secs(10))
+        .await?;
+    for queue in queues {
+        let moved = broker.replay_dead_letters(queue, limit).await?;
+        println!("{queue}: replayed {moved}");
+    }
+    broker.close().await;
+    Ok(())
 }

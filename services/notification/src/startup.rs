@@ -1,9 +1,22 @@
+use std::sync::Arc;
+
+use actix_web::web;
 use dayone_broker::ConsumerOptions;
-use dayone_broker::topology::{NOTIFICATION_USER_EVENTS, QUEUES};
+use dayone_broker::topology::{
+    self, NOTIFICATION_EMAIL, NOTIFICATION_PUSH, NOTIFICATION_USER_EVENTS, SMS_PROMOTIONAL,
+    SMS_TRANSACTIONAL,
+};
 use dayone_web::{RunningService, ServiceInfo, ServiceRuntime};
 
-use crate::Settings;
+use crate::channels::apns::Apns;
+use crate::channels::email::EmailSender;
+use crate::channels::fcm::Fcm;
+use crate::channels::sms::SmsSender;
 use crate::consumers::user_events::UserEvents;
+use crate::jobs::handlers;
+use crate::state::NotifyState;
+use crate::templates::Templates;
+use crate::{Settings, routes, sweeper};
 
 pub const INFO: ServiceInfo = ServiceInfo {
     name: "notification",
@@ -18,20 +31,58 @@ impl Application {
     /// Connects, starts the consumers, binds the listeners and returns the
     /// service ready to run (`port()`, `run_until_stopped()`).
     pub async fn build(settings: Settings) -> anyhow::Result<RunningService> {
+        let n = &settings.notification;
         let mut runtime = ServiceRuntime::start::<notification_migration::Migrator>(
             INFO,
             settings.common.clone(),
-            QUEUES,
+            topology::QUEUES,
         )
         .await?;
-        let consumer = runtime.broker().consume(
-            ConsumerOptions::from_settings(NOTIFICATION_USER_EVENTS.name, runtime.broker()),
+        let broker = runtime.broker().clone();
+        let state = Arc::new(NotifyState {
+            db: runtime.db().clone(),
+            outbox: runtime.outbox.clone(),
+            broker: broker.clone(),
+            templates: Templates::new()?,
+            email: EmailSender::new(&n.email)?,
+            sms_transactional: SmsSender::new(&n.sms.transactional)?,
+            sms_promotional: SmsSender::new(&n.sms.promotional)?,
+            apns: n.apns.enabled.then(|| Apns::new(&n.apns)).transpose()?,
+            fcm: n.fcm.enabled.then(|| Fcm::new(&n.fcm)).transpose()?,
+            settings: n.clone(),
+            public_url: settings.common.application.public_url.clone(),
+            max_attempts: settings.common.broker.retry_delays_ms.len() as u32 + 1,
+        });
+
+        let options = |queue| ConsumerOptions::from_settings(queue, &broker);
+        runtime.track(broker.consume(
+            options(NOTIFICATION_USER_EVENTS.name),
             UserEvents {
-                db: runtime.db().clone(),
+                db: state.db.clone(),
             },
-        );
-        runtime.track(consumer);
+        ));
+        runtime.track(broker.consume(
+            options(NOTIFICATION_EMAIL.name),
+            handlers::Email(state.clone()),
+        ));
+        runtime.track(broker.consume(
+            options(SMS_TRANSACTIONAL.name),
+            handlers::SmsTransactional(state.clone()),
+        ));
+        runtime.track(broker.consume(
+            options(SMS_PROMOTIONAL.name),
+            handlers::SmsPromotional(state.clone()),
+        ));
+        runtime.track(broker.consume(
+            options(NOTIFICATION_PUSH.name),
+            handlers::Push(state.clone()),
+        ));
+        runtime.track(sweeper::spawn(state.clone(), broker.stopping()));
         runtime.start_outbox_relay();
-        runtime.serve(|_cfg| {})
+
+        let data = web::Data::new(state);
+        runtime.serve(move |cfg| {
+            cfg.app_data(data.clone()).configure(routes::configure);
+        })
     }
 }

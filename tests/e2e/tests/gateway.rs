@@ -20,6 +20,32 @@ async fn get(path: &str) -> reqwest::Response {
 }
 
 #[tokio::test]
+async fn registering_through_the_gateway_sends_the_welcome_email_to_the_smtp_catcher() {
+    let stack = TestStack::load();
+    let email = format!("welcome-{}@example.com", uuid::Uuid::new_v4().simple());
+    let response = reqwest::Client::new()
+        .post(gateway("/v1/auth/register"))
+        .json(&serde_json::json!({"email": email, "password": "correct horse battery staple", "name": "Wendy"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let mail = dayone_test_support::mail::wait_for(&stack, &email, Duration::from_secs(20))
+        .await
+        .expect("the welcome email reached MailDev");
+    let all = dayone_test_support::mail::all(&stack).await.unwrap();
+    let subjects: Vec<&str> = all
+        .iter()
+        .filter(|m| m["to"][0]["address"] == email.as_str())
+        .filter_map(|m| m["subject"].as_str())
+        .collect();
+    assert!(
+        subjects.contains(&"Welcome to Dayone, Wendy"),
+        "{subjects:?} ({mail})"
+    );
+}
+
+#[tokio::test]
 async fn every_service_answers_health_and_ready_through_the_gateway() {
     for (prefix, service) in [
         ("/v1/auth", "auth"),

@@ -26,7 +26,7 @@ async fn a_published_message_is_consumed_and_acked() {
     assert_eq!(ping.payload, Ping { n: 7 });
     let depth = t
         .stack
-        .wait_for_queue_depth(&t.vhost, WORK.name, 0, Duration::from_secs(5))
+        .wait_for_queue_depth(&t.vhost, WORK.name, 0, Duration::from_secs(10))
         .await
         .unwrap();
     assert_eq!(depth, 0, "the delivery was acked");
@@ -96,12 +96,7 @@ async fn retries_that_run_out_land_in_the_dead_letter_queue() {
 
     // One delivery plus one per retry delay (two), then the dead-letter queue.
     assert!(wait_until(Duration::from_secs(10), || seen.lock().unwrap().len() == 3).await);
-    let dead = t
-        .stack
-        .wait_for_queue_depth(&t.vhost, "test.work.dlq", 1, Duration::from_secs(5))
-        .await
-        .unwrap();
-    assert_eq!(dead, 1);
+    assert!(dead_letters_reach(&t, 1).await, "dead-lettered");
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(seen.lock().unwrap().len(), 3, "no fourth attempt");
 }
@@ -122,12 +117,7 @@ async fn a_poison_message_is_dead_lettered_with_its_reason_and_can_be_replayed()
     let envelope = Envelope::new(Ping { n: 9 });
     t.broker.publish(&envelope).await.unwrap();
 
-    let dead = t
-        .stack
-        .wait_for_queue_depth(&t.vhost, "test.work.dlq", 1, Duration::from_secs(5))
-        .await
-        .unwrap();
-    assert_eq!(dead, 1);
+    assert!(dead_letters_reach(&t, 1).await, "dead-lettered");
     let reason = peek_header(&t, "test.work.dlq", "x-dayone-reason").await;
     assert_eq!(reason.as_deref(), Some("template `welcome` is missing"));
 
@@ -162,12 +152,7 @@ async fn a_body_that_is_not_an_envelope_is_dead_lettered_without_reaching_the_ha
         .await
         .unwrap();
 
-    let dead = t
-        .stack
-        .wait_for_queue_depth(&t.vhost, "test.work.dlq", 1, Duration::from_secs(5))
-        .await
-        .unwrap();
-    assert_eq!(dead, 1);
+    assert!(dead_letters_reach(&t, 1).await, "dead-lettered");
     assert!(seen.lock().unwrap().is_empty());
     let reason = peek_header(&t, "test.work.dlq", "x-dayone-reason")
         .await
@@ -194,11 +179,7 @@ async fn on_shutdown_the_message_in_hand_finishes_and_the_rest_stay_queued() {
         1,
         "the message in hand finished"
     );
-    let left = t
-        .stack
-        .wait_for_queue_depth(&t.vhost, WORK.name, 4, Duration::from_secs(5))
-        .await
-        .unwrap();
+    let left = crate::helpers::ready_messages(&t, 4).await;
     assert_eq!(
         left, 4,
         "the finished one was acked, the untouched ones returned"
@@ -255,10 +236,16 @@ async fn every_broadcast_subscriber_gets_its_own_copy() {
         .await
     );
     // The work queue got its copy too; broadcast queues are not durable.
-    let depth = t
-        .stack
-        .wait_for_queue_depth(&t.vhost, WORK.name, 1, Duration::from_secs(5))
-        .await
-        .unwrap();
+    let depth = crate::helpers::ready_messages(&t, 1).await;
     assert_eq!(depth, 1);
+}
+
+/// Waits until the work queue's dead-letter queue holds `n` messages (an
+/// exact AMQP count, not the management API's sampled one).
+async fn dead_letters_reach(t: &crate::helpers::TestBroker, n: u32) -> bool {
+    dayone_test_support::eventually(Duration::from_secs(10), || async {
+        (t.broker.dead_letter_count(WORK.name).await.ok()? == n).then_some(())
+    })
+    .await
+    .is_some()
 }

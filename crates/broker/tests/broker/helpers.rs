@@ -123,3 +123,16 @@ pub fn options(concurrency: usize) -> ConsumerOptions {
         broadcast: None,
     }
 }
+
+/// Ready messages in the work queue once they reach `n` (or what is there
+/// after 10 s): an exact AMQP count, unlike the management API's samples.
+pub async fn ready_messages(t: &TestBroker, n: u32) -> u64 {
+    let reached = dayone_test_support::eventually(Duration::from_secs(10), || async {
+        (t.broker.queue_depth(WORK.name).await.ok()? == n).then_some(())
+    })
+    .await;
+    match reached {
+        Some(()) => u64::from(n),
+        None => u64::from(t.broker.queue_depth(WORK.name).await.unwrap_or(0)),
+    }
+}

@@ -11,11 +11,7 @@ async fn a_confirmed_publish_is_in_the_queue_and_persistent() {
         .await
         .unwrap();
 
-    let depth = t
-        .stack
-        .wait_for_queue_depth(&t.vhost, "test.work", 1, std::time::Duration::from_secs(5))
-        .await
-        .unwrap();
+    let depth = crate::helpers::ready_messages(&t, 1).await;
     assert_eq!(depth, 1);
     let queue = t.stack.queue(&t.vhost, "test.work").await.unwrap().unwrap();
     assert_eq!(queue["durable"], true);

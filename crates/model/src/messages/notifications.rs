@@ -9,6 +9,8 @@
 //! [`PromotionalSmsTemplate`], so promotional content cannot be put on the
 //! transactional path: the compiler refuses it.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -119,5 +121,22 @@ pub struct PromotionalSms {
 
 impl Contract for PromotionalSms {
     const TYPE: &'static str = "sms.promotional";
+    const VERSION: u32 = 1;
+}
+
+/// A push notification to every registered device of a user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushJob {
+    pub recipient: Recipient,
+    pub category: Category,
+    pub title: String,
+    pub body: String,
+    /// Extra key/values for the app (FCM requires string values).
+    #[serde(default)]
+    pub data: BTreeMap<String, String>,
+}
+
+impl Contract for PushJob {
+    const TYPE: &'static str = "notification.push";
     const VERSION: u32 = 1;
 }

@@ -1,13 +1,18 @@
 //! `notification.user-events`: keeps `contacts` in step with auth's users.
 //! The contact change and the processed-message record commit together, so
-//! a redelivered event changes nothing.
+//! a redelivered event changes nothing. A deleted user's contact, devices
+//! and preferences go too: nothing is sent to a deleted account.
 
 use dayone_broker::{Handler, HandlerError, Incoming, Outcome, idempotency};
-use dayone_model::messages::users::UserRegistered;
+use dayone_model::messages::users::{UserDeleted, UserRegistered, UserUpdated};
 use dayone_model::{Contract, RawEnvelope};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{DatabaseConnection, EntityTrait, Set, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, Set,
+    Statement, TransactionTrait,
+};
 use tracing::{debug, info};
+use uuid::Uuid;
 
 use crate::entities::contact;
 
@@ -24,46 +29,94 @@ impl Handler for UserEvents {
     }
 }
 
+fn transient(e: sea_orm::DbErr) -> HandlerError {
+    HandlerError::Transient(e.into())
+}
+
+fn malformed(e: impl Into<anyhow::Error>) -> HandlerError {
+    HandlerError::Permanent(e.into())
+}
+
+async fn upsert(
+    txn: &DatabaseTransaction,
+    user: Uuid,
+    email: String,
+    name: Option<String>,
+    phone: Option<String>,
+) -> Result<(), HandlerError> {
+    contact::Entity::insert(contact::ActiveModel {
+        user_uuid: Set(user),
+        email: Set(email),
+        name: Set(name),
+        phone: Set(phone),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::column(contact::Column::UserUuid)
+            .update_columns([
+                contact::Column::Email,
+                contact::Column::Name,
+                contact::Column::Phone,
+            ])
+            .to_owned(),
+    )
+    .exec(txn)
+    .await
+    .map_err(transient)?;
+    Ok(())
+}
+
+async fn forget(txn: &DatabaseTransaction, user: Uuid) -> Result<(), HandlerError> {
+    for table in ["contacts", "devices", "preferences"] {
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            format!(
+                "UPDATE {table} SET deleted_at = now() WHERE user_uuid = $1 AND deleted_at IS NULL"
+            ),
+            [user.into()],
+        ))
+        .await
+        .map_err(transient)?;
+    }
+    Ok(())
+}
+
 impl UserEvents {
     async fn apply(&self, envelope: RawEnvelope) -> Result<(), HandlerError> {
-        if envelope.kind != UserRegistered::TYPE {
+        let known = [UserRegistered::TYPE, UserUpdated::TYPE, UserDeleted::TYPE];
+        if !known.contains(&envelope.kind.as_str()) {
             debug!(kind = %envelope.kind, "user event not used by notification");
             return Ok(());
         }
-        let event = envelope
-            .decode::<UserRegistered>()
-            .map_err(|e| HandlerError::Permanent(e.into()))?;
-        let transient = |e: sea_orm::DbErr| HandlerError::Transient(e.into());
         let txn = self.db.begin().await.map_err(transient)?;
-        if !idempotency::claim(&txn, CONSUMER, event.id)
+        if !idempotency::claim(&txn, CONSUMER, envelope.id)
             .await
             .map_err(transient)?
         {
-            debug!(message_id = %event.id, "already applied");
+            debug!(message_id = %envelope.id, "already applied");
             return Ok(());
         }
-        let user = event.payload;
-        contact::Entity::insert(contact::ActiveModel {
-            user_uuid: Set(user.user_uuid),
-            email: Set(user.email),
-            name: Set(user.name),
-            phone: Set(user.phone),
-            ..Default::default()
-        })
-        .on_conflict(
-            OnConflict::column(contact::Column::UserUuid)
-                .update_columns([
-                    contact::Column::Email,
-                    contact::Column::Name,
-                    contact::Column::Phone,
-                ])
-                .to_owned(),
-        )
-        .exec(&txn)
-        .await
-        .map_err(transient)?;
+        match envelope.kind.as_str() {
+            UserRegistered::TYPE => {
+                let u = envelope
+                    .decode::<UserRegistered>()
+                    .map_err(malformed)?
+                    .payload;
+                upsert(&txn, u.user_uuid, u.email, u.name, u.phone).await?;
+                info!(user_id = %u.user_uuid, "contact recorded");
+            }
+            UserUpdated::TYPE => {
+                let u = envelope.decode::<UserUpdated>().map_err(malformed)?.payload;
+                upsert(&txn, u.user_uuid, u.email, u.name, u.phone).await?;
+                info!(user_id = %u.user_uuid, "contact updated");
+            }
+            _ => {
+                let u = envelope.decode::<UserDeleted>().map_err(malformed)?.payload;
+                forget(&txn, u.user_uuid).await?;
+                info!(user_id = %u.user_uuid, "contact, devices and preferences removed");
+            }
+        }
         txn.commit().await.map_err(transient)?;
-        info!(user_id = %user.user_uuid, "contact recorded");
         Ok(())
     }
 }

@@ -1,8 +1,16 @@
 //! Black-box tests of the notification service against real PostgreSQL,
-//! RabbitMQ and Redis.
+//! RabbitMQ, Redis and the MailDev SMTP catcher, with local fakes for the
+//! SMS gateway, APNs and FCM, and the real auth service for tokens.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+mod api;
 mod contacts;
+mod devices;
+mod email;
 mod health;
 mod helpers;
+mod preferences;
+mod push;
+mod reliability;
+mod sms;

@@ -1,0 +1,393 @@
+//! Turning one notification job into deliveries.
+//!
+//! Every job follows the same steps: record it (idempotently, by envelope
+//! id), find the address(es), skip deliveries already settled (a duplicate
+//! job sends nothing twice), apply opt-outs and quiet hours to promotional
+//! messages, call the provider, and record the attempt. The consumer acks
+//! only after that record is written; a transient failure goes back to the
+//! broker's retry queues, a permanent one to the dead-letter queue.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use dayone_broker::{HandlerError, Incoming};
+use dayone_model::messages::notifications::{Category, EmailJob, PushJob};
+use dayone_model::{BaseEntity, Contract, Envelope};
+use sea_orm::{ColumnTrait, DbErr, QueryFilter};
+use secrecy::ExposeSecret;
+
+use crate::channels::SendError;
+use crate::channels::email::Outgoing;
+use crate::channels::sms::{SmsKind, SmsSender};
+use crate::deliveries::{self, JobInfo, status};
+use crate::entities::{device, notification};
+use crate::preferences::{self, Channel};
+use crate::recipients;
+use crate::state::NotifyState;
+
+fn transient(e: DbErr) -> HandlerError {
+    HandlerError::Transient(e.into())
+}
+
+fn permanent(message: impl Into<String>) -> HandlerError {
+    HandlerError::Permanent(anyhow::anyhow!(message.into()))
+}
+
+fn category_name(category: Category) -> &'static str {
+    match category {
+        Category::Transactional => "transactional",
+        Category::Promotional => "promotional",
+    }
+}
+
+fn decode<P: Contract>(message: &Incoming) -> Result<Envelope<P>, HandlerError> {
+    message
+        .envelope
+        .clone()
+        .decode::<P>()
+        .map_err(|e| HandlerError::Permanent(e.into()))
+}
+
+/// One address of one notification, through one provider call.
+struct Target<'a> {
+    notification: &'a notification::Model,
+    channel: &'static str,
+    address: &'a str,
+    category: Category,
+    /// For promotional messages: whose preferences apply.
+    user: Option<uuid::Uuid>,
+    preference: Channel,
+}
+
+/// Delivers to one target unless already settled; promotional messages
+/// honour opt-outs (suppressed) and quiet hours (deferred).
+async fn deliver<F>(
+    state: &NotifyState,
+    target: Target<'_>,
+    message: &Incoming,
+    send: F,
+) -> Result<Result<(), SendError>, HandlerError>
+where
+    F: Future<Output = Result<String, SendError>>,
+{
+    let db = &state.db;
+    let delivery =
+        deliveries::delivery_for(db, target.notification, target.channel, target.address)
+            .await
+            .map_err(transient)?;
+    if status::is_final(&delivery.status) {
+        tracing::info!(delivery = %delivery.uuid, status = %delivery.status, "already settled; not sending again");
+        return Ok(Ok(()));
+    }
+    if target.category == Category::Promotional
+        && let Some(user) = target.user
+    {
+        let prefs = preferences::of(db, user).await.map_err(transient)?;
+        if !preferences::allows(prefs.as_ref(), target.preference) {
+            deliveries::mark(
+                db,
+                &delivery,
+                status::SUPPRESSED,
+                Some("the user opted out of promotional messages"),
+                None,
+            )
+            .await
+            .map_err(transient)?;
+            tracing::info!(user_id = %user, channel = target.channel, "promotional message suppressed by opt-out");
+            return Ok(Ok(()));
+        }
+        if let Some(until) = preferences::quiet_until(prefs.as_ref(), Utc::now()) {
+            deliveries::mark(db, &delivery, status::DEFERRED, None, Some(until))
+                .await
+                .map_err(transient)?;
+            tracing::info!(user_id = %user, until = %until, "promotional message deferred to the end of quiet hours");
+            return Ok(Ok(()));
+        }
+    }
+    let last_try = message.attempt >= state.max_attempts;
+    let result = deliveries::attempt(db, &delivery, last_try, send)
+        .await
+        .map_err(transient)?;
+    match &result {
+        Ok(_) => {
+            tracing::info!(notification = %target.notification.uuid, channel = target.channel, "delivered")
+        }
+        Err(e) => {
+            tracing::warn!(notification = %target.notification.uuid, channel = target.channel, error = %e, "delivery failed")
+        }
+    }
+    Ok(result.map(|_| ()))
+}
+
+/// A provider failure as the consumer's outcome.
+fn outcome(result: Result<(), SendError>) -> Result<(), HandlerError> {
+    match result {
+        Ok(()) | Err(SendError::InvalidToken(_)) => Ok(()),
+        Err(SendError::Transient(e)) => Err(HandlerError::Transient(anyhow::anyhow!(e))),
+        Err(SendError::Permanent(e)) => Err(permanent(e)),
+    }
+}
+
+pub async fn email(state: &NotifyState, message: Incoming) -> Result<(), HandlerError> {
+    let job = decode::<EmailJob>(&message)?;
+    let template_name = serde_json::to_value(&job.payload.template)
+        .ok()
+        .and_then(|v| v["template"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let category = job.payload.template.category();
+    let recipient = &job.payload.recipient;
+    let notification = deliveries::accept(
+        &state.db,
+        &message.envelope,
+        JobInfo {
+            channel: "email",
+            category: category_name(category),
+            template: &template_name,
+            recipient: recipient.user_uuid,
+        },
+    )
+    .await
+    .map_err(transient)?;
+    let Some((address, name)) = recipients::email(&state.db, recipient)
+        .await
+        .map_err(transient)?
+    else {
+        deliveries::fail_notification(&state.db, notification.id)
+            .await
+            .map_err(transient)?;
+        return Err(permanent("no email address for the recipient"));
+    };
+    let unsubscribe_url = match (category, recipient.user_uuid) {
+        (Category::Promotional, Some(user)) => Some(format!(
+            "{}/v1/notifications/unsubscribe?token={}",
+            state.public_url.trim_end_matches('/'),
+            preferences::unsubscribe_token(
+                state.settings.unsubscribe_secret.expose_secret(),
+                user,
+                Channel::Email
+            )
+        )),
+        _ => None,
+    };
+    let content = state
+        .templates
+        .email(
+            &job.payload.template,
+            name.as_deref(),
+            unsubscribe_url.as_deref(),
+        )
+        .map_err(|e| HandlerError::Permanent(e.context("template")))?;
+    tracing::info!(
+        notification = %notification.uuid,
+        user_id = ?recipient.user_uuid,
+        template = %template_name,
+        "sending {template_name} email"
+    );
+    let sent = deliver(
+        state,
+        Target {
+            notification: &notification,
+            channel: "email",
+            address: &address,
+            category,
+            user: recipient.user_uuid,
+            preference: Channel::Email,
+        },
+        &message,
+        state.email.send(Outgoing {
+            id: notification.uuid,
+            to: &address,
+            to_name: name.as_deref(),
+            content: &content,
+            unsubscribe_url: unsubscribe_url.as_deref(),
+        }),
+    )
+    .await?;
+    outcome(sent)
+}
+
+pub async fn sms<K>(
+    state: &NotifyState,
+    sender: &SmsSender<K>,
+    category: Category,
+    message: Incoming,
+) -> Result<(), HandlerError>
+where
+    K: SmsKind,
+    K::Job: Contract,
+{
+    let job = decode::<K::Job>(&message)?;
+    let recipient = K::recipient(&job.payload);
+    let template = serde_json::to_value(&job.payload)
+        .ok()
+        .and_then(|v| v["template"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let notification = deliveries::accept(
+        &state.db,
+        &message.envelope,
+        JobInfo {
+            channel: "sms",
+            category: category_name(category),
+            template: &template,
+            recipient: recipient.user_uuid,
+        },
+    )
+    .await
+    .map_err(transient)?;
+    let Some(phone) = recipients::phone(&state.db, recipient)
+        .await
+        .map_err(transient)?
+    else {
+        deliveries::fail_notification(&state.db, notification.id)
+            .await
+            .map_err(transient)?;
+        return Err(permanent("no phone number for the recipient"));
+    };
+    tracing::info!(notification = %notification.uuid, user_id = ?recipient.user_uuid, template = %template, kind = K::NAME, "sending SMS");
+    let sent = deliver(
+        state,
+        Target {
+            notification: &notification,
+            channel: "sms",
+            address: &phone,
+            category,
+            user: recipient.user_uuid,
+            preference: Channel::Sms,
+        },
+        &message,
+        sender.send(&phone, &job.payload),
+    )
+    .await?;
+    outcome(sent)
+}
+
+pub async fn push(state: &NotifyState, message: Incoming) -> Result<(), HandlerError> {
+    let job = decode::<PushJob>(&message)?;
+    let push = &job.payload;
+    let Some(user) = push.recipient.user_uuid else {
+        return Err(permanent("a push job needs recipient.user_uuid"));
+    };
+    let notification = deliveries::accept(
+        &state.db,
+        &message.envelope,
+        JobInfo {
+            channel: "push",
+            category: category_name(push.category),
+            template: "push",
+            recipient: Some(user),
+        },
+    )
+    .await
+    .map_err(transient)?;
+    let devices = device::Entity::active()
+        .filter(device::Column::UserUuid.eq(user))
+        .all(&state.db)
+        .await
+        .map_err(transient)?;
+    if devices.is_empty() {
+        deliveries::fail_notification(&state.db, notification.id)
+            .await
+            .map_err(transient)?;
+        tracing::info!(user_id = %user, "no registered devices; nothing to push");
+        return Ok(());
+    }
+    let mut retry = None;
+    for device in devices {
+        let send = async {
+            match (device.platform.as_str(), &state.apns, &state.fcm) {
+                ("ios", Some(apns), _) => {
+                    apns.send(&device.token, &push.title, &push.body, &push.data)
+                        .await
+                }
+                ("android", _, Some(fcm)) => {
+                    fcm.send(&device.token, &push.title, &push.body, &push.data)
+                        .await
+                }
+                (platform, _, _) => Err(SendError::Permanent(format!(
+                    "no push provider configured for {platform}"
+                ))),
+            }
+        };
+        let result = deliver(
+            state,
+            Target {
+                notification: &notification,
+                channel: "push",
+                address: &device.token,
+                category: push.category,
+                user: Some(user),
+                preference: Channel::Push,
+            },
+            &message,
+            send,
+        )
+        .await?;
+        match result {
+            Err(SendError::InvalidToken(reason)) => {
+                device::Entity::soft_delete(&state.db, device.uuid)
+                    .await
+                    .map_err(transient)?;
+                tracing::info!(user_id = %user, platform = %device.platform, reason = %reason, "device token removed");
+            }
+            Err(SendError::Transient(e)) => retry = Some(e),
+            Err(SendError::Permanent(e)) => {
+                tracing::error!(user_id = %user, error = %e, "push failed permanently")
+            }
+            Ok(()) => {}
+        }
+    }
+    // Devices already reached are settled: a retry only tries the others.
+    match retry {
+        Some(e) => Err(HandlerError::Transient(anyhow::anyhow!(e))),
+        None => Ok(()),
+    }
+}
+
+/// The `Handler` for each queue.
+pub mod handlers {
+    use super::*;
+    use dayone_broker::{Handler, Outcome};
+
+    pub struct Email(pub Arc<NotifyState>);
+    pub struct SmsTransactional(pub Arc<NotifyState>);
+    pub struct SmsPromotional(pub Arc<NotifyState>);
+    pub struct Push(pub Arc<NotifyState>);
+
+    impl Handler for Email {
+        async fn handle(&self, message: Incoming) -> Outcome {
+            email(&self.0, message).await.into()
+        }
+    }
+
+    impl Handler for SmsTransactional {
+        async fn handle(&self, message: Incoming) -> Outcome {
+            sms(
+                &self.0,
+                &self.0.sms_transactional,
+                Category::Transactional,
+                message,
+            )
+            .await
+            .into()
+        }
+    }
+
+    impl Handler for SmsPromotional {
+        async fn handle(&self, message: Incoming) -> Outcome {
+            sms(
+                &self.0,
+                &self.0.sms_promotional,
+                Category::Promotional,
+                message,
+            )
+            .await
+            .into()
+        }
+    }
+
+    impl Handler for Push {
+        async fn handle(&self, message: Incoming) -> Outcome {
+            push(&self.0, message).await.into()
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! Promotional opt-outs, quiet hours and one-click unsubscribe links.
+//! Transactional messages never look at any of this.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use dayone_model::BaseEntity;
+use hmac::{Hmac, Mac};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, QueryFilter};
+use sha2::Sha256;
+use uuid::Uuid;
+
+use crate::entities::preference;
+
+/// The channels a user can opt out of promotions on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Email,
+    Sms,
+    Push,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Sms => "sms",
+            Self::Push => "push",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "email" => Some(Self::Email),
+            "sms" => Some(Self::Sms),
+            "push" => Some(Self::Push),
+            _ => None,
+        }
+    }
+}
+
+/// A user's preferences (the defaults when they never set any).
+pub async fn of<C: ConnectionTrait>(
+    db: &C,
+    user: Uuid,
+) -> Result<Option<preference::Model>, DbErr> {
+    preference::Entity::active()
+        .filter(preference::Column::UserUuid.eq(user))
+        .one(db)
+        .await
+}
+
+pub fn allows(preferences: Option<&preference::Model>, channel: Channel) -> bool {
+    preferences.is_none_or(|p| match channel {
+        Channel::Email => p.email_promotional,
+        Channel::Sms => p.sms_promotional,
+        Channel::Push => p.push_promotional,
+    })
+}
+
+/// When quiet hours end, if `now` falls inside them.
+pub fn quiet_until(
+    preferences: Option<&preference::Model>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let p = preferences?;
+    let (start, end) = (p.quiet_start?, p.quiet_end?);
+    let tz: Tz = p.timezone.parse().unwrap_or(Tz::UTC);
+    quiet_end(start, end, tz, now)
+}
+
+/// The end of the quiet window `[start, end)` (local times in `tz`, may span
+/// midnight) that contains `now`, or `None` when `now` is outside it.
+pub fn quiet_end(
+    start: NaiveTime,
+    end: NaiveTime,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    if start == end {
+        return None;
+    }
+    let local = now.with_timezone(&tz);
+    let time = local.time();
+    let today = local.date_naive();
+    let inside = if start < end {
+        time >= start && time < end
+    } else {
+        time >= start || time < end
+    };
+    if !inside {
+        return None;
+    }
+    let end_day = if start < end || time < end {
+        today
+    } else {
+        today.succ_opt()?
+    };
+    let end_local = tz.from_local_datetime(&end_day.and_time(end)).earliest()?;
+    Some(end_local.with_timezone(&Utc))
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// A token that unsubscribes `user` from promotional `channel` messages,
+/// signed so it cannot be forged for someone else.
+pub fn unsubscribe_token(secret: &str, user: Uuid, channel: Channel) -> String {
+    let payload = format!("{user}:{}", channel.as_str());
+    let mut mac = HmacSha256::new_from_slice(secret.as_bytes())
+        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    mac.update(payload.as_bytes());
+    format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(&payload),
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    )
+}
+
+/// The user and channel of a valid unsubscribe token.
+pub fn verify_unsubscribe_token(secret: &str, token: &str) -> Option<(Uuid, Channel)> {
+    let (payload, signature) = token.split_once('.')?;
+    let payload = String::from_utf8(URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
+    let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
+    let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).ok()?;
+    mac.update(payload.as_bytes());
+    mac.verify_slice(&signature).ok()?;
+    let (user, channel) = payload.split_once(':')?;
+    Some((user.parse().ok()?, Channel::parse(channel)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn t(s: &str) -> NaiveTime {
+        NaiveTime::parse_from_str(s, "%H:%M").unwrap()
+    }
+
+    #[test]
+    fn quiet_hours_spanning_midnight_end_the_next_morning() {
+        let berlin: Tz = "Europe/Berlin".parse().unwrap();
+        // 22:30 in Berlin (UTC+1 in winter) is inside 21:00-08:00.
+        let end = quiet_end(t("21:00"), t("08:00"), berlin, at("2026-11-25T21:30:00Z")).unwrap();
+        assert_eq!(end, at("2026-11-26T07:00:00Z"));
+        // 06:00 Berlin, still inside, ends the same morning.
+        let end = quiet_end(t("21:00"), t("08:00"), berlin, at("2026-11-26T05:00:00Z")).unwrap();
+        assert_eq!(end, at("2026-11-26T07:00:00Z"));
+        // Noon is outside.
+        assert!(quiet_end(t("21:00"), t("08:00"), berlin, at("2026-11-26T11:00:00Z")).is_none());
+    }
+
+    #[test]
+    fn quiet_hours_within_a_day() {
+        let end = quiet_end(t("12:00"), t("14:00"), Tz::UTC, at("2026-11-25T13:00:00Z")).unwrap();
+        assert_eq!(end, at("2026-11-25T14:00:00Z"));
+        assert!(quiet_end(t("12:00"), t("14:00"), Tz::UTC, at("2026-11-25T14:00:00Z")).is_none());
+    }
+
+    #[test]
+    fn unsubscribe_tokens_verify_and_cannot_be_altered() {
+        let user = Uuid::new_v4();
+        let token = unsubscribe_token("secret", user, Channel::Email);
+        assert_eq!(
+            verify_unsubscribe_token("secret", &token),
+            Some((user, Channel::Email))
+        );
+        assert_eq!(verify_unsubscribe_token("other secret", &token), None);
+        let (_, signature) = token.split_once('.').unwrap();
+        let forged = format!(
+            "{}.{signature}",
+            URL_SAFE_NO_PAD.encode(format!("{}:email", Uuid::new_v4()))
+        );
+        assert_eq!(verify_unsubscribe_token("secret", &forged), None);
+    }
+}

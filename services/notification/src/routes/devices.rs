@@ -1,0 +1,188 @@
+use std::sync::Arc;
+
+use actix_web::{HttpResponse, web};
+use dayone_model::BaseEntity;
+use dayone_web::ApiError;
+use dayone_web::auth::AuthenticatedUser;
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set, TransactionTrait};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::entities::device;
+use crate::state::NotifyState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    Ios,
+    Android,
+}
+
+impl Platform {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Ios => "ios",
+            Self::Android => "android",
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceRequest {
+    pub platform: Platform,
+    /// The APNs device token (64 hex digits) or the FCM registration token.
+    pub token: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeviceResponse {
+    pub uuid: Uuid,
+    pub platform: String,
+    pub token: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<device::Model> for DeviceResponse {
+    fn from(d: device::Model) -> Self {
+        Self {
+            uuid: d.uuid,
+            platform: d.platform,
+            token: d.token,
+            created_at: d.created_at,
+        }
+    }
+}
+
+fn check_token(request: &DeviceRequest) -> Result<String, ApiError> {
+    let token = request.token.trim();
+    let valid = match request.platform {
+        Platform::Ios => token.len() == 64 && token.chars().all(|c| c.is_ascii_hexdigit()),
+        Platform::Android => {
+            (20..=4096).contains(&token.len()) && !token.chars().any(char::is_whitespace)
+        }
+    };
+    if valid {
+        Ok(normalise(request.platform, token))
+    } else {
+        Err(ApiError::validation(&[(
+            "token",
+            match request.platform {
+                Platform::Ios => "an APNs device token is 64 hexadecimal digits".into(),
+                Platform::Android => {
+                    "an FCM registration token is 20 to 4096 characters without spaces".into()
+                }
+            },
+        )]))
+    }
+}
+
+/// APNs tokens are hex; compare them in one case.
+fn normalise(platform: Platform, token: &str) -> String {
+    match platform {
+        Platform::Ios => token.trim().to_lowercase(),
+        Platform::Android => token.trim().to_owned(),
+    }
+}
+
+/// The caller's registered devices.
+#[utoipa::path(
+    get,
+    path = "/v1/devices",
+    tag = "devices",
+    security(("bearer" = [])),
+    responses((status = 200, description = "Devices", body = Vec<DeviceResponse>))
+)]
+pub async fn list(
+    state: web::Data<Arc<NotifyState>>,
+    user: AuthenticatedUser,
+) -> Result<HttpResponse, ApiError> {
+    let devices = device::Entity::active()
+        .filter(device::Column::UserUuid.eq(user.user_uuid))
+        .all(&state.db)
+        .await?;
+    Ok(HttpResponse::Ok().json(
+        devices
+            .into_iter()
+            .map(DeviceResponse::from)
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// Registers a push token for the caller. A token registered to someone
+/// else before (a shared phone, a new login) moves to the caller.
+#[utoipa::path(
+    post,
+    path = "/v1/devices",
+    tag = "devices",
+    security(("bearer" = [])),
+    request_body = DeviceRequest,
+    responses(
+        (status = 201, description = "Registered", body = DeviceResponse),
+        (status = 200, description = "Already registered to the caller", body = DeviceResponse),
+        (status = 422, description = "Not a token for that platform", body = dayone_web::error::ErrorDoc),
+    )
+)]
+pub async fn register(
+    state: web::Data<Arc<NotifyState>>,
+    user: AuthenticatedUser,
+    body: web::Json<DeviceRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let token = check_token(&body)?;
+    let platform = body.platform.as_str();
+    let txn = state.db.begin().await?;
+    let existing = device::Entity::active()
+        .filter(device::Column::Platform.eq(platform))
+        .filter(device::Column::Token.eq(&token))
+        .one(&txn)
+        .await?;
+    if let Some(existing) = existing {
+        if existing.user_uuid == user.user_uuid {
+            return Ok(HttpResponse::Ok().json(DeviceResponse::from(existing)));
+        }
+        device::Entity::soft_delete(&txn, existing.uuid).await?;
+    }
+    let created = device::ActiveModel {
+        user_uuid: Set(user.user_uuid),
+        platform: Set(platform.to_owned()),
+        token: Set(token),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    tracing::info!(user_id = %user.user_uuid, platform, "device registered");
+    Ok(HttpResponse::Created().json(DeviceResponse::from(created)))
+}
+
+/// Removes one of the caller's push tokens.
+#[utoipa::path(
+    delete,
+    path = "/v1/devices",
+    tag = "devices",
+    security(("bearer" = [])),
+    request_body = DeviceRequest,
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, description = "The caller has no such device", body = dayone_web::error::ErrorDoc),
+    )
+)]
+pub async fn remove(
+    state: web::Data<Arc<NotifyState>>,
+    user: AuthenticatedUser,
+    body: web::Json<DeviceRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let token = normalise(body.platform, &body.token);
+    let found = device::Entity::active()
+        .filter(device::Column::UserUuid.eq(user.user_uuid))
+        .filter(device::Column::Platform.eq(body.platform.as_str()))
+        .filter(device::Column::Token.eq(token))
+        .one(&state.db)
+        .await?;
+    let Some(found) = found else {
+        return Err(ApiError::not_found("device"));
+    };
+    device::Entity::soft_delete(&state.db, found.uuid).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

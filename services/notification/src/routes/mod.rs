@@ -1,0 +1,64 @@
+//! HTTP routes of the notification service.
+
+pub(crate) mod admin;
+mod devices;
+mod notifications;
+mod preferences;
+mod unsubscribe;
+
+use actix_web::{HttpResponse, web};
+use dayone_web::extractors::resource;
+use utoipa::OpenApi;
+
+pub use admin::QUEUES;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    // Fixed paths before `/v1/notifications/{uuid}`.
+    cfg.service(
+        resource("/v1/notifications/preferences")
+            .get(preferences::get)
+            .put(preferences::put),
+    )
+    .service(
+        resource("/v1/notifications/unsubscribe")
+            .get(unsubscribe::unsubscribe)
+            .post(unsubscribe::unsubscribe),
+    )
+    .service(resource("/v1/notifications/openapi.json").get(openapi))
+    .service(resource("/v1/notifications/admin/dead-letters").get(admin::dead_letters))
+    .service(resource("/v1/notifications/admin/dead-letters/{queue}/replay").post(admin::replay))
+    .service(resource("/v1/notifications").post(notifications::create))
+    .service(resource("/v1/notifications/{uuid}").get(notifications::get))
+    .service(
+        resource("/v1/devices")
+            .get(devices::list)
+            .post(devices::register)
+            .delete(devices::remove),
+    );
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Dayone notifications",
+        description = "Email, SMS and push, delivered reliably."
+    ),
+    paths(
+        notifications::create,
+        notifications::get,
+        devices::list,
+        devices::register,
+        devices::remove,
+        preferences::get,
+        preferences::put,
+        unsubscribe::unsubscribe,
+        admin::dead_letters,
+        admin::replay,
+    ),
+    components(schemas(dayone_web::error::ErrorDoc))
+)]
+pub struct ApiDoc;
+
+async fn openapi() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}

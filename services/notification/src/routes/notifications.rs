@@ -1,0 +1,292 @@
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, web};
+use dayone_model::messages::notifications::{
+    Category, EmailJob, PromotionalSms, PushJob, Recipient, TransactionalSms,
+};
+use dayone_model::{BaseEntity, Contract, Envelope};
+use dayone_web::auth::AuthenticatedUser;
+use dayone_web::{ApiError, ErrorCode};
+use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, TransactionTrait};
+use secrecy::ExposeSecret;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::deliveries::{self, JobInfo};
+use crate::entities::{delivery, delivery_attempt, notification};
+use crate::state::NotifyState;
+
+/// Admins, and internal callers presenting the service token.
+fn may_send(
+    req: &HttpRequest,
+    state: &NotifyState,
+    user: Option<&AuthenticatedUser>,
+) -> Result<(), ApiError> {
+    let presented = req
+        .headers()
+        .get("x-service-token")
+        .and_then(|v| v.to_str().ok());
+    if let Some(presented) = presented {
+        let expected = state.settings.service_token.expose_secret();
+        return if constant_time_eq(presented.as_bytes(), expected.as_bytes()) {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                ErrorCode::InvalidToken,
+                "the service token is not valid",
+            ))
+        };
+    }
+    match user {
+        Some(user) if user.is_admin() => Ok(()),
+        Some(_) => Err(ApiError::forbidden(
+            "sending needs the admin role or a service token",
+        )),
+        None => Err(ApiError::unauthorized(
+            "a bearer token or X-Service-Token is required",
+        )),
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn invalid(message: impl Into<String>) -> ApiError {
+    ApiError::new(ErrorCode::ValidationFailed, message)
+}
+
+fn parse<T: DeserializeOwned>(body: Value) -> Result<T, ApiError> {
+    serde_json::from_value(body).map_err(|e| invalid(format!("the notification is not valid: {e}")))
+}
+
+fn require(recipient: &Recipient, what: &str, has_address: bool) -> Result<(), ApiError> {
+    if has_address || recipient.user_uuid.is_some() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(&[(
+            "recipient",
+            format!("needs user_uuid or {what}"),
+        )]))
+    }
+}
+
+/// A job ready to enqueue.
+struct Prepared {
+    id: Uuid,
+    kind: &'static str,
+    channel: &'static str,
+    category: &'static str,
+    template: String,
+    recipient: Option<Uuid>,
+    envelope: Value,
+}
+
+fn prepare<P: Contract>(
+    job: P,
+    channel: &'static str,
+    category: Category,
+    recipient: Option<Uuid>,
+) -> Result<Prepared, ApiError> {
+    let envelope = Envelope::new(job);
+    let value =
+        serde_json::to_value(&envelope).map_err(|e| ApiError::internal(anyhow::Error::new(e)))?;
+    Ok(Prepared {
+        id: envelope.id,
+        kind: P::TYPE,
+        channel,
+        category: match category {
+            Category::Transactional => "transactional",
+            Category::Promotional => "promotional",
+        },
+        template: value["payload"]["template"]
+            .as_str()
+            .unwrap_or("push")
+            .to_owned(),
+        recipient,
+        envelope: value,
+    })
+}
+
+/// Reads `{"channel": ..., ...}` into the job it describes.
+fn job_from(mut body: Value) -> Result<Prepared, ApiError> {
+    let Some(object) = body.as_object_mut() else {
+        return Err(invalid("the body must be a JSON object"));
+    };
+    let channel = object
+        .remove("channel")
+        .and_then(|c| c.as_str().map(str::to_owned))
+        .ok_or_else(|| ApiError::validation(&[("channel", "must be email, sms or push".into())]))?;
+    match channel.as_str() {
+        "email" => {
+            let job: EmailJob = parse(body)?;
+            require(&job.recipient, "email", job.recipient.email.is_some())?;
+            let (category, recipient) = (job.template.category(), job.recipient.user_uuid);
+            prepare(job, "email", category, recipient)
+        }
+        "sms" => {
+            let category = object
+                .remove("category")
+                .and_then(|c| c.as_str().map(str::to_owned));
+            match category.as_deref() {
+                Some("transactional") => {
+                    let job: TransactionalSms = parse(body)?;
+                    require(&job.recipient, "phone", job.recipient.phone.is_some())?;
+                    let recipient = job.recipient.user_uuid;
+                    prepare(job, "sms", Category::Transactional, recipient)
+                }
+                Some("promotional") => {
+                    let job: PromotionalSms = parse(body)?;
+                    require(&job.recipient, "phone", job.recipient.phone.is_some())?;
+                    let recipient = job.recipient.user_uuid;
+                    prepare(job, "sms", Category::Promotional, recipient)
+                }
+                _ => Err(ApiError::validation(&[(
+                    "category",
+                    "must be transactional or promotional".into(),
+                )])),
+            }
+        }
+        "push" => {
+            let job: PushJob = parse(body)?;
+            require(&job.recipient, "a device", false)?;
+            let (category, recipient) = (job.category, job.recipient.user_uuid);
+            prepare(job, "push", category, recipient)
+        }
+        _ => Err(ApiError::validation(&[(
+            "channel",
+            "must be email, sms or push".into(),
+        )])),
+    }
+}
+
+/// The `202` body.
+#[derive(Serialize, ToSchema)]
+pub struct Accepted {
+    pub uuid: Uuid,
+    pub status: &'static str,
+}
+
+/// Queues a notification. For admins and internal callers with the service
+/// token (`X-Service-Token`); other services usually publish jobs on
+/// RabbitMQ instead.
+#[utoipa::path(
+    post,
+    path = "/v1/notifications",
+    tag = "notifications",
+    security(("bearer" = []), ("service_token" = [])),
+    request_body(content = Object, description = "`{\"channel\": \"email\" | \"sms\" | \"push\", \"recipient\": {...}, ...}`; SMS also need `category`"),
+    responses(
+        (status = 202, description = "Queued", body = Accepted),
+        (status = 401, description = "No credentials", body = dayone_web::error::ErrorDoc),
+        (status = 403, description = "Not an admin", body = dayone_web::error::ErrorDoc),
+        (status = 422, description = "Not a valid notification", body = dayone_web::error::ErrorDoc),
+    )
+)]
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<Arc<NotifyState>>,
+    user: Option<AuthenticatedUser>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    may_send(&req, &state, user.as_ref())?;
+    let job = job_from(body.into_inner())?;
+    let envelope: dayone_model::RawEnvelope = serde_json::from_value(job.envelope.clone())
+        .map_err(|e| ApiError::internal(anyhow::Error::new(e)))?;
+    let txn = state.db.begin().await?;
+    deliveries::accept(
+        &txn,
+        &envelope,
+        JobInfo {
+            channel: job.channel,
+            category: job.category,
+            template: &job.template,
+            recipient: job.recipient,
+        },
+    )
+    .await?;
+    state
+        .outbox
+        .enqueue_raw(&txn, job.kind, &job.envelope, job.id)
+        .await?;
+    txn.commit().await?;
+    state.outbox.wake();
+    tracing::info!(notification = %job.id, channel = job.channel, template = %job.template, "notification accepted over HTTP");
+    Ok(HttpResponse::Accepted()
+        .insert_header((LOCATION, format!("/v1/notifications/{}", job.id)))
+        .json(Accepted {
+            uuid: job.id,
+            status: "queued",
+        }))
+}
+
+/// Status of a notification per recipient and channel, with every attempt.
+/// Only its recipient and admins see it; anyone else gets a 404.
+#[utoipa::path(
+    get,
+    path = "/v1/notifications/{uuid}",
+    tag = "notifications",
+    security(("bearer" = [])),
+    params(("uuid" = Uuid, Path, description = "Notification id (the job's envelope id)")),
+    responses(
+        (status = 200, description = "The notification and its deliveries"),
+        (status = 401, description = "Missing or invalid token", body = dayone_web::error::ErrorDoc),
+        (status = 404, description = "No such notification for the caller", body = dayone_web::error::ErrorDoc),
+    )
+)]
+pub async fn get(
+    state: web::Data<Arc<NotifyState>>,
+    user: AuthenticatedUser,
+    uuid: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let found = notification::Entity::find_by_uuid(&state.db, uuid.into_inner()).await?;
+    let Some(n) =
+        found.filter(|n| user.is_admin() || n.recipient_user_uuid == Some(user.user_uuid))
+    else {
+        return Err(ApiError::not_found("notification"));
+    };
+    let deliveries = delivery::Entity::active()
+        .filter(delivery::Column::NotificationId.eq(n.id))
+        .order_by_asc(delivery::Column::Id)
+        .all(&state.db)
+        .await?;
+    let mut shown = Vec::with_capacity(deliveries.len());
+    for d in deliveries {
+        let attempts = delivery_attempt::Entity::active()
+            .filter(delivery_attempt::Column::DeliveryId.eq(d.id))
+            .order_by_asc(delivery_attempt::Column::Attempt)
+            .all(&state.db)
+            .await?;
+        shown.push(json!({
+            "channel": d.channel,
+            "address": d.address,
+            "status": d.status,
+            "attempts": d.attempts,
+            "last_error": d.last_error,
+            "provider_id": d.provider_id,
+            "not_before": d.not_before,
+            "sent_at": d.sent_at,
+            "history": attempts.into_iter().map(|a| json!({
+                "attempt": a.attempt,
+                "outcome": a.outcome,
+                "error": a.error,
+                "duration_ms": a.duration_ms,
+                "at": a.created_at,
+            })).collect::<Vec<_>>(),
+        }));
+    }
+    Ok(HttpResponse::Ok().json(json!({
+        "uuid": n.uuid,
+        "channel": n.channel,
+        "category": n.category,
+        "template": n.template,
+        "status": n.status,
+        "recipient_user_uuid": n.recipient_user_uuid,
+        "created_at": n.created_at,
+        "updated_at": n.updated_at,
+        "deliveries": shown,
+    })))
+}

@@ -1,0 +1,153 @@
+use std::sync::Arc;
+
+use actix_web::{HttpResponse, web};
+use chrono::NaiveTime;
+use chrono_tz::Tz;
+use dayone_web::ApiError;
+use dayone_web::auth::AuthenticatedUser;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{EntityTrait, Set};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::entities::preference;
+use crate::preferences as prefs;
+use crate::state::NotifyState;
+
+/// Promotional messages per channel. Transactional ones (codes, receipts,
+/// resets) always go out and have no switch.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelPreference {
+    pub promotional: bool,
+}
+
+/// No promotional message is sent between `start` and `end` (local `HH:MM`
+/// in `timezone`); they wait until `end`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuietHours {
+    pub start: String,
+    pub end: String,
+    /// IANA name, e.g. `Europe/Berlin`.
+    pub timezone: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Preferences {
+    pub email: ChannelPreference,
+    pub sms: ChannelPreference,
+    pub push: ChannelPreference,
+    pub quiet_hours: Option<QuietHours>,
+}
+
+fn shown(p: Option<preference::Model>) -> Preferences {
+    let allow = |f: fn(&preference::Model) -> bool| ChannelPreference {
+        promotional: p.as_ref().is_none_or(f),
+    };
+    Preferences {
+        email: allow(|p| p.email_promotional),
+        sms: allow(|p| p.sms_promotional),
+        push: allow(|p| p.push_promotional),
+        quiet_hours: p.as_ref().and_then(|p| {
+            Some(QuietHours {
+                start: p.quiet_start?.format("%H:%M").to_string(),
+                end: p.quiet_end?.format("%H:%M").to_string(),
+                timezone: p.timezone.clone(),
+            })
+        }),
+    }
+}
+
+/// The caller's notification preferences.
+#[utoipa::path(
+    get,
+    path = "/v1/notifications/preferences",
+    tag = "preferences",
+    security(("bearer" = [])),
+    responses((status = 200, description = "Preferences", body = Preferences))
+)]
+pub async fn get(
+    state: web::Data<Arc<NotifyState>>,
+    user: AuthenticatedUser,
+) -> Result<HttpResponse, ApiError> {
+    let current = prefs::of(&state.db, user.user_uuid).await?;
+    Ok(HttpResponse::Ok().json(shown(current)))
+}
+
+/// Replaces the caller's notification preferences.
+#[utoipa::path(
+    put,
+    path = "/v1/notifications/preferences",
+    tag = "preferences",
+    security(("bearer" = [])),
+    request_body = Preferences,
+    responses(
+        (status = 200, description = "Saved", body = Preferences),
+        (status = 422, description = "Invalid times or time zone", body = dayone_web::error::ErrorDoc),
+    )
+)]
+pub async fn put(
+    state: web::Data<Arc<NotifyState>>,
+    user: AuthenticatedUser,
+    body: web::Json<Preferences>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let mut problems = Vec::new();
+    let quiet = match &body.quiet_hours {
+        None => None,
+        Some(q) => {
+            let start = NaiveTime::parse_from_str(&q.start, "%H:%M")
+                .map_err(|_| problems.push(("quiet_hours.start", "must be HH:MM".to_owned())))
+                .ok();
+            let end = NaiveTime::parse_from_str(&q.end, "%H:%M")
+                .map_err(|_| problems.push(("quiet_hours.end", "must be HH:MM".to_owned())))
+                .ok();
+            if q.timezone.parse::<Tz>().is_err() {
+                problems.push((
+                    "quiet_hours.timezone",
+                    format!("`{}` is not an IANA time zone", q.timezone),
+                ));
+            }
+            if start.is_some() && start == end {
+                problems.push(("quiet_hours.end", "must differ from start".to_owned()));
+            }
+            start.zip(end).map(|(s, e)| (s, e, q.timezone.clone()))
+        }
+    };
+    if !problems.is_empty() {
+        return Err(ApiError::validation(&problems));
+    }
+    let (quiet_start, quiet_end, timezone) = match quiet {
+        Some((s, e, tz)) => (Some(s), Some(e), tz),
+        None => (None, None, "UTC".to_owned()),
+    };
+    preference::Entity::insert(preference::ActiveModel {
+        user_uuid: Set(user.user_uuid),
+        email_promotional: Set(body.email.promotional),
+        sms_promotional: Set(body.sms.promotional),
+        push_promotional: Set(body.push.promotional),
+        quiet_start: Set(quiet_start),
+        quiet_end: Set(quiet_end),
+        timezone: Set(timezone),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::column(preference::Column::UserUuid)
+            .update_columns([
+                preference::Column::EmailPromotional,
+                preference::Column::SmsPromotional,
+                preference::Column::PushPromotional,
+                preference::Column::QuietStart,
+                preference::Column::QuietEnd,
+                preference::Column::Timezone,
+            ])
+            .to_owned(),
+    )
+    .exec(&state.db)
+    .await?;
+    tracing::info!(user_id = %user.user_uuid, "notification preferences saved");
+    let saved = prefs::of(&state.db, user.user_uuid).await?;
+    Ok(HttpResponse::Ok().json(shown(saved)))
+}

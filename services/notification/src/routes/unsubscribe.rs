@@ -1,0 +1,85 @@
+use std::sync::Arc;
+
+use actix_web::{HttpResponse, web};
+use dayone_web::{ApiError, ErrorCode};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{EntityTrait, Set};
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::entities::preference;
+use crate::preferences::{Channel, verify_unsubscribe_token};
+use crate::state::NotifyState;
+
+#[derive(Deserialize)]
+pub struct Query {
+    token: String,
+}
+
+/// The link in promotional emails (`GET`, a click) and their
+/// `List-Unsubscribe-Post` one-click target (`POST`, RFC 8058): turns
+/// promotional messages on that channel off. Needs no login: the token is
+/// signed for one user and channel.
+#[utoipa::path(
+    post,
+    path = "/v1/notifications/unsubscribe",
+    tag = "preferences",
+    params(("token" = String, Query, description = "From the email's link")),
+    responses(
+        (status = 200, description = "Unsubscribed"),
+        (status = 400, description = "Invalid token", body = dayone_web::error::ErrorDoc),
+    )
+)]
+pub async fn unsubscribe(
+    state: web::Data<Arc<NotifyState>>,
+    query: web::Query<Query>,
+) -> Result<HttpResponse, ApiError> {
+    let Some((user, channel)) = verify_unsubscribe_token(
+        state.settings.unsubscribe_secret.expose_secret(),
+        &query.token,
+    ) else {
+        return Err(ApiError::new(
+            ErrorCode::InvalidOrExpiredToken,
+            "this unsubscribe link is not valid",
+        ));
+    };
+    let (column, model) = match channel {
+        Channel::Email => (
+            preference::Column::EmailPromotional,
+            preference::ActiveModel {
+                email_promotional: Set(false),
+                ..Default::default()
+            },
+        ),
+        Channel::Sms => (
+            preference::Column::SmsPromotional,
+            preference::ActiveModel {
+                sms_promotional: Set(false),
+                ..Default::default()
+            },
+        ),
+        Channel::Push => (
+            preference::Column::PushPromotional,
+            preference::ActiveModel {
+                push_promotional: Set(false),
+                ..Default::default()
+            },
+        ),
+    };
+    preference::Entity::insert(preference::ActiveModel {
+        user_uuid: Set(user),
+        ..model
+    })
+    .on_conflict(
+        OnConflict::column(preference::Column::UserUuid)
+            .update_column(column)
+            .to_owned(),
+    )
+    .exec(&state.db)
+    .await?;
+    tracing::info!(user_id = %user, channel = channel.as_str(), "unsubscribed from promotional messages");
+    Ok(HttpResponse::Ok().json(json!({
+        "message": format!("you will no longer get promotional {} messages", channel.as_str()),
+    })))
+}

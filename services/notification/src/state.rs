@@ -1,0 +1,30 @@
+//! What the consumers and handlers share.
+
+use dayone_broker::{Broker, Outbox};
+use sea_orm::DatabaseConnection;
+
+use crate::channels::apns::Apns;
+use crate::channels::email::EmailSender;
+use crate::channels::fcm::Fcm;
+use crate::channels::sms::{Promotional, SmsSender, Transactional};
+use crate::settings::NotificationSettings;
+use crate::templates::Templates;
+
+pub struct NotifyState {
+    pub db: DatabaseConnection,
+    pub outbox: Outbox,
+    pub broker: Broker,
+    pub templates: Templates,
+    pub email: EmailSender,
+    pub sms_transactional: SmsSender<Transactional>,
+    pub sms_promotional: SmsSender<Promotional>,
+    /// `None` when APNs is not configured.
+    pub apns: Option<Apns>,
+    /// `None` when FCM is not configured.
+    pub fcm: Option<Fcm>,
+    pub settings: NotificationSettings,
+    /// The gateway clients reach; unsubscribe links point there.
+    pub public_url: String,
+    /// Deliveries of a job: the first plus one per retry delay.
+    pub max_attempts: u32,
+}
