@@ -6,7 +6,7 @@ REPLICAS ?= 1
 PROFILE ?= debug
 export REPLICAS PROFILE
 
-.PHONY: up down status logs test test-infra test-down admin lint fmt build bench-auth
+.PHONY: up down status logs test test-infra test-down admin lint fmt build bench-auth bench-notification bench-search
 
 ## Install what is missing, start the infrastructure, the services and the gateway.
 up:
@@ -52,3 +52,13 @@ build:
 ## Benchmarks against the running local stack (best with PROFILE=release make up).
 bench-auth:
 	cargo run --release -p dayone-bench --bin bench-auth -- --gateway http://127.0.0.1:8080
+
+## The notification pipeline: emails/s to MailDev and jobs/s with the no-op provider.
+bench-notification:
+	scripts/stack test infra-up
+	cargo run --release -p dayone-bench --bin bench-notification -- --jobs 10000
+
+## Search over 100,000 products: tantivy vs PostgreSQL ILIKE and full-text.
+bench-search:
+	scripts/stack test infra-up
+	cargo run --release -p dayone-bench --bin bench-search

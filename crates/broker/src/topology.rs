@@ -71,7 +71,18 @@ pub const QUEUES: &[QueueDef] = &[
     NOTIFICATION_PUSH,
     SMS_TRANSACTIONAL,
     SMS_PROMOTIONAL,
+    CORE_SEARCH_INDEX,
 ];
+
+/// Product changes for a shared search backend (Elasticsearch/OpenSearch):
+/// one indexer among the core replicas applies each.
+pub const CORE_SEARCH_INDEX: QueueDef = QueueDef {
+    name: "core.search-index",
+    bindings: &["product.*"],
+};
+
+/// Product changes for per-instance (embedded) search indexes.
+pub const PRODUCT_CHANGES: &[&str] = &["product.*", "search.reindex"];
 
 /// Broadcasts: every instance of every service gets its own copy, in an
 /// exclusive queue that lives as long as its connection.

@@ -18,6 +18,7 @@ use anyhow::{Context, bail};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::Value;
 
+pub mod accounts;
 pub mod app;
 pub mod mail;
 

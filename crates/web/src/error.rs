@@ -37,6 +37,9 @@ pub enum ErrorCode {
     InvalidCode,
     RefreshTokenReused,
     InvalidOrExpiredToken,
+    InsufficientStock,
+    NotCancellable,
+    IdempotencyKeyReused,
     PayloadTooLarge,
     UnsupportedMediaType,
     RateLimited,
@@ -52,7 +55,7 @@ impl ErrorCode {
             | Self::InvalidQuery
             | Self::InvalidPath
             | Self::InvalidOrExpiredToken => StatusCode::BAD_REQUEST,
-            Self::ValidationFailed => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::ValidationFailed | Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unauthorized
             | Self::InvalidCredentials
             | Self::InvalidToken
@@ -61,7 +64,11 @@ impl ErrorCode {
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Conflict | Self::EmailTaken | Self::PhoneTaken => StatusCode::CONFLICT,
+            Self::Conflict
+            | Self::EmailTaken
+            | Self::PhoneTaken
+            | Self::InsufficientStock
+            | Self::NotCancellable => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -89,6 +96,9 @@ impl ErrorCode {
             Self::InvalidCode => "invalid_code",
             Self::RefreshTokenReused => "refresh_token_reused",
             Self::InvalidOrExpiredToken => "invalid_or_expired_token",
+            Self::InsufficientStock => "insufficient_stock",
+            Self::NotCancellable => "not_cancellable",
+            Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::RateLimited => "rate_limited",

@@ -1,12 +1,24 @@
-//! The core service: the sample business (products, orders, recommendations,
-//! search, app-version policy), API v1 and v2.
+//! The core service: the sample business of a Dayone deployment — products,
+//! orders, search and app-version policy — over API v1 and v2.
 //!
 //! - `settings.rs`, `startup.rs`: settings and [`Application`].
-//! - `entities/`: sea-orm entities (base model from `dayone-model`).
+//! - `products.rs`, `orders.rs`: the catalogue and orders, with their
+//!   events and the receipt email job written through the outbox.
+//! - `search/`: the search-backend trait, the embedded (tantivy) and
+//!   Elasticsearch/OpenSearch backends, and the indexer consumer.
+//! - `app_versions.rs`: hard/soft update checks from thresholds in Redis.
+//! - `routes/`: `/v1` and `/v2` handlers and both OpenAPI documents.
 
+pub mod app_versions;
 pub mod entities;
+pub mod money;
+pub mod orders;
+pub mod products;
+pub mod routes;
+pub mod search;
 pub mod settings;
 pub mod startup;
+pub mod state;
 
 pub use settings::Settings;
 pub use startup::Application;

@@ -45,6 +45,107 @@ async fn registering_through_the_gateway_sends_the_welcome_email_to_the_smtp_cat
     );
 }
 
+const PASSWORD: &str = "correct horse battery staple";
+
+async fn login(email: &str) -> String {
+    let tokens: Value = reqwest::Client::new()
+        .post(gateway("/v1/auth/login"))
+        .json(&serde_json::json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    tokens["access_token"].as_str().unwrap().to_owned()
+}
+
+/// An admin made with `make admin`'s command on the test stack.
+async fn admin_token() -> String {
+    let email = format!("admin-{}@example.com", uuid::Uuid::new_v4().simple());
+    TestStack::load().script(&["admin", &email, PASSWORD]).await;
+    login(&email).await
+}
+
+async fn create_product(admin: &str, name: &str) -> Value {
+    let response = reqwest::Client::new()
+        .post(gateway("/v1/products"))
+        .bearer_auth(admin)
+        .json(&serde_json::json!({"name": name, "description": "Hand thrown", "price_cents": 2450, "stock": 5, "category": "kitchen"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_product_created_through_the_gateway_is_found_by_search_within_two_seconds() {
+    let admin = admin_token().await;
+    let word = format!("zq{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let started = std::time::Instant::now();
+    let product = create_product(&admin, &format!("Mug {word}")).await;
+    let found = eventually(Duration::from_secs(2), || async {
+        let results: Value = reqwest::get(gateway(&format!("/v1/search?q={word}")))
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        (results["hits"][0]["uuid"] == product["uuid"]).then_some(())
+    })
+    .await;
+    assert!(
+        found.is_some(),
+        "not searchable after {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn an_order_placed_through_the_gateway_sends_its_receipt_email() {
+    let stack = TestStack::load();
+    let admin = admin_token().await;
+    let product = create_product(&admin, "Stoneware bowl").await;
+    let email = format!("buyer-{}@example.com", uuid::Uuid::new_v4().simple());
+    let client = reqwest::Client::new();
+    let registered = client
+        .post(gateway("/v1/auth/register"))
+        .json(&serde_json::json!({"email": email, "password": PASSWORD, "name": "Bea"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status(), 201);
+    let token = login(&email).await;
+    let order: Value = client
+        .post(gateway("/v1/orders"))
+        .bearer_auth(&token)
+        .header("idempotency-key", uuid::Uuid::new_v4().to_string())
+        .json(&serde_json::json!({"items": [{"product_uuid": product["uuid"], "quantity": 2}]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let number = order["number"].as_str().unwrap().to_owned();
+    let subject = format!("Your order {number}");
+    let receipt = eventually(Duration::from_secs(20), || async {
+        dayone_test_support::mail::all(&stack)
+            .await
+            .ok()?
+            .into_iter()
+            .find(|m| m["to"][0]["address"] == email.as_str() && m["subject"] == subject.as_str())
+    })
+    .await
+    .expect("the receipt email reached MailDev");
+    let text = receipt["text"].as_str().unwrap();
+    assert!(
+        text.contains("2 x Stoneware bowl") && text.contains("€49.00"),
+        "{text}"
+    );
+}
+
 #[tokio::test]
 async fn every_service_answers_health_and_ready_through_the_gateway() {
     for (prefix, service) in [

@@ -10,6 +10,7 @@ dayone_model::base_entity! {
         pub price_cents: i64,
         pub currency: String,
         pub stock: i32,
+        pub category: String,
     }
 }
 

@@ -1,8 +1,110 @@
+use std::ops::Deref;
+use std::time::Duration;
+
 use dayone_core::{Application, Settings};
 use dayone_test_support::TestEnv;
+use dayone_test_support::accounts::{self, User};
 use dayone_test_support::app::{TestApp, spawn};
+use reqwest::Method;
+use serde_json::{Value, json};
 
-pub async fn spawn_app() -> TestApp {
-    let env = TestEnv::new("core").await.unwrap();
-    spawn::<Settings, core_migration::Migrator, _, _>("core", env, Application::build).await
+/// The core service and the auth service it takes tokens from.
+pub struct CoreApp {
+    pub app: TestApp,
+    pub auth: TestApp,
+}
+
+impl Deref for CoreApp {
+    type Target = TestApp;
+    fn deref(&self) -> &TestApp {
+        &self.app
+    }
+}
+
+pub async fn spawn_app() -> CoreApp {
+    let auth_env = TestEnv::new("auth").await.unwrap();
+    let mut env = auth_env.sibling("core").await.unwrap();
+    let auth = spawn::<dayone_auth::Settings, auth_migration::Migrator, _, _>(
+        "auth",
+        auth_env,
+        dayone_auth::Application::build,
+    )
+    .await;
+    env.set(
+        "APP_TOKENS__JWKS_URL",
+        format!("{}/v1/auth/.well-known/jwks.json", auth.address),
+    );
+    let app =
+        spawn::<Settings, core_migration::Migrator, _, _>("core", env, Application::build).await;
+    // The embedded index is built when the indexer's subscription starts.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    CoreApp { app, auth }
+}
+
+impl CoreApp {
+    pub async fn user(&self) -> User {
+        accounts::user(&self.auth).await
+    }
+
+    pub async fn admin(&self) -> User {
+        accounts::admin(&self.auth).await
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> reqwest::Response {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// Creates a product as `admin` and returns it.
+    pub async fn product(
+        &self,
+        admin: &User,
+        name: &str,
+        price_cents: i64,
+        stock: i32,
+        category: &str,
+    ) -> Value {
+        let response = self
+            .send(
+                Method::POST,
+                "/v1/products",
+                Some(&admin.token),
+                Some(json!({"name": name, "description": format!("A fine {name}"), "price_cents": price_cents, "stock": stock, "category": category})),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+        response.json().await.unwrap()
+    }
+
+    pub async fn order(&self, user: &User, items: Value) -> reqwest::Response {
+        self.send(
+            Method::POST,
+            "/v1/orders",
+            Some(&user.token),
+            Some(json!({"items": items})),
+        )
+        .await
+    }
+
+    /// Job envelopes waiting in one of this test's queues.
+    pub async fn jobs(&self, queue: &str) -> Vec<Value> {
+        self.env.stack.peek(&self.env.vhost, queue).await.unwrap()
+    }
+}
+
+pub async fn json(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
 }

@@ -1,8 +1,14 @@
 //! Black-box tests of the core service against real PostgreSQL, RabbitMQ
-//! and Redis.
+//! and Redis, with the real auth service for tokens.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+mod app_versions;
+mod bola;
+mod elastic;
 mod health;
 mod helpers;
+mod orders;
+mod products;
 mod schema;
+mod search;

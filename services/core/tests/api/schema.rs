@@ -11,6 +11,7 @@ fn product(price_cents: i64, stock: i32) -> product::ActiveModel {
         price_cents: Set(price_cents),
         currency: Set("EUR".into()),
         stock: Set(stock),
+        category: Set("kitchen".into()),
         ..Default::default()
     }
 }

@@ -8,10 +8,8 @@ use dayone_notification::{Application, Settings};
 use dayone_test_support::app::{TestApp, spawn};
 use dayone_test_support::{TestEnv, config_dir, eventually, repo_root};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
-use serde_json::{Value, json};
+use serde_json::Value;
 use uuid::Uuid;
-
-pub const PASSWORD: &str = "correct horse battery staple";
 
 /// The notification service, the auth service it takes tokens from, the
 /// fake SMS/APNs/FCM providers, and a publisher on the shared vhost.
@@ -145,13 +143,7 @@ pub fn unique_phone() -> String {
     format!("+1555{:07}", Uuid::new_v4().as_u128() % 10_000_000)
 }
 
-/// A registered, logged-in user (through the real auth service).
-pub struct User {
-    pub uuid: Uuid,
-    pub email: String,
-    pub phone: String,
-    pub token: String,
-}
+pub use dayone_test_support::accounts::User;
 
 impl NotifyApp {
     pub async fn publish<P: Contract>(&self, job: P) -> Envelope<P> {
@@ -165,55 +157,11 @@ impl NotifyApp {
     }
 
     pub async fn user(&self) -> User {
-        let email = unique_email();
-        let phone = unique_phone();
-        let response = self
-            .auth
-            .client
-            .post(self.auth.url("/v1/auth/register"))
-            .json(&json!({"email": email, "password": PASSWORD, "phone": phone, "name": "Nora"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 201);
-        let user: Value = response.json().await.unwrap();
-        let token = self.login(&email).await;
-        User {
-            uuid: user["uuid"].as_str().unwrap().parse().unwrap(),
-            email,
-            phone,
-            token,
-        }
-    }
-
-    async fn login(&self, email: &str) -> String {
-        let tokens: Value = self
-            .auth
-            .client
-            .post(self.auth.url("/v1/auth/login"))
-            .json(&json!({"email": email, "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        tokens["access_token"].as_str().unwrap().to_owned()
+        dayone_test_support::accounts::user(&self.auth).await
     }
 
     pub async fn admin(&self) -> User {
-        let user = self.user().await;
-        self.auth
-            .db
-            .execute_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "UPDATE users SET roles = ARRAY['user','admin'] WHERE uuid = $1",
-                [user.uuid.into()],
-            ))
-            .await
-            .unwrap();
-        let token = self.login(&user.email).await;
-        User { token, ..user }
+        dayone_test_support::accounts::admin(&self.auth).await
     }
 
     pub async fn send(

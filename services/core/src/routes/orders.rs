@@ -1,0 +1,226 @@
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, web};
+use dayone_web::auth::AuthenticatedUser;
+use dayone_web::{ApiError, ErrorCode};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::orders::{self, OrderError, OrderResponse, Wanted};
+use crate::state::CoreState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Item {
+    pub product_uuid: Uuid,
+    /// 1 to 100.
+    pub quantity: i32,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceOrder {
+    /// 1 to 50 lines.
+    pub items: Vec<Item>,
+}
+
+impl From<OrderError> for ApiError {
+    fn from(e: OrderError) -> Self {
+        let message = e.to_string();
+        match e {
+            OrderError::UnknownProduct(uuid) => {
+                ApiError::validation(&[("items", format!("product {uuid} does not exist"))])
+            }
+            OrderError::InsufficientStock(lines) => {
+                ApiError::new(ErrorCode::InsufficientStock, message).with_details(json!({
+                    "items": lines.iter().map(|(product, wanted, available)| json!({
+                        "product_uuid": product, "requested": wanted, "available": available,
+                    })).collect::<Vec<_>>(),
+                }))
+            }
+            OrderError::MixedCurrencies => ApiError::validation(&[("items", message)]),
+            OrderError::KeyReused => ApiError::new(ErrorCode::IdempotencyKeyReused, message),
+            OrderError::NotCancellable => ApiError::new(ErrorCode::NotCancellable, message),
+            OrderError::Database(e) => ApiError::internal(e),
+        }
+    }
+}
+
+fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get("idempotency-key") else {
+        return Ok(None);
+    };
+    match value.to_str() {
+        Ok(key) if !key.trim().is_empty() && key.len() <= 255 => Ok(Some(key.trim().to_owned())),
+        _ => Err(ApiError::validation(&[(
+            "Idempotency-Key",
+            "must be 1 to 255 visible ASCII characters".into(),
+        )])),
+    }
+}
+
+/// Places an order for the caller. Stock is checked and reserved in the
+/// same transaction; the receipt email and `order.placed` go out through
+/// the outbox. Send an `Idempotency-Key` to make retries safe: a repeat
+/// gets the first answer (with `Idempotent-Replayed: true`).
+#[utoipa::path(
+    post,
+    path = "/v1/orders",
+    tag = "orders",
+    security(("bearer" = [])),
+    request_body = PlaceOrder,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request return the first result")),
+    responses(
+        (status = 201, description = "Placed", body = OrderResponse),
+        (status = 401, description = "No token", body = dayone_web::error::ErrorDoc),
+        (status = 409, description = "Not enough stock", body = dayone_web::error::ErrorDoc),
+        (status = 422, description = "Invalid items, or the key was used for another request", body = dayone_web::error::ErrorDoc),
+    )
+)]
+pub async fn place(
+    req: HttpRequest,
+    state: web::Data<Arc<CoreState>>,
+    user: AuthenticatedUser,
+    body: web::Json<PlaceOrder>,
+) -> Result<HttpResponse, ApiError> {
+    let key = idempotency_key(&req)?;
+    let body = body.into_inner();
+    let mut problems = Vec::new();
+    if body.items.is_empty() || body.items.len() > 50 {
+        problems.push(("items", "must list 1 to 50 products".to_owned()));
+    }
+    if body.items.iter().any(|i| !(1..=100).contains(&i.quantity)) {
+        problems.push((
+            "items",
+            "each quantity must be between 1 and 100".to_owned(),
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::validation(&problems));
+    }
+    let wanted = body
+        .items
+        .into_iter()
+        .map(|i| Wanted {
+            product: i.product_uuid,
+            quantity: i.quantity,
+        })
+        .collect();
+    match orders::place(
+        &state.db,
+        &state.outbox,
+        user.user_uuid,
+        wanted,
+        key.as_deref(),
+    )
+    .await?
+    {
+        Ok(order) => Ok(HttpResponse::Created()
+            .insert_header((LOCATION, format!("/v1/orders/{}", order.uuid)))
+            .json(order)),
+        Err(replay) => Ok(HttpResponse::build(
+            StatusCode::from_u16(replay.status).unwrap_or(StatusCode::CREATED),
+        )
+        .insert_header(("Idempotent-Replayed", "true"))
+        .json(replay.body)),
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct Paging {
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderPage {
+    pub items: Vec<OrderResponse>,
+    pub page: u64,
+    pub per_page: u64,
+    pub total: u64,
+}
+
+/// The caller's own orders, newest first.
+#[utoipa::path(
+    get,
+    path = "/v1/orders",
+    tag = "orders",
+    security(("bearer" = [])),
+    params(Paging),
+    responses((status = 200, description = "The caller's orders", body = OrderPage))
+)]
+pub async fn list(
+    state: web::Data<Arc<CoreState>>,
+    user: AuthenticatedUser,
+    paging: web::Query<Paging>,
+) -> Result<HttpResponse, ApiError> {
+    let per_page = super::products::limit(paging.per_page, "per_page")?;
+    let page = paging.page.unwrap_or(1).max(1);
+    let (items, total) = orders::mine(&state.db, user.user_uuid, page, per_page).await?;
+    Ok(HttpResponse::Ok().json(OrderPage {
+        items,
+        page,
+        per_page,
+        total,
+    }))
+}
+
+async fn visible(
+    state: &CoreState,
+    user: &AuthenticatedUser,
+    uuid: Uuid,
+) -> Result<crate::entities::order::Model, ApiError> {
+    // Someone else's order is a 404, not a 403: its existence is not theirs
+    // to learn.
+    orders::visible(&state.db, uuid, user.user_uuid, user.is_admin())
+        .await?
+        .ok_or_else(|| ApiError::not_found("order"))
+}
+
+/// One order: its owner's, or any for an admin.
+#[utoipa::path(
+    get,
+    path = "/v1/orders/{uuid}",
+    tag = "orders",
+    security(("bearer" = [])),
+    params(("uuid" = Uuid, Path, description = "Order id")),
+    responses(
+        (status = 200, description = "The order", body = OrderResponse),
+        (status = 404, description = "No such order of the caller", body = dayone_web::error::ErrorDoc),
+    )
+)]
+pub async fn get(
+    state: web::Data<Arc<CoreState>>,
+    user: AuthenticatedUser,
+    uuid: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let order = visible(&state, &user, uuid.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(orders::response(&state.db, order).await?))
+}
+
+/// Cancels a placed order and releases its stock.
+#[utoipa::path(
+    post,
+    path = "/v1/orders/{uuid}/cancel",
+    tag = "orders",
+    security(("bearer" = [])),
+    params(("uuid" = Uuid, Path, description = "Order id")),
+    responses(
+        (status = 200, description = "Cancelled", body = OrderResponse),
+        (status = 404, description = "No such order of the caller", body = dayone_web::error::ErrorDoc),
+        (status = 409, description = "Already cancelled", body = dayone_web::error::ErrorDoc),
+    )
+)]
+pub async fn cancel(
+    state: web::Data<Arc<CoreState>>,
+    user: AuthenticatedUser,
+    uuid: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let order = visible(&state, &user, uuid.into_inner()).await?;
+    let cancelled = orders::cancel(&state.db, &state.outbox, order).await?;
+    Ok(HttpResponse::Ok().json(cancelled))
+}

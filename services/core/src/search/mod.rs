@@ -1,0 +1,103 @@
+//! Product search behind one trait, with two backends fed by the same
+//! pipeline (product change -> outbox -> RabbitMQ -> indexer -> backend):
+//!
+//! - `embedded.rs`: tantivy, in memory in every core instance, rebuilt from
+//!   the database when its subscription starts and kept current from the
+//!   `product.*` broadcast. The default: nothing to run.
+//! - `elastic.rs`: Elasticsearch 8 / OpenSearch 2 over their REST API, one
+//!   index shared by all instances, fed from the `core.search-index` queue.
+//!
+//! Both rank by relevance (BM25; the name weighs more than the
+//! description), tolerate typos (edit distance 1 from 4 letters, 2 from 8),
+//! filter by category, price and stock, and count facets.
+
+pub mod elastic;
+pub mod embedded;
+pub mod indexer;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use dayone_model::messages::catalog::ProductSnapshot;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = anyhow::Result<T>> + Send + 'a>>;
+
+/// What to look for.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    /// Free text; empty matches everything (filters still apply).
+    pub text: String,
+    pub category: Option<String>,
+    pub min_price_cents: Option<i64>,
+    pub max_price_cents: Option<i64>,
+    pub in_stock: bool,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Hit {
+    pub uuid: Uuid,
+    pub name: String,
+    pub description: String,
+    pub category: String,
+    pub price_cents: i64,
+    pub currency: String,
+    pub stock: i32,
+    /// Relevance; higher is better.
+    pub score: f32,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ToSchema)]
+pub struct Bucket {
+    pub value: String,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct Facets {
+    /// Matches per category, most first.
+    pub category: Vec<Bucket>,
+    /// Matches per price band (`0-10`, `10-50`, `50-100`, `100+`, in units).
+    pub price: Vec<Bucket>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct SearchResults {
+    pub total: u64,
+    pub hits: Vec<Hit>,
+    pub facets: Facets,
+}
+
+/// The price bands of the price facet, in cents: `[from, to)`.
+pub const PRICE_BANDS: [(&str, i64, Option<i64>); 4] = [
+    ("0-10", 0, Some(1_000)),
+    ("10-50", 1_000, Some(5_000)),
+    ("50-100", 5_000, Some(10_000)),
+    ("100+", 10_000, None),
+];
+
+/// A search engine holding products.
+pub trait SearchBackend: Send + Sync + 'static {
+    /// Adds or replaces these products.
+    fn upsert<'a>(&'a self, products: &'a [ProductSnapshot]) -> BoxFuture<'a, ()>;
+    fn delete(&self, product: Uuid) -> BoxFuture<'_, ()>;
+    /// Replaces the whole content (a reindex).
+    fn replace_all<'a>(&'a self, products: &'a [ProductSnapshot]) -> BoxFuture<'a, ()>;
+    fn search<'a>(&'a self, request: &'a SearchRequest) -> BoxFuture<'a, SearchResults>;
+    /// True when each instance holds its own copy (it must see every
+    /// change and rebuild itself), false for a shared cluster.
+    fn per_instance(&self) -> bool;
+}
+
+/// Typo tolerance: how many edits a query term may be from an index term.
+pub fn fuzziness(term: &str) -> u8 {
+    match term.chars().count() {
+        0..=3 => 0,
+        4..=7 => 1,
+        _ => 2,
+    }
+}
