@@ -47,11 +47,21 @@ where
         metrics_address: format!("http://127.0.0.1:{}", running.metrics_port()),
         env,
         db,
-        client: reqwest::Client::new(),
+        client: client(),
     };
     tokio::spawn(running.run_until(std::future::pending()));
     app.wait_ready().await;
     app
+}
+
+/// A client that drops idle connections before the server's keep-alive
+/// (actix: 5 s) closes them, so a request never races the close and fails
+/// with `IncompleteMessage`.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_idle_timeout(Duration::from_secs(2))
+        .build()
+        .expect("a reqwest client")
 }
 
 impl TestApp {

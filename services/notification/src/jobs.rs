@@ -291,6 +291,13 @@ pub async fn push(state: &NotifyState, message: Incoming) -> Result<(), HandlerE
         tracing::info!(user_id = %user, "no registered devices; nothing to push");
         return Ok(());
     }
+    // Every device's delivery exists before the first is tried, so the
+    // notification never reads as finished while some are still to go.
+    for device in &devices {
+        deliveries::delivery_for(&state.db, &notification, "push", &device.token)
+            .await
+            .map_err(transient)?;
+    }
     let mut retry = None;
     for device in devices {
         let send = async {
