@@ -24,6 +24,7 @@ pub mod idempotency;
 pub mod outbox;
 pub mod schema;
 mod settings;
+pub mod tasks;
 pub mod topology;
 
 pub use connection::{Broker, Outgoing, PublishError};

@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use dayone_model::Contract;
 use dayone_model::messages::notifications::{EmailJob, PromotionalSms, PushJob, TransactionalSms};
+use dayone_model::messages::tasks::TaskResult;
 use dayone_model::messages::users::{SessionRevoked, UserRegistered};
 use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
@@ -64,6 +65,30 @@ pub const SMS_PROMOTIONAL: QueueDef = QueueDef {
     bindings: &[PromotionalSms::TYPE],
 };
 
+/// Outcomes of task runs, for the scheduler's run history.
+pub const SCHEDULER_RESULTS: QueueDef = QueueDef {
+    name: "scheduler.results",
+    bindings: &[TaskResult::TYPE],
+};
+
+/// Task requests, per service that runs them.
+pub const SCHEDULER_TASKS: QueueDef = QueueDef {
+    name: "scheduler.tasks",
+    bindings: &["task.scheduler.*"],
+};
+pub const AUTH_TASKS: QueueDef = QueueDef {
+    name: "auth.tasks",
+    bindings: &["task.auth.*"],
+};
+pub const NOTIFICATION_TASKS: QueueDef = QueueDef {
+    name: "notification.tasks",
+    bindings: &["task.notification.*"],
+};
+pub const CORE_TASKS: QueueDef = QueueDef {
+    name: "core.tasks",
+    bindings: &["task.recommendations.*"],
+};
+
 /// Every work queue of the system.
 pub const QUEUES: &[QueueDef] = &[
     NOTIFICATION_USER_EVENTS,
@@ -72,6 +97,11 @@ pub const QUEUES: &[QueueDef] = &[
     SMS_TRANSACTIONAL,
     SMS_PROMOTIONAL,
     CORE_SEARCH_INDEX,
+    SCHEDULER_RESULTS,
+    SCHEDULER_TASKS,
+    AUTH_TASKS,
+    NOTIFICATION_TASKS,
+    CORE_TASKS,
 ];
 
 /// Product changes for a shared search backend (Elasticsearch/OpenSearch):

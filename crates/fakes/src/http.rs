@@ -8,7 +8,7 @@ use hyper::body::Incoming;
 use hyper::{Method, StatusCode, Version};
 use serde_json::{Value, json};
 
-use crate::{Received, Shared, apns, control, fcm, sms};
+use crate::{Received, Shared, apns, control, fcm, slack, sms};
 
 pub type Response = hyper::Response<Full<Bytes>>;
 
@@ -94,6 +94,7 @@ pub async fn handle(state: Shared, req: hyper::Request<Incoming>) -> Result<Resp
             fcm::send(&state, &request, project)
         }
         (&Method::POST, ["3", "device", token]) => apns::send(&state, &request, token),
+        (&Method::POST, ["services", _team, _bot, _secret]) => slack::post(&state, &request),
         (_, ["_fake", ..]) => control::handle(&state, &request, &segments[1..]),
         _ => json(
             StatusCode::NOT_FOUND,

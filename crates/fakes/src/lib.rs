@@ -5,9 +5,10 @@
 //! - `sms.rs`: an SMS gateway with Twilio's Messages API;
 //! - `fcm.rs`: Firebase Cloud Messaging HTTP v1 and the OAuth 2.0 token
 //!   endpoint a service account's JWT is exchanged at;
-//! - `apns.rs`: Apple Push Notification service over HTTP/2 (h2c here).
+//! - `apns.rs`: Apple Push Notification service over HTTP/2 (h2c here);
+//! - `slack.rs`: a Slack incoming webhook (where alerts go).
 //!
-//! Tests read what arrived at `GET /_fake/{sms,fcm,apns}` and script
+//! Tests read what arrived at `GET /_fake/{sms,fcm,apns,slack}` and script
 //! failures with `POST /_fake/fail` and `POST /_fake/unregistered`. Bodies
 //! are never logged: SMS carry login codes.
 
@@ -15,6 +16,7 @@ mod apns;
 mod control;
 mod fcm;
 mod http;
+mod slack;
 mod sms;
 
 use std::net::SocketAddr;
@@ -71,6 +73,7 @@ pub(crate) struct State {
     pub(crate) sms: Vec<Received>,
     pub(crate) fcm: Vec<Received>,
     pub(crate) apns: Vec<Received>,
+    pub(crate) slack: Vec<Received>,
     pub(crate) tokens: Vec<String>,
     pub(crate) failures: Vec<Failure>,
     /// Device tokens the providers report unregistered, per channel.
@@ -136,13 +139,14 @@ impl FakeSaas {
         format!("http://{}", self.addr)
     }
 
-    /// What reached one fake (`sms`, `fcm`, `apns`).
+    /// What reached one fake (`sms`, `fcm`, `apns`, `slack`).
     pub fn received(&self, channel: &str) -> Vec<Received> {
         let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         match channel {
             "sms" => state.sms.clone(),
             "fcm" => state.fcm.clone(),
             "apns" => state.apns.clone(),
+            "slack" => state.slack.clone(),
             _ => Vec::new(),
         }
     }

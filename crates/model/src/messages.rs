@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod notifications;
+pub mod tasks;
 pub mod users;
 
 use chrono::Utc;

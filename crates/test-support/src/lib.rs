@@ -21,6 +21,7 @@ use serde_json::Value;
 pub mod accounts;
 pub mod app;
 pub mod mail;
+pub mod process;
 
 /// The repository root (two levels above this crate).
 pub fn repo_root() -> PathBuf {

@@ -13,6 +13,7 @@
 //! - [`redis`]: the lazily connected Redis handle.
 //! - [`server`]: [`ServiceRuntime`], which connects, serves and shuts down.
 
+pub mod alerts;
 pub mod auth;
 pub mod cli;
 pub mod client;

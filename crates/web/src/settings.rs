@@ -77,6 +77,16 @@ pub struct CommonSettings {
     pub redis: RedisSettings,
     pub log: LogSettings,
     pub tokens: crate::auth::TokenSettings,
+    pub alerts: crate::alerts::AlertSettings,
+    pub housekeeping: HousekeepingSettings,
+}
+
+/// What the nightly cleanup tasks keep.
+#[derive(Debug, Clone, Deserialize)]
+pub struct HousekeepingSettings {
+    /// Expired tokens, published outbox rows, idempotency claims and
+    /// finished notifications older than this many days are deleted.
+    pub retention_days: i32,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -11,6 +11,7 @@
 //! - `admin.rs`: the `create-admin` command.
 
 pub mod admin;
+pub mod cleanup;
 pub mod domain;
 pub mod entities;
 pub mod error;

@@ -1,8 +1,12 @@
 use actix_web::web;
 use anyhow::Context;
+use dayone_broker::ConsumerOptions;
+use dayone_broker::tasks::TaskWorker;
+use dayone_broker::topology::AUTH_TASKS;
 use dayone_web::auth::TokenVerifier;
 use dayone_web::{RunningService, ServiceInfo, ServiceRuntime};
 
+use crate::cleanup::AuthTasks;
 use crate::keys::SigningKeys;
 use crate::state::AuthState;
 use crate::{Settings, passwords, routes};
@@ -16,7 +20,7 @@ pub const INFO: ServiceInfo = ServiceInfo {
 /// The longest access-token lifetime the issue allows.
 const MAX_ACCESS_TOKEN_TTL_SECS: u64 = 15 * 60;
 
-/// The auth service: HTTP API and outbox relay.
+/// The auth service: HTTP API, outbox relay, its scheduled tasks.
 pub struct Application;
 
 impl Application {
@@ -42,6 +46,19 @@ impl Application {
         runtime.set_token_verifier(TokenVerifier::with_keys(
             settings.common.tokens.clone(),
             keys.jwks(),
+        ));
+        let broker = runtime.broker().clone();
+        let db = runtime.db().clone();
+        runtime.track(broker.consume(
+            ConsumerOptions::from_settings(AUTH_TASKS.name, &broker),
+            TaskWorker::new(
+                broker.clone(),
+                AuthTasks {
+                    db,
+                    retention_days: settings.common.housekeeping.retention_days,
+                },
+                INFO.name,
+            ),
         ));
         runtime.start_outbox_relay();
         let dummy_hash = passwords::hash("not anyone's password".into(), settings.auth.bcrypt_cost)

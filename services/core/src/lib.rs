@@ -7,6 +7,8 @@
 //! - `search/`: the search-backend trait, the embedded (tantivy) and
 //!   Elasticsearch/OpenSearch backends, and the indexer consumer.
 //! - `app_versions.rs`: hard/soft update checks from thresholds in Redis.
+//! - `recommendations.rs`: the weekly recommendation emails (a scheduled
+//!   task).
 //! - `routes/`: `/v1` and `/v2` handlers and both OpenAPI documents.
 
 pub mod app_versions;
@@ -14,6 +16,7 @@ pub mod entities;
 pub mod money;
 pub mod orders;
 pub mod products;
+pub mod recommendations;
 pub mod routes;
 pub mod search;
 pub mod settings;

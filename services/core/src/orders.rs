@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chrono::Utc;
 use dayone_broker::Outbox;
 use dayone_model::messages::catalog::{OrderCancelled, OrderLine, OrderPlaced};
-use dayone_model::messages::notifications::{EmailJob, EmailTemplate, Recipient};
+use dayone_model::messages::notifications::{EmailJob, EmailTemplate};
 use dayone_model::{BaseEntity, Envelope};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
@@ -288,13 +288,10 @@ pub async fn place(
     outbox
         .enqueue(
             &txn,
-            &Envelope::new(EmailJob {
-                recipient: Recipient {
-                    user_uuid: Some(user),
-                    ..Default::default()
-                },
-                template: EmailTemplate::OrderReceipt { order: receipt },
-            }),
+            &Envelope::new(EmailJob::to_user(
+                user,
+                EmailTemplate::OrderReceipt { order: receipt },
+            )),
         )
         .await?;
     if let Some(key) = idempotency_key {

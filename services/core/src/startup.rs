@@ -2,9 +2,11 @@ use std::sync::Arc;
 
 use actix_web::web;
 use dayone_broker::ConsumerOptions;
-use dayone_broker::topology::{self, CORE_SEARCH_INDEX, PRODUCT_CHANGES};
+use dayone_broker::tasks::TaskWorker;
+use dayone_broker::topology::{self, CORE_SEARCH_INDEX, CORE_TASKS, PRODUCT_CHANGES};
 use dayone_web::{RunningService, ServiceInfo, ServiceRuntime};
 
+use crate::recommendations::CoreTasks;
 use crate::search::SearchBackend;
 use crate::search::elastic::Elastic;
 use crate::search::embedded::Embedded;
@@ -34,7 +36,8 @@ pub async fn search_backend(settings: &SearchSettings) -> anyhow::Result<Arc<dyn
     })
 }
 
-/// The core service: HTTP API v1 and v2, the search indexer, the outbox.
+/// The core service: HTTP API v1 and v2, the search indexer, the outbox,
+/// the weekly recommendations task.
 pub struct Application;
 
 impl Application {
@@ -59,6 +62,17 @@ impl Application {
             ConsumerOptions::from_settings(CORE_SEARCH_INDEX.name, &broker)
         };
         runtime.track(broker.consume(subscription, indexer));
+        runtime.track(broker.consume(
+            ConsumerOptions::from_settings(CORE_TASKS.name, &broker),
+            TaskWorker::new(
+                broker.clone(),
+                CoreTasks {
+                    db: runtime.db().clone(),
+                    outbox: runtime.outbox.clone(),
+                },
+                INFO.name,
+            ),
+        ));
         runtime.start_outbox_relay();
         let state = web::Data::new(Arc::new(CoreState {
             db: runtime.db().clone(),

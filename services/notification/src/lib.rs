@@ -15,6 +15,7 @@
 //!   dead-letter admin) and the OpenAPI document.
 
 pub mod channels;
+pub mod cleanup;
 pub mod consumers;
 pub mod deliveries;
 pub mod entities;

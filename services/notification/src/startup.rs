@@ -2,9 +2,10 @@ use std::sync::Arc;
 
 use actix_web::web;
 use dayone_broker::ConsumerOptions;
+use dayone_broker::tasks::TaskWorker;
 use dayone_broker::topology::{
-    self, NOTIFICATION_EMAIL, NOTIFICATION_PUSH, NOTIFICATION_USER_EVENTS, SMS_PROMOTIONAL,
-    SMS_TRANSACTIONAL,
+    self, NOTIFICATION_EMAIL, NOTIFICATION_PUSH, NOTIFICATION_TASKS, NOTIFICATION_USER_EVENTS,
+    SMS_PROMOTIONAL, SMS_TRANSACTIONAL,
 };
 use dayone_web::{RunningService, ServiceInfo, ServiceRuntime};
 
@@ -12,6 +13,7 @@ use crate::channels::apns::Apns;
 use crate::channels::email::EmailSender;
 use crate::channels::fcm::Fcm;
 use crate::channels::sms::SmsSender;
+use crate::cleanup::NotificationTasks;
 use crate::consumers::user_events::UserEvents;
 use crate::jobs::handlers;
 use crate::state::NotifyState;
@@ -76,6 +78,17 @@ impl Application {
         runtime.track(broker.consume(
             options(NOTIFICATION_PUSH.name),
             handlers::Push(state.clone()),
+        ));
+        runtime.track(broker.consume(
+            options(NOTIFICATION_TASKS.name),
+            TaskWorker::new(
+                broker.clone(),
+                NotificationTasks {
+                    db: state.db.clone(),
+                    retention_days: settings.common.housekeeping.retention_days,
+                },
+                INFO.name,
+            ),
         ));
         runtime.track(sweeper::spawn(state.clone(), broker.stopping()));
         runtime.start_outbox_relay();

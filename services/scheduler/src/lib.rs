@@ -1,11 +1,24 @@
-//! The scheduler service: job definitions, schedules, run history and leases.
+//! The scheduler service: cron jobs managed by the system.
 //!
-//! - `settings.rs`, `startup.rs`: settings and [`Application`].
-//! - `entities/`: sea-orm entities (base model from `dayone-model`).
+//! - `jobs.rs`: job definitions (built-in and from a file), schedules with
+//!   seconds and time zones, and their sync to the `jobs` table.
+//! - `ticker.rs`: each replica's firing loop and the catch-up policy.
+//! - `runs.rs`: firing a tick exactly once across replicas (a unique
+//!   (job, tick) row plus the outbox), overlap, results, lost runs.
+//! - `results.rs`: workers' reports (`scheduler.results`) into the history.
+//! - `checks.rs`: the scheduler's own tasks: disk space, queue depth, noop.
+//! - `routes.rs`: the admin API and its OpenAPI document.
 
+pub mod checks;
 pub mod entities;
+pub mod jobs;
+pub mod results;
+pub mod routes;
+pub mod runs;
 pub mod settings;
 pub mod startup;
+pub mod state;
+pub mod ticker;
 
 pub use settings::Settings;
 pub use startup::Application;

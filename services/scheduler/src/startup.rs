@@ -1,6 +1,16 @@
+use std::sync::Arc;
+
+use actix_web::web;
+use dayone_broker::ConsumerOptions;
+use dayone_broker::tasks::{TaskWorker, instance_name};
+use dayone_broker::topology::{self, SCHEDULER_RESULTS, SCHEDULER_TASKS};
+use dayone_web::alerts::Alerter;
 use dayone_web::{RunningService, ServiceInfo, ServiceRuntime};
 
-use crate::Settings;
+use crate::checks::SchedulerTasks;
+use crate::results::Results;
+use crate::state::SchedulerState;
+use crate::{Settings, jobs, routes, ticker};
 
 pub const INFO: ServiceInfo = ServiceInfo {
     name: "scheduler",
@@ -8,20 +18,54 @@ pub const INFO: ServiceInfo = ServiceInfo {
     version: env!("CARGO_PKG_VERSION"),
 };
 
-/// The scheduler service.
+/// The scheduler: firing loop, result consumer, its own task worker, API.
 pub struct Application;
 
 impl Application {
-    /// Connects, binds the listeners and returns the service ready to run
-    /// (`port()`, `run_until_stopped()`).
+    /// Connects, syncs the job definitions, starts the loops and consumers,
+    /// binds the listeners and returns the service ready to run.
     pub async fn build(settings: Settings) -> anyhow::Result<RunningService> {
+        let definitions = jobs::load(&settings.scheduler.extra_jobs_path)?;
         let mut runtime = ServiceRuntime::start::<scheduler_migration::Migrator>(
             INFO,
             settings.common.clone(),
-            dayone_broker::topology::QUEUES,
+            topology::QUEUES,
         )
         .await?;
+        if let Err(error) = jobs::sync(runtime.db(), &definitions).await {
+            // The database may be down at start; the loop reads what is there.
+            tracing::warn!(error = %error, "could not write the job definitions yet");
+        }
+        let broker = runtime.broker().clone();
+        let instance = instance_name(INFO.name);
+        let state = Arc::new(SchedulerState {
+            db: runtime.db().clone(),
+            outbox: runtime.outbox.clone(),
+            broker: broker.clone(),
+            alerter: Alerter::new(
+                settings.common.alerts.clone(),
+                runtime.redis().clone(),
+                INFO.name,
+            ),
+            settings: settings.scheduler.clone(),
+            common: settings.common.clone(),
+            instance,
+        });
+        runtime.track(broker.consume(
+            ConsumerOptions::from_settings(SCHEDULER_RESULTS.name, &broker),
+            Results {
+                db: state.db.clone(),
+            },
+        ));
+        runtime.track(broker.consume(
+            ConsumerOptions::from_settings(SCHEDULER_TASKS.name, &broker),
+            TaskWorker::new(broker.clone(), SchedulerTasks(state.clone()), INFO.name),
+        ));
+        runtime.track(ticker::spawn(state.clone(), broker.stopping()));
         runtime.start_outbox_relay();
-        runtime.serve(|_cfg| {})
+        let data = web::Data::new(state);
+        runtime.serve(move |cfg| {
+            cfg.app_data(data.clone()).configure(routes::configure);
+        })
     }
 }

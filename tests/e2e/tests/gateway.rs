@@ -380,3 +380,116 @@ fn every_listener_of_the_stack_is_bound_to_loopback_only() {
         }
     }
 }
+
+/// Registers `email` through the gateway, orders `product` and returns the
+/// access token.
+async fn buyer(email: &str, product: &Value) -> String {
+    let client = reqwest::Client::new();
+    let registered = client
+        .post(gateway("/v1/auth/register"))
+        .json(&serde_json::json!({"email": email, "password": PASSWORD, "name": "Ravi"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status(), 201);
+    let token = login(email).await;
+    let ordered = client
+        .post(gateway("/v1/orders"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"items": [{"product_uuid": product["uuid"], "quantity": 1}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ordered.status(), 201);
+    token
+}
+
+#[tokio::test]
+async fn the_weekly_recommendations_job_emails_buyers_who_did_not_opt_out() {
+    let stack = TestStack::load();
+    let admin = admin_token().await;
+    let word = format!("zr{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let bowl = create_product(&admin, &format!("Bowl {word}")).await;
+    create_product(&admin, &format!("Teapot {word}")).await;
+    let keen = format!("keen-{}@example.com", uuid::Uuid::new_v4().simple());
+    let opted_out = format!("no-ads-{}@example.com", uuid::Uuid::new_v4().simple());
+    buyer(&keen, &bowl).await;
+    let token = buyer(&opted_out, &bowl).await;
+    let client = reqwest::Client::new();
+    let saved = client
+        .put(gateway("/v1/notifications/preferences"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({
+            "email": {"promotional": false},
+            "sms": {"promotional": true},
+            "push": {"promotional": true},
+            "quiet_hours": null
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), 200);
+
+    let triggered = client
+        .post(gateway("/v1/scheduler/jobs/weekly-recommendations/run"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(triggered.status(), 202);
+    let run: Value = triggered.json().await.unwrap();
+
+    let picked = eventually(Duration::from_secs(30), || async {
+        dayone_test_support::mail::all(&stack)
+            .await
+            .ok()?
+            .into_iter()
+            .find(|m| {
+                m["to"][0]["address"] == keen.as_str() && m["subject"] == "Picked for you this week"
+            })
+    })
+    .await
+    .expect("the recommendation email reached MailDev");
+    let text = picked["text"].as_str().unwrap();
+    assert!(text.contains(&format!("Teapot {word}")), "{text}");
+    assert!(
+        !text.contains(&format!("Bowl {word}")),
+        "already bought: {text}"
+    );
+    let unsubscribe = picked["headers"]["list-unsubscribe"].as_str().unwrap_or("");
+    assert!(unsubscribe.contains("unsubscribe"), "{picked}");
+
+    // The run is in the history as succeeded, done by core.
+    let history = eventually(Duration::from_secs(10), || async {
+        let page: Value = client
+            .get(gateway("/v1/scheduler/jobs/weekly-recommendations/runs"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        page["items"]
+            .as_array()?
+            .iter()
+            .find(|r| r["uuid"] == run["run_uuid"] && r["status"] == "succeeded")
+            .cloned()
+    })
+    .await
+    .expect("the run succeeded");
+    assert!(history["worker"].as_str().unwrap().starts_with("core-"));
+
+    // The opted-out buyer's email was suppressed, not sent.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let to_opted_out: Vec<Value> = dayone_test_support::mail::all(&stack)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| {
+            m["to"][0]["address"] == opted_out.as_str()
+                && m["subject"] == "Picked for you this week"
+        })
+        .collect();
+    assert!(to_opted_out.is_empty(), "{to_opted_out:?}");
+}

@@ -72,6 +72,20 @@ pub struct EmailJob {
     pub template: EmailTemplate,
 }
 
+impl EmailJob {
+    /// An email to a user, addressed by the notification service from its
+    /// contact record (which also knows their opt-outs).
+    pub fn to_user(user_uuid: uuid::Uuid, template: EmailTemplate) -> Self {
+        Self {
+            recipient: Recipient {
+                user_uuid: Some(user_uuid),
+                ..Default::default()
+            },
+            template,
+        }
+    }
+}
+
 impl Contract for EmailJob {
     const TYPE: &'static str = "notification.email";
     const VERSION: u32 = 1;

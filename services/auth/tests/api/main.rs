@@ -5,6 +5,7 @@
 
 mod accounts;
 mod admin_cli;
+mod cleanup;
 mod email;
 mod health;
 mod helpers;

@@ -10,5 +10,6 @@ mod health;
 mod helpers;
 mod orders;
 mod products;
+mod recommendations;
 mod schema;
 mod search;

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
 mod api;
+mod cleanup;
 mod contacts;
 mod devices;
 mod email;

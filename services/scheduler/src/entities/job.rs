@@ -11,6 +11,11 @@ dayone_model::base_entity! {
         pub timezone: String,
         pub task: String,
         pub paused: bool,
+        pub overlap: String,
+        pub catch_up: String,
+        pub timeout_secs: i32,
+        /// When the job was last resumed: ticks before it are not caught up.
+        pub resumed_at: Option<DateTimeUtc>,
     }
 }
 

@@ -1,8 +1,10 @@
-//! Black-box tests of the scheduler service against real PostgreSQL, RabbitMQ
-//! and Redis.
+//! The scheduler against the real test stack: PostgreSQL, RabbitMQ, Redis,
+//! the auth service for tokens and the fake Slack webhook for alerts.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod health;
+mod alerts;
 mod helpers;
-mod schema;
+mod jobs;
+mod policies;
+mod replicas;

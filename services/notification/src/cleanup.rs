@@ -1,0 +1,55 @@
+//! `notification.cleanup`, run nightly by the scheduler: deletes
+//! notifications whose every delivery finished (sent, suppressed or failed)
+//! longer ago than `housekeeping.retention_days`, with their deliveries and
+//! attempts, and does the messaging housekeeping every service does.
+//! Deferred and retrying deliveries are never touched.
+
+use dayone_broker::tasks::{Task, messaging_housekeeping};
+use dayone_model::messages::tasks::TaskRequested;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::deliveries::status;
+
+pub struct NotificationTasks {
+    pub db: DatabaseConnection,
+    pub retention_days: i32,
+}
+
+impl Task for NotificationTasks {
+    async fn run(&self, request: TaskRequested, _message: Uuid) -> anyhow::Result<Value> {
+        match request.task.as_str() {
+            "notification.cleanup" => {
+                Ok(Value::Object(cleanup(&self.db, self.retention_days).await?))
+            }
+            other => anyhow::bail!("notification does not run `{other}`"),
+        }
+    }
+}
+
+pub async fn cleanup(
+    db: &DatabaseConnection,
+    retention_days: i32,
+) -> anyhow::Result<serde_json::Map<String, Value>> {
+    let mut counts = messaging_housekeeping(db, retention_days).await?;
+    let deleted = db
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "DELETE FROM notifications n WHERE n.created_at < now() - make_interval(days => $1) \
+             AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.notification_id = n.id \
+               AND (d.status NOT IN ($2, $3, $4) OR d.updated_at >= now() - make_interval(days => $1)))",
+            [
+                retention_days.into(),
+                status::SENT.into(),
+                status::SUPPRESSED.into(),
+                status::FAILED.into(),
+            ],
+        ))
+        .await?
+        .rows_affected();
+    counts.insert("notifications".into(), deleted.into());
+    let summary = Value::Object(counts.clone());
+    tracing::info!(deleted = %summary, "notification cleanup done");
+    Ok(counts)
+}

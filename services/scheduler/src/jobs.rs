@@ -1,0 +1,304 @@
+//! Job definitions: declared here (the built-ins) or in a YAML file named by
+//! `scheduler.extra_jobs_path`, and written to the `jobs` table at start so
+//! the admin API lists them. Whether a job is paused lives only in the
+//! table, so a pause survives restarts and deployments.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use croner::Cron;
+use croner::parser::{CronParser, Seconds};
+use dayone_broker::topology::{
+    AUTH_TASKS, CORE_TASKS, NOTIFICATION_TASKS, QueueDef, SCHEDULER_TASKS,
+};
+use dayone_model::messages::tasks::routing_key;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement};
+use serde::{Deserialize, Serialize};
+
+const TASK_QUEUES: [QueueDef; 4] = [SCHEDULER_TASKS, AUTH_TASKS, NOTIFICATION_TASKS, CORE_TASKS];
+
+/// Skip a tick while the job's previous run is still going, or run anyway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Overlap {
+    Skip,
+    Allow,
+}
+
+/// After downtime, fire the most recent missed tick once, or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CatchUp {
+    Once,
+    None,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct JobSpec {
+    pub name: String,
+    /// Cron with optional seconds: `0 0 9 * * Mon`, `*/5 * * * *`.
+    pub schedule: String,
+    /// IANA time zone the schedule is read in.
+    #[serde(default = "utc")]
+    pub timezone: String,
+    /// The task published: routing key `task.<task>`.
+    pub task: String,
+    #[serde(default = "skip")]
+    pub overlap: Overlap,
+    #[serde(default = "once")]
+    pub catch_up: CatchUp,
+    /// A run with no result after this long is recorded as lost.
+    #[serde(default = "hour")]
+    pub timeout_secs: i32,
+}
+
+fn utc() -> String {
+    "UTC".into()
+}
+fn skip() -> Overlap {
+    Overlap::Skip
+}
+fn once() -> CatchUp {
+    CatchUp::Once
+}
+fn hour() -> i32 {
+    3600
+}
+
+fn spec(name: &str, schedule: &str, timezone: &str, task: &str) -> JobSpec {
+    JobSpec {
+        name: name.into(),
+        schedule: schedule.into(),
+        timezone: timezone.into(),
+        task: task.into(),
+        overlap: Overlap::Skip,
+        catch_up: CatchUp::Once,
+        timeout_secs: 3600,
+    }
+}
+
+/// The jobs every deployment has.
+pub fn built_in() -> Vec<JobSpec> {
+    vec![
+        spec(
+            "weekly-recommendations",
+            "0 0 9 * * Mon",
+            "Europe/Berlin",
+            "recommendations.weekly",
+        ),
+        spec("auth-cleanup", "0 30 3 * * *", "UTC", "auth.cleanup"),
+        spec(
+            "notification-cleanup",
+            "0 45 3 * * *",
+            "UTC",
+            "notification.cleanup",
+        ),
+        spec(
+            "disk-space-check",
+            "0 */5 * * * *",
+            "UTC",
+            "scheduler.disk-check",
+        ),
+        spec(
+            "queue-depth-check",
+            "0 * * * * *",
+            "UTC",
+            "scheduler.queue-depth-check",
+        ),
+    ]
+}
+
+/// A parsed schedule in its time zone.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    cron: Cron,
+    tz: Tz,
+}
+
+impl Schedule {
+    pub fn parse(expression: &str, timezone: &str) -> Result<Self, String> {
+        let cron = CronParser::builder()
+            .seconds(Seconds::Optional)
+            .build()
+            .parse(expression)
+            .map_err(|e| format!("`{expression}` is not a cron expression: {e}"))?;
+        let tz =
+            Tz::from_str(timezone).map_err(|_| format!("`{timezone}` is not an IANA time zone"))?;
+        Ok(Self { cron, tz })
+    }
+
+    /// The first tick strictly after `after`.
+    pub fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.cron
+            .find_next_occurrence(&after.with_timezone(&self.tz), false)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+    }
+
+    /// Ticks in `(after, until]`, oldest first, at most `limit`.
+    pub fn due(
+        &self,
+        after: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: usize,
+    ) -> Vec<DateTime<Utc>> {
+        let mut ticks = Vec::new();
+        let mut cursor = after;
+        while ticks.len() < limit {
+            match self.next_after(cursor) {
+                Some(t) if t <= until => {
+                    ticks.push(t);
+                    cursor = t;
+                }
+                _ => break,
+            }
+        }
+        ticks
+    }
+}
+
+/// Whether some service's task queue is bound to `task` (`task.<svc>.*`).
+fn routed(task: &str) -> bool {
+    let key = routing_key(task);
+    TASK_QUEUES.iter().any(|q| {
+        q.bindings.iter().any(|b| {
+            b.strip_suffix('*')
+                .is_some_and(|prefix| key.starts_with(prefix) && key.len() > prefix.len())
+        })
+    })
+}
+
+/// The built-ins plus the file's jobs, each checked.
+pub fn load(extra_path: &str) -> anyhow::Result<Vec<JobSpec>> {
+    let mut jobs = built_in();
+    if !extra_path.is_empty() {
+        #[derive(Deserialize)]
+        struct File {
+            jobs: Vec<JobSpec>,
+        }
+        let file: File = config::Config::builder()
+            .add_source(config::File::new(extra_path, config::FileFormat::Yaml))
+            .build()
+            .and_then(config::Config::try_deserialize)
+            .map_err(|e| anyhow::anyhow!("scheduler.extra_jobs_path {extra_path}: {e}"))?;
+        jobs.extend(file.jobs);
+    }
+    let mut names = std::collections::HashSet::new();
+    for job in &jobs {
+        Schedule::parse(&job.schedule, &job.timezone)
+            .map_err(|e| anyhow::anyhow!("job `{}`: {e}", job.name))?;
+        anyhow::ensure!(
+            routed(&job.task),
+            "job `{}`: no service runs `{}` (task names start with scheduler., auth., notification. or recommendations.)",
+            job.name,
+            job.task
+        );
+        anyhow::ensure!(
+            job.timeout_secs > 0,
+            "job `{}`: timeout_secs must be positive",
+            job.name
+        );
+        anyhow::ensure!(
+            names.insert(&job.name),
+            "job `{}` is defined twice",
+            job.name
+        );
+    }
+    Ok(jobs)
+}
+
+/// Writes the definitions to `jobs` (keeping `paused`).
+pub async fn sync(db: &DatabaseConnection, jobs: &[JobSpec]) -> Result<(), DbErr> {
+    for job in jobs {
+        let overlap = serde_json::to_value(job.overlap)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let catch_up = serde_json::to_value(job.catch_up)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        db.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "INSERT INTO jobs (name, schedule, timezone, task, paused, overlap, catch_up, timeout_secs) \
+             VALUES ($1, $2, $3, $4, false, $5, $6, $7) \
+             ON CONFLICT (name) DO UPDATE SET schedule = EXCLUDED.schedule, timezone = EXCLUDED.timezone, \
+               task = EXCLUDED.task, overlap = EXCLUDED.overlap, catch_up = EXCLUDED.catch_up, \
+               timeout_secs = EXCLUDED.timeout_secs, deleted_at = NULL",
+            [
+                job.name.clone().into(),
+                job.schedule.clone().into(),
+                job.timezone.clone().into(),
+                job.task.clone().into(),
+                overlap.into(),
+                catch_up.into(),
+                job.timeout_secs.into(),
+            ],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn schedules_are_read_in_their_time_zone() {
+        // 09:00 in Berlin on a Monday in winter is 08:00 UTC.
+        let weekly = Schedule::parse("0 0 9 * * Mon", "Europe/Berlin").unwrap();
+        assert_eq!(
+            weekly.next_after(at("2026-11-25T12:00:00Z")),
+            Some(at("2026-11-30T08:00:00Z"))
+        );
+        let every_second = Schedule::parse("* * * * * *", "UTC").unwrap();
+        let due = every_second.due(
+            at("2026-11-25T12:00:00Z"),
+            at("2026-11-25T12:00:03.5Z"),
+            100,
+        );
+        assert_eq!(
+            due,
+            [
+                at("2026-11-25T12:00:01Z"),
+                at("2026-11-25T12:00:02Z"),
+                at("2026-11-25T12:00:03Z")
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_expressions_and_zones_are_refused() {
+        assert!(Schedule::parse("every day", "UTC").is_err());
+        assert!(Schedule::parse("0 9 * * *", "Mars/Olympus").is_err());
+        assert!(
+            Schedule::parse("0 9 * * *", "UTC").is_ok(),
+            "five fields, no seconds"
+        );
+    }
+
+    #[test]
+    fn tasks_no_service_runs_are_refused() {
+        assert!(routed("auth.cleanup"));
+        assert!(routed("recommendations.weekly"));
+        assert!(!routed("billing.invoices"));
+        assert!(!routed("auth."));
+    }
+
+    #[test]
+    fn the_built_in_jobs_parse() {
+        for job in built_in() {
+            assert!(
+                Schedule::parse(&job.schedule, &job.timezone).is_ok(),
+                "{}",
+                job.name
+            );
+        }
+    }
+}

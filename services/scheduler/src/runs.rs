@@ -1,0 +1,158 @@
+//! Firing runs and recording their outcomes.
+//!
+//! A tick fires at most once however many replicas see it: the run row's
+//! unique (job, tick) key decides which replica publishes, and the task
+//! message is written to the outbox in the same transaction, so a replica
+//! that dies after inserting leaves a message that any other replica's
+//! relay publishes, and one that dies before leaves the tick to the others.
+
+use chrono::{DateTime, Utc};
+use dayone_model::Envelope;
+use dayone_model::messages::tasks::{TaskRequested, TaskResult, routing_key};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, TransactionTrait};
+use uuid::Uuid;
+
+use crate::entities::job;
+use crate::state::SchedulerState;
+
+/// Run states.
+pub mod status {
+    pub const QUEUED: &str = "queued";
+    pub const SUCCEEDED: &str = "succeeded";
+    pub const FAILED: &str = "failed";
+    pub const SKIPPED: &str = "skipped";
+    pub const LOST: &str = "lost";
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    Schedule,
+    Manual,
+}
+
+/// What firing a tick did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fired {
+    /// This replica fired it: the run and its task message exist.
+    Queued(Uuid),
+    /// The previous run is still going (overlap `skip`): recorded, not sent.
+    Skipped(Uuid),
+    /// Another replica fired this tick first.
+    AlreadyFired,
+}
+
+/// Fires `job` for `tick`.
+pub async fn fire(
+    state: &SchedulerState,
+    job: &job::Model,
+    tick: DateTime<Utc>,
+    trigger: Trigger,
+) -> Result<Fired, DbErr> {
+    let txn = state.db.begin().await?;
+    let trigger_name = match trigger {
+        Trigger::Schedule => "schedule",
+        Trigger::Manual => "manual",
+    };
+    let inserted = txn
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "INSERT INTO job_runs (job_id, scheduled_for, trigger, status, fired_by) VALUES ($1, $2, $3, 'queued', $4) \
+             ON CONFLICT (job_id, scheduled_for) DO NOTHING RETURNING id, uuid",
+            [job.id.into(), tick.into(), trigger_name.into(), state.instance.clone().into()],
+        ))
+        .await?;
+    let Some(row) = inserted else {
+        return Ok(Fired::AlreadyFired);
+    };
+    let (run_id, run_uuid): (i64, Uuid) = (row.try_get("", "id")?, row.try_get("", "uuid")?);
+
+    if trigger == Trigger::Schedule && job.overlap == "skip" {
+        let busy = txn
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT 1 AS busy FROM job_runs WHERE job_id = $1 AND id <> $2 AND status IN ('queued', 'running') \
+                 AND created_at > now() - make_interval(secs => $3) LIMIT 1",
+                [job.id.into(), run_id.into(), f64::from(job.timeout_secs).into()],
+            ))
+            .await?;
+        if busy.is_some() {
+            txn.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "UPDATE job_runs SET status = 'skipped', error = 'the previous run was still going' WHERE id = $1",
+                [run_id.into()],
+            ))
+            .await?;
+            txn.commit().await?;
+            tracing::info!(job = %job.name, tick = %tick, "tick skipped: the previous run is still going");
+            return Ok(Fired::Skipped(run_uuid));
+        }
+    }
+
+    let kind = routing_key(&job.task);
+    let envelope = Envelope {
+        id: Uuid::now_v7(),
+        kind: kind.clone(),
+        version: 1,
+        occurred_at: Utc::now(),
+        payload: TaskRequested {
+            run_uuid,
+            job: job.name.clone(),
+            task: job.task.clone(),
+            scheduled_for: tick,
+            manual: trigger == Trigger::Manual,
+        },
+    };
+    let body = serde_json::to_value(&envelope).map_err(|e| DbErr::Custom(e.to_string()))?;
+    state
+        .outbox
+        .enqueue_raw(&txn, &kind, &body, envelope.id)
+        .await?;
+    txn.commit().await?;
+    state.outbox.wake();
+    metrics::counter!("scheduler_runs_fired_total", "job" => job.name.clone(), "trigger" => trigger_name).increment(1);
+    tracing::info!(job = %job.name, tick = %tick, run = %run_uuid, trigger = trigger_name, "job fired");
+    Ok(Fired::Queued(run_uuid))
+}
+
+/// Records a worker's report on a run (idempotent: the same report twice
+/// writes the same values).
+pub async fn record(db: &impl ConnectionTrait, result: &TaskResult) -> Result<bool, DbErr> {
+    let duration_ms = (result.finished_at - result.started_at).num_milliseconds();
+    let status = if result.succeeded {
+        status::SUCCEEDED
+    } else {
+        status::FAILED
+    };
+    let updated = db
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "UPDATE job_runs SET status = $2, started_at = $3, finished_at = $4, duration_ms = $5, error = $6, \
+             worker = $7, output = $8 WHERE uuid = $1 AND status IN ('queued', 'running', 'lost')",
+            [
+                result.run_uuid.into(),
+                status.into(),
+                result.started_at.into(),
+                result.finished_at.into(),
+                duration_ms.into(),
+                result.error.clone().into(),
+                result.worker.clone().into(),
+                result.output.clone().into(),
+            ],
+        ))
+        .await?;
+    metrics::counter!("scheduler_runs_finished_total", "task" => result.task.clone(), "status" => status).increment(1);
+    Ok(updated.rows_affected() == 1)
+}
+
+/// Runs that never reported within their job's timeout become `lost`.
+pub async fn mark_lost(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    let result = db
+        .execute_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "UPDATE job_runs r SET status = 'lost', error = 'no result within the timeout' FROM jobs j \
+             WHERE r.job_id = j.id AND r.status IN ('queued', 'running') \
+               AND r.created_at < now() - make_interval(secs => j.timeout_secs)",
+        ))
+        .await?;
+    Ok(result.rows_affected())
+}

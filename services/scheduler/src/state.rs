@@ -1,0 +1,19 @@
+//! What the scheduler's loops, consumers and handlers share.
+
+use dayone_broker::{Broker, Outbox};
+use dayone_web::alerts::Alerter;
+use dayone_web::settings::CommonSettings;
+use sea_orm::DatabaseConnection;
+
+use crate::settings::SchedulerSettings;
+
+pub struct SchedulerState {
+    pub db: DatabaseConnection,
+    pub outbox: Outbox,
+    pub broker: Broker,
+    pub alerter: Alerter,
+    pub settings: SchedulerSettings,
+    pub common: CommonSettings,
+    /// This replica's name, recorded on the runs it fires.
+    pub instance: String,
+}
