@@ -4,7 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod alerts;
+mod health;
 mod helpers;
 mod jobs;
 mod policies;
 mod replicas;
+mod schema;

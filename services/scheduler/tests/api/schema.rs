@@ -2,7 +2,7 @@ use dayone_model::BaseEntity;
 use dayone_scheduler::entities::job;
 use sea_orm::{ActiveModelTrait, Set};
 
-use crate::helpers::spawn_app;
+use crate::helpers::{jobs_yaml, spawn_app};
 
 fn job(name: &str) -> job::ActiveModel {
     job::ActiveModel {
@@ -17,11 +17,11 @@ fn job(name: &str) -> job::ActiveModel {
 
 #[tokio::test]
 async fn the_jobs_table_has_the_base_columns_and_unique_names() {
-    let app = spawn_app().await;
-    let created = job("weekly-recommendations").insert(&app.db).await.unwrap();
+    let app = spawn_app(&jobs_yaml(&[])).await;
+    let created = job("a-job-of-our-own").insert(&app.db).await.unwrap();
     assert!(!created.uuid.is_nil());
     assert!(created.deleted_at.is_none());
-    assert!(job("weekly-recommendations").insert(&app.db).await.is_err());
+    assert!(job("a-job-of-our-own").insert(&app.db).await.is_err());
     assert!(
         job::Entity::soft_delete(&app.db, created.uuid)
             .await
