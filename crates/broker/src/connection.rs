@@ -184,7 +184,7 @@ impl Broker {
     /// when the message reports a database change.
     pub async fn publish<P: Contract>(&self, envelope: &Envelope<P>) -> Result<(), PublishError> {
         let body = serde_json::to_vec(envelope)?;
-        let headers = headers::from_current_context();
+        let headers = headers::for_publish(P::TYPE);
         self.publish_raw(Outgoing {
             exchange: EVENTS_EXCHANGE,
             routing_key: P::TYPE,

@@ -11,9 +11,10 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use dayone_model::RawEnvelope;
+use dayone_telemetry::otlp::{self, FinishedSpan, Kind};
 use futures_util::StreamExt;
 use lapin::Channel;
 use lapin::message::Delivery;
@@ -280,6 +281,7 @@ async fn process<H: Handler>(
         .unwrap_or(1)
         .max(1);
     let context = headers::context_of(table);
+    let publisher = headers::publisher_of(table).map(|p| p.span_id);
     let span = info_span!(
         "consume",
         queue,
@@ -292,17 +294,26 @@ async fn process<H: Handler>(
     );
     async {
         let started = Instant::now();
+        let started_at = SystemTime::now();
+        let mut message_type = String::new();
         let outcome = match RawEnvelope::from_slice(&delivery.data) {
             Ok(envelope) => {
                 tracing::Span::current()
                     .record("message_id", tracing::field::display(envelope.id))
                     .record("message_type", envelope.kind.as_str());
+                message_type.clone_from(&envelope.kind);
+                // Publish to consume: what a growing backlog looks like.
+                let lag = (chrono::Utc::now() - envelope.occurred_at)
+                    .to_std()
+                    .unwrap_or_default();
+                metrics::histogram!("broker_message_lag_seconds", "queue" => queue)
+                    .record(lag.as_secs_f64());
                 let incoming = Incoming {
                     envelope,
                     attempt,
                     redelivered: delivery.redelivered,
                 };
-                context.scope(handler.handle(incoming)).await
+                context.clone().scope(handler.handle(incoming)).await
             }
             Err(error) => Outcome::DeadLetter(format!("not a message envelope: {error}")),
         };
@@ -315,6 +326,26 @@ async fn process<H: Handler>(
         };
         metrics::counter!("broker_messages_consumed_total", "queue" => queue, "outcome" => label)
             .increment(1);
+        otlp::record(FinishedSpan {
+            name: format!("{queue} process"),
+            kind: Kind::Consumer,
+            context: context.trace.clone(),
+            parent_span_id: publisher,
+            start: started_at,
+            end: SystemTime::now(),
+            attributes: vec![
+                ("messaging.system", "rabbitmq".into()),
+                ("messaging.operation.type", "process".into()),
+                ("messaging.destination.name", queue.into()),
+                ("messaging.message.type", message_type.into()),
+                ("messaging.outcome", label.into()),
+                ("request_id", context.request_id.clone().into()),
+            ],
+            error: match &outcome {
+                Outcome::Done => None,
+                Outcome::Retry(why) | Outcome::DeadLetter(why) => Some(why.clone()),
+            },
+        });
         match retry_delays {
             Some(delays) => settle(channel, queue, delays, &delivery, attempt, outcome).await,
             None => {

@@ -1,6 +1,9 @@
 //! What travels in AMQP headers beside the envelope: the W3C `traceparent`,
 //! the request id that started the work, and the delivery attempt.
 
+use std::time::SystemTime;
+
+use dayone_telemetry::otlp::{self, FinishedSpan, Kind};
 use dayone_telemetry::{RequestContext, TraceParent};
 use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
 
@@ -13,12 +16,31 @@ pub const REASON: &str = "x-dayone-reason";
 /// The queue a dead-lettered message came from.
 pub const ORIGINAL_QUEUE: &str = "x-dayone-original-queue";
 
-/// Headers for a message published as part of the current request or
-/// message: a child span of the current trace, or a new trace.
-pub fn from_current_context() -> Vec<(String, String)> {
+/// Headers for a message to `destination` (its routing key) published as
+/// part of the current request or message. The message gets a producer
+/// span, a child of the current one (or the root of a new trace), which
+/// its consumers continue.
+pub fn for_publish(destination: &str) -> Vec<(String, String)> {
     let ctx = RequestContext::current().unwrap_or_else(RequestContext::new_root);
+    let producer = ctx.trace.child();
+    let now = SystemTime::now();
+    otlp::record(FinishedSpan {
+        name: format!("{destination} publish"),
+        kind: Kind::Producer,
+        context: producer.clone(),
+        parent_span_id: Some(ctx.trace.span_id.clone()),
+        start: now,
+        end: now,
+        attributes: vec![
+            ("messaging.system", "rabbitmq".into()),
+            ("messaging.operation.type", "send".into()),
+            ("messaging.destination.name", destination.into()),
+            ("request_id", ctx.request_id.clone().into()),
+        ],
+        error: None,
+    });
     vec![
-        (TRACEPARENT.to_owned(), ctx.trace.child().to_header()),
+        (TRACEPARENT.to_owned(), producer.to_header()),
         (REQUEST_ID.to_owned(), ctx.request_id),
     ]
 }
@@ -55,16 +77,21 @@ pub fn get_u32(table: Option<&FieldTable>, key: &str) -> Option<u32> {
     }
 }
 
+/// The publisher's span, when the message carries a valid `traceparent`.
+pub fn publisher_of(table: Option<&FieldTable>) -> Option<TraceParent> {
+    get_str(table, TRACEPARENT).and_then(|h| TraceParent::parse(&h))
+}
+
 /// The context a consumer runs a message in: a child span of the
 /// publisher's, or a new trace when the publisher sent none.
 pub fn context_of(table: Option<&FieldTable>) -> RequestContext {
-    let trace = get_str(table, TRACEPARENT)
-        .and_then(|h| TraceParent::parse(&h))
+    let trace = publisher_of(table)
         .map(|parent| parent.child())
         .unwrap_or_else(TraceParent::new_root);
     RequestContext {
         request_id: get_str(table, REQUEST_ID).unwrap_or_else(|| trace.trace_id.clone()),
         trace,
+        user: Default::default(),
     }
 }
 
@@ -77,7 +104,7 @@ mod tests {
         let publisher = RequestContext::new_root();
         let headers = publisher
             .clone()
-            .scope(async { from_current_context() })
+            .scope(async { for_publish("test.message") })
             .await;
         let table = to_field_table(&headers);
         let consumer = context_of(Some(&table));

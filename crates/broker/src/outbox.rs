@@ -56,7 +56,7 @@ impl Outbox {
         envelope: &serde_json::Value,
         id: uuid::Uuid,
     ) -> Result<(), DbErr> {
-        let headers: serde_json::Map<String, serde_json::Value> = headers::from_current_context()
+        let headers: serde_json::Map<String, serde_json::Value> = headers::for_publish(kind)
             .into_iter()
             .map(|(k, v)| (k, serde_json::Value::String(v)))
             .collect();

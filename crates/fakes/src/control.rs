@@ -1,6 +1,6 @@
 //! `/_fake/...`: what tests read and script.
 //!
-//! - `GET /_fake/{sms,fcm,apns,slack}`: the requests received, oldest first;
+//! - `GET /_fake/{sms,fcm,apns,slack,sentry,spans}`: the requests received, oldest first;
 //! - `POST /_fake/fail` `{"channel", "status", "times"}`: scripted failures;
 //! - `POST /_fake/unregistered` `{"channel", "token"}`: a device token the
 //!   provider reports gone;
@@ -21,6 +21,8 @@ pub fn handle(state: &Shared, req: &Request, rest: &[&str]) -> Response {
                 "fcm" => &state.fcm,
                 "apns" => &state.apns,
                 "slack" => &state.slack,
+                "sentry" => &state.sentry,
+                "spans" => &state.spans,
                 _ => return json(StatusCode::NOT_FOUND, json!({"error": "no such channel"})),
             };
             json(

@@ -8,7 +8,7 @@ use hyper::body::Incoming;
 use hyper::{Method, StatusCode, Version};
 use serde_json::{Value, json};
 
-use crate::{Received, Shared, apns, control, fcm, slack, sms};
+use crate::{Received, Shared, apns, control, fcm, otlp, sentry, slack, sms};
 
 pub type Response = hyper::Response<Full<Bytes>>;
 
@@ -95,6 +95,12 @@ pub async fn handle(state: Shared, req: hyper::Request<Incoming>) -> Result<Resp
         }
         (&Method::POST, ["3", "device", token]) => apns::send(&state, &request, token),
         (&Method::POST, ["services", _team, _bot, _secret]) => slack::post(&state, &request),
+        (&Method::POST, ["api", project, endpoint])
+            if matches!(*endpoint, "envelope" | "store") =>
+        {
+            sentry::ingest(&state, &request, project, endpoint)
+        }
+        (&Method::POST, ["v1", "traces"]) => otlp::traces(&state, &request),
         (_, ["_fake", ..]) => control::handle(&state, &request, &segments[1..]),
         _ => json(
             StatusCode::NOT_FOUND,

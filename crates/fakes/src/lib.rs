@@ -6,9 +6,11 @@
 //! - `fcm.rs`: Firebase Cloud Messaging HTTP v1 and the OAuth 2.0 token
 //!   endpoint a service account's JWT is exchanged at;
 //! - `apns.rs`: Apple Push Notification service over HTTP/2 (h2c here);
-//! - `slack.rs`: a Slack incoming webhook (where alerts go).
+//! - `slack.rs`: a Slack incoming webhook (where alerts go);
+//! - `sentry.rs`: Sentry's event ingest (envelopes);
+//! - `otlp.rs`: an OpenTelemetry collector's OTLP/HTTP trace receiver.
 //!
-//! Tests read what arrived at `GET /_fake/{sms,fcm,apns,slack}` and script
+//! Tests read what arrived at `GET /_fake/{sms,fcm,apns,slack,sentry,spans}` and script
 //! failures with `POST /_fake/fail` and `POST /_fake/unregistered`. Bodies
 //! are never logged: SMS carry login codes.
 
@@ -16,6 +18,8 @@ mod apns;
 mod control;
 mod fcm;
 mod http;
+mod otlp;
+mod sentry;
 mod slack;
 mod sms;
 
@@ -74,6 +78,8 @@ pub(crate) struct State {
     pub(crate) fcm: Vec<Received>,
     pub(crate) apns: Vec<Received>,
     pub(crate) slack: Vec<Received>,
+    pub(crate) sentry: Vec<Received>,
+    pub(crate) spans: Vec<Received>,
     pub(crate) tokens: Vec<String>,
     pub(crate) failures: Vec<Failure>,
     /// Device tokens the providers report unregistered, per channel.
@@ -99,6 +105,17 @@ impl State {
 }
 
 pub(crate) type Shared = Arc<Mutex<State>>;
+
+/// What a long-running `make up` keeps of the chatty fakes (spans, error
+/// events): the most recent entries only.
+const KEEP: usize = 10_000;
+
+pub(crate) fn keep_recent(list: &mut Vec<Received>, item: Received) {
+    if list.len() >= KEEP {
+        list.drain(..KEEP / 10);
+    }
+    list.push(item);
+}
 
 /// A running fake server.
 pub struct FakeSaas {
@@ -139,7 +156,7 @@ impl FakeSaas {
         format!("http://{}", self.addr)
     }
 
-    /// What reached one fake (`sms`, `fcm`, `apns`, `slack`).
+    /// What reached one fake (`sms`, `fcm`, `apns`, `slack`, `sentry`, `spans`).
     pub fn received(&self, channel: &str) -> Vec<Received> {
         let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         match channel {
@@ -147,6 +164,8 @@ impl FakeSaas {
             "fcm" => state.fcm.clone(),
             "apns" => state.apns.clone(),
             "slack" => state.slack.clone(),
+            "sentry" => state.sentry.clone(),
+            "spans" => state.spans.clone(),
             _ => Vec::new(),
         }
     }

@@ -5,6 +5,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::sync::{Arc, OnceLock};
 
 use rand::RngCore;
 
@@ -19,7 +20,33 @@ pub struct RequestContext {
     pub request_id: String,
     /// The span this unit of work runs as, within its trace.
     pub trace: TraceParent,
+    /// The authenticated user, once the request's token has been verified
+    /// (error reports and logs name them).
+    pub user: UserSlot,
 }
+
+/// Set once per request by whatever authenticates it; shared by the clones
+/// of a context so the middleware sees what the handler learned.
+#[derive(Debug, Clone, Default)]
+pub struct UserSlot(Arc<OnceLock<String>>);
+
+impl UserSlot {
+    pub fn set(&self, user: impl fmt::Display) {
+        let _ = self.0.set(user.to_string());
+    }
+
+    pub fn get(&self) -> Option<&str> {
+        self.0.get().map(String::as_str)
+    }
+}
+
+impl PartialEq for UserSlot {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+    }
+}
+
+impl Eq for UserSlot {}
 
 impl RequestContext {
     /// Runs `fut` with `self` as the current context.
@@ -43,7 +70,13 @@ impl RequestContext {
         Self {
             request_id: trace.trace_id.clone(),
             trace,
+            user: UserSlot::default(),
         }
+    }
+
+    /// Records the authenticated user of the current request, if any.
+    pub fn set_current_user(user: impl fmt::Display) {
+        let _ = CURRENT.try_with(|c| c.user.set(user));
     }
 }
 

@@ -7,10 +7,14 @@
 //!   request or a consumed message, so logs and published messages carry them.
 //! - [`metrics`] installs the Prometheus recorder once per process and renders
 //!   it for the internal `/metrics` endpoint.
+//! - [`otlp`] exports spans over OTLP/HTTP with the ids of [`context`];
+//!   [`redact`] keeps secrets out of logged bodies and headers.
 
 pub mod context;
 mod json;
 pub mod metrics;
+pub mod otlp;
+pub mod redact;
 
 use serde::Deserialize;
 use tracing_subscriber::{EnvFilter, fmt, layer::SubscriberExt, util::SubscriberInitExt};

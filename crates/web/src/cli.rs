@@ -1,6 +1,10 @@
 //! The subcommands every service binary understands, parsed without a CLI
-//! framework: `serve` (the default), `migrate`, and service-specific ones
-//! passed through with their arguments.
+//! framework: `serve` (the default), `migrate`, `healthcheck`, and
+//! service-specific ones passed through with their arguments.
+
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::time::Duration;
 
 /// What the binary was asked to do.
 #[derive(Debug, PartialEq, Eq)]
@@ -24,6 +28,55 @@ impl Command {
             Some("migrate") => Self::Migrate,
             Some(other) => Self::Other(other.to_owned(), args.collect()),
         }
+    }
+}
+
+/// `<service> healthcheck`: exits 0 when this container's service answers
+/// `GET /health` with 200 on `127.0.0.1:$APP_APPLICATION__PORT`, 1
+/// otherwise. It is the Docker `HEALTHCHECK` (distroless images have no
+/// curl), so it runs before settings are loaded: it needs no secrets and
+/// starts in a millisecond. Call it first thing in `main`; it returns only
+/// when the command is something else.
+pub fn healthcheck_if_asked() {
+    if std::env::args().nth(1).as_deref() != Some("healthcheck") {
+        return;
+    }
+    let port = std::env::var("APP_APPLICATION__PORT")
+        .ok()
+        .and_then(|p| p.parse::<u16>().ok())
+        .filter(|p| *p != 0)
+        .unwrap_or(8080);
+    match probe_health(port, Duration::from_secs(3)) {
+        Ok(()) => std::process::exit(0),
+        Err(why) => {
+            eprintln!("unhealthy: {why}");
+            std::process::exit(1)
+        }
+    }
+}
+
+/// `GET /health` over plain HTTP/1.0 on loopback; Ok on a 200.
+pub fn probe_health(port: u16, timeout: Duration) -> Result<(), String> {
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let mut stream =
+        TcpStream::connect_timeout(&addr, timeout).map_err(|e| format!("{addr}: {e}"))?;
+    stream
+        .set_read_timeout(Some(timeout))
+        .and_then(|()| stream.set_write_timeout(Some(timeout)))
+        .map_err(|e| e.to_string())?;
+    stream
+        .write_all(
+            b"GET /health HTTP/1.0\r\nHost: localhost\r\nUser-Agent: dayone-healthcheck\r\n\r\n",
+        )
+        .map_err(|e| e.to_string())?;
+    let mut head = [0u8; 32];
+    let n = stream.read(&mut head).map_err(|e| e.to_string())?;
+    let status_line = String::from_utf8_lossy(&head[..n]);
+    let status = status_line.split_whitespace().nth(1).unwrap_or("none");
+    if status == "200" {
+        Ok(())
+    } else {
+        Err(format!("GET /health answered {status}"))
     }
 }
 

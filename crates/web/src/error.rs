@@ -156,6 +156,15 @@ impl ApiError {
         &self.message
     }
 
+    /// The internal cause with its chain (or the message when there is
+    /// none), for error reports; never sent to clients.
+    pub fn cause(&self) -> String {
+        match &self.source {
+            Some(source) => format!("{source:#}"),
+            None => self.message.clone(),
+        }
+    }
+
     pub fn not_found(what: &str) -> Self {
         Self::new(ErrorCode::NotFound, format!("{what} not found"))
     }

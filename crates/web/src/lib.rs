@@ -12,6 +12,7 @@
 //! - [`throttle`]: fixed-window counters in Redis; [`client`]: the client IP.
 //! - [`redis`]: the lazily connected Redis handle.
 //! - [`server`]: [`ServiceRuntime`], which connects, serves and shuts down.
+//! - [`reporting`]: 5xx and panics to Sentry and the alert webhook.
 
 pub mod alerts;
 pub mod auth;
@@ -22,6 +23,7 @@ pub mod extractors;
 pub mod health;
 pub mod middleware;
 pub mod redis;
+pub mod reporting;
 pub mod server;
 pub mod settings;
 pub mod throttle;
@@ -31,7 +33,19 @@ pub use health::{Dependencies, ServiceInfo};
 pub use server::{RunningService, ServiceRuntime};
 pub use settings::{CommonSettings, Environment, ServiceSettings};
 
-/// Sets up logging from the `log` settings.
-pub fn init_telemetry(service: &'static str, settings: &CommonSettings) {
+/// Sets up logging from the `log` settings, trace export from `telemetry`
+/// and error reporting from `sentry`. Keep the guard until the process
+/// exits: dropping it flushes the error reports still queued.
+#[must_use = "dropping the guard stops error reporting"]
+pub fn init_telemetry(
+    service: &'static str,
+    settings: &CommonSettings,
+) -> reporting::ReportingGuard {
     dayone_telemetry::init(service, settings.log.format, &settings.log.filter);
+    dayone_telemetry::otlp::init(
+        &settings.telemetry.otlp_endpoint,
+        service,
+        settings.environment.as_str(),
+    );
+    reporting::init(service, settings)
 }

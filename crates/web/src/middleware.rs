@@ -2,17 +2,30 @@
 //! settles the request id (the gateway's `X-Request-Id` when it is sane,
 //! otherwise a new one) and the W3C trace context (a child of an incoming
 //! `traceparent`), runs the handler inside a span carrying both, echoes the
-//! id in the response, writes one access-log line and records the latency
-//! histogram and status counter per route.
+//! id in the response, writes one access-log line (method, route, status,
+//! latency, sizes, user) and records the latency histogram and status
+//! counter per route. At debug level it also logs JSON request and response
+//! bodies, redacted ([`dayone_telemetry::redact`]). A 5xx or a panic is
+//! reported ([`crate::reporting`]); a panic becomes a 500 with the usual
+//! error body. Each request is exported as a server span when OTLP is on.
 
-use std::time::Instant;
+use std::panic::AssertUnwindSafe;
+use std::time::{Instant, SystemTime};
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::body::{BodySize, BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
+use actix_web::web::{self, Bytes, BytesMut};
+use actix_web::{HttpMessage, ResponseError};
+use dayone_telemetry::otlp::{self, FinishedSpan, Kind};
+use dayone_telemetry::redact::loggable_body;
 use dayone_telemetry::{RequestContext, TraceParent};
+use futures_util::{FutureExt, StreamExt};
 use tracing::{Instrument, Level};
+
+use crate::error::ApiError;
+use crate::reporting::{ErrorReporter, ServerError};
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 pub const SERVED_BY_HEADER: &str = "x-served-by";
@@ -40,9 +53,9 @@ fn valid_request_id(id: &str) -> bool {
 }
 
 pub async fn observe(
-    req: ServiceRequest,
+    mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let headers = req.headers();
     let request_id = headers
         .get(REQUEST_ID_HEADER)
@@ -50,12 +63,15 @@ pub async fn observe(
         .filter(|v| valid_request_id(v))
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
-    let trace = headers
+    let parent = headers
         .get("traceparent")
         .and_then(|v| v.to_str().ok())
-        .and_then(TraceParent::parse)
-        .map(|parent| parent.child())
+        .and_then(TraceParent::parse);
+    let trace = parent
+        .as_ref()
+        .map(TraceParent::child)
         .unwrap_or_else(TraceParent::new_root);
+    let request_bytes = content_length(headers);
     let method = req.method().to_string();
     let path = req.path().to_owned();
     let span = tracing::info_span!(
@@ -71,18 +87,58 @@ pub async fn observe(
     let context = RequestContext {
         request_id: request_id.clone(),
         trace,
+        user: Default::default(),
     };
+    let reporter = req.app_data::<web::Data<ErrorReporter>>().cloned();
+    let body_limit = req
+        .app_data::<web::Data<BodyLogging>>()
+        .map_or(0, |b| b.limit_bytes);
+    let log_bodies = body_limit > 0 && span.in_scope(|| tracing::enabled!(Level::DEBUG));
+    if log_bodies && is_json(req.headers()) {
+        let body = read_payload(&mut req).await?;
+        span.in_scope(|| {
+            tracing::debug!(body = %loggable_body(&body, body_limit), "request body");
+        });
+        req.set_payload(bytes_payload(body));
+    }
+
+    // Known before routing: a panicking handler takes its request with it.
+    let planned_route = req.match_pattern();
     let started = Instant::now();
-    let result = context.scope(next.call(req)).instrument(span.clone()).await;
+    let started_at = SystemTime::now();
+    let result = AssertUnwindSafe(context.clone().scope(next.call(req)))
+        .catch_unwind()
+        .instrument(span.clone())
+        .await;
     let elapsed = started.elapsed();
 
-    let mut response = result?;
+    let (mut response, panicked) = match result {
+        Ok(response) => (response?.map_into_boxed_body(), false),
+        Err(_) => {
+            // The panic hook has logged and reported it; the client gets
+            // the usual error body and the worker lives on.
+            let body = ApiError::internal(anyhow::anyhow!("the handler panicked"));
+            let response = context
+                .clone()
+                .scope(async move { body.error_response() })
+                .await;
+            // The request went down with the handler; nothing after this
+            // middleware reads it, so a stand-in carries the response out.
+            let stand_in = actix_web::test::TestRequest::default().to_http_request();
+            (ServiceResponse::new(stand_in, response), true)
+        }
+    };
     let status = response.status().as_u16();
-    let route = response
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
+    let route = if panicked {
+        planned_route
+    } else {
+        response.request().match_pattern()
+    }
+    .unwrap_or_else(|| "unmatched".to_owned());
     span.record("route", route.as_str());
+    if let Some(user) = context.user.get() {
+        span.record("user_id", user);
+    }
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response
             .headers_mut()
@@ -94,14 +150,84 @@ pub async fn observe(
             .headers_mut()
             .insert(HeaderName::from_static(SERVED_BY_HEADER), value.clone());
     }
+    if log_bodies && is_json(response.headers()) {
+        let (http_request, res) = response.into_parts();
+        let (res, body) = res.into_parts();
+        let bytes = actix_web::body::to_bytes(body).await.unwrap_or_default();
+        span.in_scope(|| {
+            tracing::debug!(body = %loggable_body(&bytes, body_limit), "response body");
+        });
+        response = ServiceResponse::new(http_request, res.set_body(BoxBody::new(bytes)));
+    }
+    let response_bytes = match response.response().body().size() {
+        BodySize::Sized(n) => Some(n),
+        BodySize::None => Some(0),
+        BodySize::Stream => None,
+    };
+
+    if let Some(reporter) = reporter.as_ref().filter(|_| status >= 500) {
+        let (code, cause) = describe_error(&response, panicked);
+        reporter.report(
+            ServerError {
+                method: method.clone(),
+                route: route.clone(),
+                status,
+                code,
+                cause,
+                panicked,
+            },
+            &context,
+        );
+    }
 
     let latency_ms = elapsed.as_secs_f64() * 1000.0;
     let quiet = route.ends_with("/health") || route.ends_with("/ready");
-    let _entered = span.enter();
-    match (status, quiet) {
-        (500.., _) => tracing::event!(Level::ERROR, status, latency_ms, "request completed"),
-        (_, true) => tracing::event!(Level::DEBUG, status, latency_ms, "request completed"),
-        _ => tracing::event!(Level::INFO, status, latency_ms, "request completed"),
+    {
+        let _entered = span.enter();
+        match (status, quiet) {
+            (500.., _) => tracing::event!(
+                Level::ERROR,
+                status,
+                latency_ms,
+                request_bytes,
+                response_bytes,
+                "request completed"
+            ),
+            (_, true) => tracing::event!(
+                Level::DEBUG,
+                status,
+                latency_ms,
+                request_bytes,
+                response_bytes,
+                "request completed"
+            ),
+            _ => tracing::event!(
+                Level::INFO,
+                status,
+                latency_ms,
+                request_bytes,
+                response_bytes,
+                "request completed"
+            ),
+        }
+    }
+    if !quiet {
+        otlp::record(FinishedSpan {
+            name: format!("{method} {route}"),
+            kind: Kind::Server,
+            context: context.trace.clone(),
+            parent_span_id: parent.map(|p| p.span_id),
+            start: started_at,
+            end: started_at + elapsed,
+            attributes: vec![
+                ("http.request.method", method.as_str().into()),
+                ("http.route", route.as_str().into()),
+                ("url.path", path.into()),
+                ("http.response.status_code", i64::from(status).into()),
+                ("request_id", request_id.into()),
+            ],
+            error: (status >= 500).then(|| format!("status {status}")),
+        });
     }
     metrics::histogram!(
         "http_server_request_duration_seconds",
@@ -117,6 +243,59 @@ pub async fn observe(
     )
     .increment(1);
     Ok(response)
+}
+
+/// How much request and response body the debug log may show.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLogging {
+    /// 0: never.
+    pub limit_bytes: usize,
+}
+
+fn content_length(headers: &actix_web::http::header::HeaderMap) -> Option<u64> {
+    headers
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+}
+
+fn is_json(headers: &actix_web::http::header::HeaderMap) -> bool {
+    headers
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"))
+}
+
+/// The whole request body (the handler gets it back through
+/// [`bytes_payload`]); its own size limits still apply there.
+async fn read_payload(req: &mut ServiceRequest) -> Result<Bytes, actix_web::Error> {
+    let mut payload = req.take_payload();
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        body.extend_from_slice(&chunk?);
+    }
+    Ok(body.freeze())
+}
+
+fn bytes_payload(body: Bytes) -> Payload {
+    Payload::from(body)
+}
+
+/// The error code and internal cause of a 5xx, for the report.
+fn describe_error(response: &ServiceResponse<BoxBody>, panicked: bool) -> (String, String) {
+    if panicked {
+        return ("panic".to_owned(), "the handler panicked".to_owned());
+    }
+    match response.response().error() {
+        Some(error) => match error.as_error::<ApiError>() {
+            Some(api) => (api.code().as_str().to_owned(), api.cause()),
+            None => ("internal_error".to_owned(), error.to_string()),
+        },
+        None => (
+            "internal_error".to_owned(),
+            format!("status {}", response.status()),
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -20,12 +20,14 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
+use crate::alerts::Alerter;
 use crate::auth::{RevocationList, RevocationSubscriber, TokenVerifier};
 use crate::client::TrustedProxies;
 use crate::extractors;
 use crate::health::{self, Dependencies, ServiceInfo};
-use crate::middleware::observe;
+use crate::middleware::{BodyLogging, observe};
 use crate::redis::Redis;
+use crate::reporting::ErrorReporter;
 use crate::settings::{CommonSettings, DatabaseSettings};
 
 /// Connections and background work of a service that is not serving yet.
@@ -164,6 +166,17 @@ impl ServiceRuntime {
         let verifier = self.verifier.clone();
         let revocations = web::Data::new(self.revocations.clone());
         let proxies = web::Data::new(TrustedProxies(app.trusted_proxies.clone()));
+        let reporter = web::Data::new(ErrorReporter::new(
+            info.name,
+            Alerter::new(
+                self.settings.alerts.clone(),
+                self.deps.redis.clone(),
+                info.name,
+            ),
+        ));
+        let body_logging = web::Data::new(BodyLogging {
+            limit_bytes: self.settings.telemetry.log_body_limit_bytes,
+        });
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(Compress::default())
@@ -176,6 +189,8 @@ impl ServiceRuntime {
                 .app_data(verifier.clone())
                 .app_data(revocations.clone())
                 .app_data(proxies.clone())
+                .app_data(reporter.clone())
+                .app_data(body_logging.clone())
                 .configure(health::routes(info))
                 .configure(configure.clone())
                 .default_service(web::to(extractors::not_found))
@@ -186,13 +201,19 @@ impl ServiceRuntime {
         if let Some(workers) = app.workers {
             server = server.workers(workers);
         }
-        let metrics_server = HttpServer::new(|| {
+        let pool_db = self.deps.db.clone();
+        let max_connections = self.settings.database.max_connections;
+        let metrics_server = HttpServer::new(move || {
+            let db = pool_db.clone();
             App::new().route(
                 "/metrics",
-                web::get().to(|| async {
-                    HttpResponse::Ok()
-                        .content_type("text/plain; version=0.0.4")
-                        .body(dayone_telemetry::metrics::render())
+                web::get().to(move || {
+                    record_pool_use(&db, max_connections);
+                    async {
+                        HttpResponse::Ok()
+                            .content_type("text/plain; version=0.0.4")
+                            .body(dayone_telemetry::metrics::render())
+                    }
                 }),
             )
         })
@@ -216,6 +237,17 @@ impl ServiceRuntime {
             shutdown_timeout: Duration::from_secs(app.shutdown_timeout_secs),
         })
     }
+}
+
+/// The database pool's use, read when Prometheus scrapes.
+fn record_pool_use(db: &DatabaseConnection, max_connections: u32) {
+    let pool = db.get_postgres_connection_pool();
+    let size = pool.size();
+    let idle = u32::try_from(pool.num_idle()).unwrap_or(u32::MAX);
+    metrics::gauge!("db_pool_connections", "state" => "idle").set(f64::from(idle));
+    metrics::gauge!("db_pool_connections", "state" => "in_use")
+        .set(f64::from(size.saturating_sub(idle)));
+    metrics::gauge!("db_pool_connections", "state" => "max").set(f64::from(max_connections));
 }
 
 /// A built service: listeners bound, ready to run.

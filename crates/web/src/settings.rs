@@ -79,6 +79,30 @@ pub struct CommonSettings {
     pub tokens: crate::auth::TokenSettings,
     pub alerts: crate::alerts::AlertSettings,
     pub housekeeping: HousekeepingSettings,
+    pub telemetry: TelemetrySettings,
+    pub sentry: SentrySettings,
+}
+
+/// Trace export and request/response logging.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TelemetrySettings {
+    /// OTLP/HTTP base URL of a collector (`http://otel-collector:4318`);
+    /// empty: spans are not exported.
+    pub otlp_endpoint: String,
+    /// At debug level, JSON request and response bodies up to this size are
+    /// logged, redacted.
+    pub log_body_limit_bytes: usize,
+}
+
+/// Error reporting to Sentry (or a Sentry-compatible ingest such as
+/// GlitchTip).
+#[derive(Debug, Clone, Deserialize)]
+pub struct SentrySettings {
+    /// Empty: nothing is sent (errors are still logged and alerted).
+    pub dsn: SecretString,
+    /// Defaults to the crate version.
+    #[serde(default)]
+    pub release: Option<String>,
 }
 
 /// What the nightly cleanup tasks keep.

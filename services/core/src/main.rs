@@ -12,8 +12,9 @@ use dayone_web::cli::{self, Command, flag};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    dayone_web::cli::healthcheck_if_asked();
     let settings = Settings::load()?;
-    dayone_web::init_telemetry(INFO.name, &settings.common);
+    let _reporting = dayone_web::init_telemetry(INFO.name, &settings.common);
     match Command::from_args() {
         Command::Serve => {
             Application::build(settings)

@@ -51,7 +51,7 @@ pub async fn sweep(state: &NotifyState) -> anyhow::Result<usize> {
         let job: serde_json::Value = row.try_get("", "job")?;
         let kind = job["type"].as_str().unwrap_or_default().to_owned();
         let body = serde_json::to_vec(&job)?;
-        let headers = dayone_broker::headers::from_current_context();
+        let headers = dayone_broker::headers::for_publish(&kind);
         state
             .broker
             .publish_raw(Outgoing {

@@ -146,13 +146,19 @@ pub async fn record(db: &impl ConnectionTrait, result: &TaskResult) -> Result<bo
 
 /// Runs that never reported within their job's timeout become `lost`.
 pub async fn mark_lost(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
-    let result = db
-        .execute_raw(Statement::from_string(
+    let rows = db
+        .query_all_raw(Statement::from_string(
             DbBackend::Postgres,
             "UPDATE job_runs r SET status = 'lost', error = 'no result within the timeout' FROM jobs j \
              WHERE r.job_id = j.id AND r.status IN ('queued', 'running') \
-               AND r.created_at < now() - make_interval(secs => j.timeout_secs)",
+               AND r.created_at < now() - make_interval(secs => j.timeout_secs) \
+             RETURNING j.task",
         ))
         .await?;
-    Ok(result.rows_affected())
+    for row in &rows {
+        let task: String = row.try_get("", "task")?;
+        metrics::counter!("scheduler_runs_finished_total", "task" => task, "status" => "lost")
+            .increment(1);
+    }
+    Ok(rows.len() as u64)
 }

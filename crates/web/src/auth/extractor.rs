@@ -84,6 +84,7 @@ impl FromRequest for AuthenticatedUser {
                 return Err(invalid("the session was revoked"));
             }
             tracing::Span::current().record("user_id", tracing::field::display(claims.sub));
+            dayone_telemetry::RequestContext::set_current_user(claims.sub);
             Ok(Self {
                 user_uuid: claims.sub,
                 session_uuid: claims.sid,

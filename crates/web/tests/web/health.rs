@@ -98,3 +98,18 @@ async fn metrics_are_served_on_the_internal_port_only() {
         "not on the public port"
     );
 }
+
+#[tokio::test]
+async fn the_container_healthcheck_probe_passes_on_a_live_service_only() {
+    let app = spawn_app().await;
+    let port: u16 = app.address.rsplit(':').next().unwrap().parse().unwrap();
+    let probe = tokio::task::spawn_blocking(move || {
+        dayone_web::cli::probe_health(port, Duration::from_secs(2))
+    });
+    assert_eq!(probe.await.unwrap(), Ok(()));
+    let closed = closed_port();
+    let probe = tokio::task::spawn_blocking(move || {
+        dayone_web::cli::probe_health(closed, Duration::from_secs(2))
+    });
+    assert!(probe.await.unwrap().is_err());
+}

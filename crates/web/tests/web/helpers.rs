@@ -55,6 +55,19 @@ async fn fail() -> Result<HttpResponse, ApiError> {
     )))
 }
 
+/// A 500 in a handler that knows its user (as the auth extractor would).
+async fn fail_as_user(user: web::Path<uuid::Uuid>) -> Result<HttpResponse, ApiError> {
+    RequestContext::set_current_user(user.into_inner());
+    Err(ApiError::internal(anyhow::anyhow!(
+        "the ledger table is missing"
+    )))
+}
+
+#[allow(clippy::panic)]
+async fn panics() -> HttpResponse {
+    panic!("the invariant broke")
+}
+
 async fn slow() -> HttpResponse {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     HttpResponse::Ok().body("finished")
@@ -75,6 +88,8 @@ pub async fn build(env: &TestEnv) -> RunningService {
             cfg.route("/v1/webtest/echo", web::post().to(echo))
                 .route("/v1/webtest/context", web::get().to(context))
                 .route("/v1/webtest/fail", web::get().to(fail))
+                .route("/v1/webtest/users/{id}/fail", web::post().to(fail_as_user))
+                .route("/v1/webtest/panic", web::get().to(panics))
                 .route("/v1/webtest/slow", web::get().to(slow))
                 .route("/v1/webtest/items/{id}", web::get().to(item));
         })

@@ -75,6 +75,7 @@ pub async fn register(
     )
     .await
     .map_err(AuthError::from)?;
+    tracing::info!(user_id = %user.uuid, "user registered; queueing the welcome and verification emails");
     notify::email(&state, &txn, &user, EmailTemplate::Welcome).await?;
     let token = links::issue(
         &txn,
