@@ -326,26 +326,28 @@ async fn process<H: Handler>(
         };
         metrics::counter!("broker_messages_consumed_total", "queue" => queue, "outcome" => label)
             .increment(1);
-        otlp::record(FinishedSpan {
-            name: format!("{queue} process"),
-            kind: Kind::Consumer,
-            context: context.trace.clone(),
-            parent_span_id: publisher,
-            start: started_at,
-            end: SystemTime::now(),
-            attributes: vec![
-                ("messaging.system", "rabbitmq".into()),
-                ("messaging.operation.type", "process".into()),
-                ("messaging.destination.name", queue.into()),
-                ("messaging.message.type", message_type.into()),
-                ("messaging.outcome", label.into()),
-                ("request_id", context.request_id.clone().into()),
-            ],
-            error: match &outcome {
-                Outcome::Done => None,
-                Outcome::Retry(why) | Outcome::DeadLetter(why) => Some(why.clone()),
-            },
-        });
+        if otlp::enabled() {
+            otlp::record(FinishedSpan {
+                name: format!("{queue} process"),
+                kind: Kind::Consumer,
+                context: context.trace.clone(),
+                parent_span_id: publisher,
+                start: started_at,
+                end: SystemTime::now(),
+                attributes: vec![
+                    ("messaging.system", "rabbitmq".into()),
+                    ("messaging.operation.type", "process".into()),
+                    ("messaging.destination.name", queue.into()),
+                    ("messaging.message.type", message_type.into()),
+                    ("messaging.outcome", label.into()),
+                    ("request_id", context.request_id.clone().into()),
+                ],
+                error: match &outcome {
+                    Outcome::Done => None,
+                    Outcome::Retry(why) | Outcome::DeadLetter(why) => Some(why.clone()),
+                },
+            });
+        }
         match retry_delays {
             Some(delays) => settle(channel, queue, delays, &delivery, attempt, outcome).await,
             None => {

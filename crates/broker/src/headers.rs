@@ -24,21 +24,23 @@ pub fn for_publish(destination: &str) -> Vec<(String, String)> {
     let ctx = RequestContext::current().unwrap_or_else(RequestContext::new_root);
     let producer = ctx.trace.child();
     let now = SystemTime::now();
-    otlp::record(FinishedSpan {
-        name: format!("{destination} publish"),
-        kind: Kind::Producer,
-        context: producer.clone(),
-        parent_span_id: Some(ctx.trace.span_id.clone()),
-        start: now,
-        end: now,
-        attributes: vec![
-            ("messaging.system", "rabbitmq".into()),
-            ("messaging.operation.type", "send".into()),
-            ("messaging.destination.name", destination.into()),
-            ("request_id", ctx.request_id.clone().into()),
-        ],
-        error: None,
-    });
+    if otlp::enabled() {
+        otlp::record(FinishedSpan {
+            name: format!("{destination} publish"),
+            kind: Kind::Producer,
+            context: producer.clone(),
+            parent_span_id: Some(ctx.trace.span_id.clone()),
+            start: now,
+            end: now,
+            attributes: vec![
+                ("messaging.system", "rabbitmq".into()),
+                ("messaging.operation.type", "send".into()),
+                ("messaging.destination.name", destination.into()),
+                ("request_id", ctx.request_id.clone().into()),
+            ],
+            error: None,
+        });
+    }
     vec![
         (TRACEPARENT.to_owned(), producer.to_header()),
         (REQUEST_ID.to_owned(), ctx.request_id),

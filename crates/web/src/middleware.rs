@@ -211,7 +211,7 @@ pub async fn observe(
             ),
         }
     }
-    if !quiet {
+    if !quiet && otlp::enabled() {
         otlp::record(FinishedSpan {
             name: format!("{method} {route}"),
             kind: Kind::Server,

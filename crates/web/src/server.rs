@@ -304,7 +304,14 @@ impl RunningService {
         if drained.is_err() {
             warn!("consumers did not finish in time; unacked messages return to their queues");
         }
-        self.deps.broker.close().await;
+        // lapin can wait forever for a close-ok on a connection that broke
+        // while closing; the process must still exit for its orchestrator.
+        if tokio::time::timeout(Duration::from_secs(5), self.deps.broker.close())
+            .await
+            .is_err()
+        {
+            warn!("the broker connection did not close within 5s; exiting anyway");
+        }
         metrics.stop(true).await;
         let _ = metrics_task.await;
         let _ = self.deps.db.close_by_ref().await;
