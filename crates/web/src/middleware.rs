@@ -165,7 +165,9 @@ pub async fn observe(
         BodySize::Stream => None,
     };
 
-    if let Some(reporter) = reporter.as_ref().filter(|_| status >= 500) {
+    // A 503 from /ready is the probe's answer, not a failure to report.
+    let quiet = route.ends_with("/health") || route.ends_with("/ready");
+    if let Some(reporter) = reporter.as_ref().filter(|_| status >= 500 && !quiet) {
         let (code, cause) = describe_error(&response, panicked);
         reporter.report(
             ServerError {
@@ -181,7 +183,6 @@ pub async fn observe(
     }
 
     let latency_ms = elapsed.as_secs_f64() * 1000.0;
-    let quiet = route.ends_with("/health") || route.ends_with("/ready");
     {
         let _entered = span.enter();
         match (status, quiet) {
