@@ -46,8 +46,8 @@ pub fn ingest(state: &Shared, req: &Request, project: &str, endpoint: &str) -> R
 /// line (with an optional `length`) and its payload.
 fn events_of_envelope(body: &[u8]) -> Option<Vec<Value>> {
     let mut rest = body;
-    let (_envelope_header, after) = split_line(rest)?;
-    serde_json::from_slice::<Value>(_envelope_header).ok()?;
+    let (envelope_header, after) = split_line(rest)?;
+    serde_json::from_slice::<Value>(envelope_header).ok()?;
     rest = after;
     let mut events = Vec::new();
     while !rest.is_empty() {

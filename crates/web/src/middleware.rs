@@ -99,7 +99,7 @@ pub async fn observe(
         span.in_scope(|| {
             tracing::debug!(body = %loggable_body(&body, body_limit), "request body");
         });
-        req.set_payload(bytes_payload(body));
+        req.set_payload(Payload::from(body));
     }
 
     // Known before routing: a panicking handler takes its request with it.
@@ -267,8 +267,8 @@ fn is_json(headers: &actix_web::http::header::HeaderMap) -> bool {
         .is_some_and(|v| v.contains("json"))
 }
 
-/// The whole request body (the handler gets it back through
-/// [`bytes_payload`]); its own size limits still apply there.
+/// The whole request body (the handler gets it back as a fresh payload);
+/// its own size limits still apply there.
 async fn read_payload(req: &mut ServiceRequest) -> Result<Bytes, actix_web::Error> {
     let mut payload = req.take_payload();
     let mut body = BytesMut::new();
@@ -276,10 +276,6 @@ async fn read_payload(req: &mut ServiceRequest) -> Result<Bytes, actix_web::Erro
         body.extend_from_slice(&chunk?);
     }
     Ok(body.freeze())
-}
-
-fn bytes_payload(body: Bytes) -> Payload {
-    Payload::from(body)
 }
 
 /// The error code and internal cause of a 5xx, for the report.

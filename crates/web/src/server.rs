@@ -38,6 +38,7 @@ pub struct ServiceRuntime {
     pub outbox: Outbox,
     pub revocations: RevocationList,
     verifier: web::Data<TokenVerifier>,
+    alerter: Alerter,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -88,6 +89,7 @@ impl ServiceRuntime {
             },
         );
         let verifier = web::Data::new(TokenVerifier::remote(settings.tokens.clone()));
+        let alerter = Alerter::new(settings.alerts.clone(), redis.clone(), info.name);
         Ok(Self {
             info,
             settings,
@@ -95,6 +97,7 @@ impl ServiceRuntime {
             outbox: Outbox::new(),
             revocations,
             verifier,
+            alerter,
             tasks: vec![subscriber],
         })
     }
@@ -106,6 +109,11 @@ impl ServiceRuntime {
 
     pub fn redis(&self) -> &Redis {
         &self.deps.redis
+    }
+
+    /// The webhook alerter (the error reporter raises through it too).
+    pub fn alerter(&self) -> &Alerter {
+        &self.alerter
     }
 
     /// [`Self::connect`], after applying the migrations of `M` when
@@ -166,14 +174,7 @@ impl ServiceRuntime {
         let verifier = self.verifier.clone();
         let revocations = web::Data::new(self.revocations.clone());
         let proxies = web::Data::new(TrustedProxies(app.trusted_proxies.clone()));
-        let reporter = web::Data::new(ErrorReporter::new(
-            info.name,
-            Alerter::new(
-                self.settings.alerts.clone(),
-                self.deps.redis.clone(),
-                info.name,
-            ),
-        ));
+        let reporter = web::Data::new(ErrorReporter::new(info.name, self.alerter.clone()));
         let body_logging = web::Data::new(BodyLogging {
             limit_bytes: self.settings.telemetry.log_body_limit_bytes,
         });
@@ -202,13 +203,12 @@ impl ServiceRuntime {
             server = server.workers(workers);
         }
         let pool_db = self.deps.db.clone();
-        let max_connections = self.settings.database.max_connections;
         let metrics_server = HttpServer::new(move || {
             let db = pool_db.clone();
             App::new().route(
                 "/metrics",
                 web::get().to(move || {
-                    record_pool_use(&db, max_connections);
+                    record_pool_use(&db);
                     async {
                         HttpResponse::Ok()
                             .content_type("text/plain; version=0.0.4")
@@ -240,8 +240,9 @@ impl ServiceRuntime {
 }
 
 /// The database pool's use, read when Prometheus scrapes.
-fn record_pool_use(db: &DatabaseConnection, max_connections: u32) {
+fn record_pool_use(db: &DatabaseConnection) {
     let pool = db.get_postgres_connection_pool();
+    let max_connections = pool.options().get_max_connections();
     let size = pool.size();
     let idle = u32::try_from(pool.num_idle()).unwrap_or(u32::MAX);
     metrics::gauge!("db_pool_connections", "state" => "idle").set(f64::from(idle));

@@ -4,7 +4,6 @@ use actix_web::web;
 use dayone_broker::ConsumerOptions;
 use dayone_broker::tasks::{TaskWorker, instance_name};
 use dayone_broker::topology::{self, SCHEDULER_RESULTS, SCHEDULER_TASKS};
-use dayone_web::alerts::Alerter;
 use dayone_web::{RunningService, ServiceInfo, ServiceRuntime};
 
 use crate::checks::SchedulerTasks;
@@ -42,11 +41,7 @@ impl Application {
             db: runtime.db().clone(),
             outbox: runtime.outbox.clone(),
             broker: broker.clone(),
-            alerter: Alerter::new(
-                settings.common.alerts.clone(),
-                runtime.redis().clone(),
-                INFO.name,
-            ),
+            alerter: runtime.alerter().clone(),
             settings: settings.scheduler.clone(),
             common: settings.common.clone(),
             instance,
