@@ -41,15 +41,10 @@ impl Client {
 /// The token in the link of the email to `to` whose subject is `subject`,
 /// as the notification service delivered it to MailDev.
 async fn emailed_token(stack: &TestStack, to: &str, subject: &str) -> String {
-    let mail = dayone_test_support::eventually(Duration::from_secs(20), || async {
-        dayone_test_support::mail::all(stack)
+    let mail =
+        dayone_test_support::mail::wait_for_subject(stack, to, subject, Duration::from_secs(20))
             .await
-            .ok()?
-            .into_iter()
-            .find(|m| m["to"][0]["address"] == to && m["subject"] == subject)
-    })
-    .await
-    .unwrap_or_else(|| panic!("no `{subject}` email to {to}"));
+            .unwrap_or_else(|| panic!("no `{subject}` email to {to}"));
     let text = mail["text"].as_str().unwrap();
     let start = text.find("token=").unwrap() + "token=".len();
     text[start..].split_whitespace().next().unwrap().to_owned()

@@ -121,12 +121,12 @@ async fn promotional_email_carries_one_click_unsubscribe_headers_that_work() {
         },
     };
     let first = app.publish(weekly()).await;
-    let message = dayone_test_support::eventually(Duration::from_secs(15), || async {
-        mail::all(&app.env.stack).await.ok()?.into_iter().find(|m| {
-            m["to"][0]["address"] == user.email.as_str()
-                && m["subject"] == "Picked for you this week"
-        })
-    })
+    let message = mail::wait_for_subject(
+        &app.env.stack,
+        &user.email,
+        "Picked for you this week",
+        Duration::from_secs(15),
+    )
     .await
     .expect("the promotional email");
     let header = message["headers"]["list-unsubscribe"].as_str().unwrap();

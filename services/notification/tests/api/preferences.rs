@@ -143,12 +143,12 @@ async fn promotional_mail_in_quiet_hours_waits_and_goes_out_after_them() {
         .unwrap();
     app.status_when(envelope.id, &user.token, |s| s["status"] == "sent")
         .await;
-    let delivered = dayone_test_support::eventually(Duration::from_secs(10), || async {
-        mail::all(&app.env.stack).await.ok()?.into_iter().find(|m| {
-            m["to"][0]["address"] == user.email.as_str()
-                && m["subject"] == "Picked for you this week"
-        })
-    })
+    let delivered = mail::wait_for_subject(
+        &app.env.stack,
+        &user.email,
+        "Picked for you this week",
+        Duration::from_secs(10),
+    )
     .await;
     assert!(delivered.is_some());
 }
