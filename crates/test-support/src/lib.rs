@@ -23,12 +23,25 @@ pub mod app;
 pub mod mail;
 pub mod process;
 
-/// The repository root (two levels above this crate).
+/// The repository root: the nearest directory holding `scripts/stack`
+/// above the running test's package (cargo and nextest set
+/// `CARGO_MANIFEST_DIR` at run time too), else above the working directory.
+/// Not the path this crate was compiled at: a test binary built from one
+/// checkout and reused from another, through a shared `target/`, must still
+/// drive the checkout it runs in.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+    let compiled_at = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let root = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::current_dir().ok())
+        .and_then(|start| {
+            start
+                .ancestors()
+                .find(|dir| dir.join("scripts/stack").is_file())
+                .map(Path::to_path_buf)
+        })
+        .unwrap_or(compiled_at);
+    root.canonicalize().unwrap_or(root)
 }
 
 /// The `config/` directory services load their settings from.
