@@ -88,16 +88,58 @@ pub fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
         .map(String::as_str)
 }
 
-/// Applies the migrations of `M` to the service's database.
+/// The PostgreSQL advisory lock `migrate` holds while it migrates. Advisory
+/// locks are per database, so every service can use the same key.
+pub const MIGRATION_LOCK_KEY: i64 = 0x6461_796f_6e65; // "dayone"
+
+/// Applies the migrations of `M` to the service's database, one instance
+/// at a time: replicas that start together (Kubernetes init containers,
+/// `migrate_on_start`) wait on [`MIGRATION_LOCK_KEY`] instead of racing to
+/// create the same tables. The lock is held by a session of its own, so it
+/// is released when this process ends, however it ends.
 pub async fn migrate<M: sea_orm_migration::MigratorTrait>(
     settings: &crate::settings::DatabaseSettings,
     service: &str,
 ) -> anyhow::Result<()> {
     use anyhow::Context;
-    let db = crate::server::connect_database(settings, service).await?;
-    M::up(&db, None)
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+    let lock_settings = crate::settings::DatabaseSettings {
+        max_connections: 1,
+        min_connections: 0,
+        ..settings.clone()
+    };
+    let lock = crate::server::connect_database(&lock_settings, service).await?;
+    let statement = |sql: &str| {
+        Statement::from_sql_and_values(DbBackend::Postgres, sql, [MIGRATION_LOCK_KEY.into()])
+    };
+    let taken = lock
+        .query_one_raw(statement("SELECT pg_try_advisory_lock($1) AS taken"))
         .await
-        .with_context(|| format!("Failed to migrate database {}", settings.name))?;
+        .and_then(|row| row.map_or(Ok(false), |r| r.try_get::<bool>("", "taken")))
+        .with_context(|| format!("Failed to lock database {} for migrations", settings.name))?;
+    if !taken {
+        tracing::info!(
+            database = settings.name,
+            "another instance is migrating this database; waiting for its migrations to end"
+        );
+        lock.execute_raw(statement("SELECT pg_advisory_lock($1)"))
+            .await
+            .with_context(|| format!("Failed to lock database {} for migrations", settings.name))?;
+    }
+
+    let db = crate::server::connect_database(settings, service).await?;
+    let applied = M::up(&db, None)
+        .await
+        .with_context(|| format!("Failed to migrate database {}", settings.name));
+    db.close().await.ok();
+    // Closing the session releases the lock too; unlock first so a waiting
+    // instance need not wait for the disconnect.
+    lock.execute_raw(statement("SELECT pg_advisory_unlock($1)"))
+        .await
+        .ok();
+    lock.close().await.ok();
+    applied?;
     tracing::info!(database = settings.name, "migrations applied");
     Ok(())
 }

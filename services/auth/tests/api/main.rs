@@ -10,6 +10,7 @@ mod email;
 mod health;
 mod helpers;
 mod login;
+mod migrate;
 mod otp;
 mod password;
 mod refresh;
