@@ -126,8 +126,9 @@ pub struct ApplicationSettings {
     pub shutdown_timeout_secs: u64,
     /// HTTP worker threads; defaults to the number of cores.
     pub workers: Option<usize>,
-    /// Peers (the gateway) whose `X-Real-IP` header is believed.
-    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Peers (the gateway) whose `X-Real-IP` header is believed: addresses
+    /// or CIDR networks.
+    pub trusted_proxies: Vec<crate::client::ProxyNet>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

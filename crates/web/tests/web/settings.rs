@@ -54,6 +54,31 @@ fn environment_variables_override_files() {
 }
 
 #[test]
+fn trusted_proxies_take_addresses_and_networks_and_refuse_anything_else() {
+    let settings = load(&[(
+        "APP_APPLICATION__TRUSTED_PROXIES",
+        "10.244.0.0/16,127.0.0.1,fd00::/8",
+    )])
+    .unwrap();
+    let proxies: Vec<String> = settings
+        .common
+        .application
+        .trusted_proxies
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(proxies, ["10.244.0.0/16", "127.0.0.1/32", "fd00::/8"]);
+
+    let err = load(&[("APP_APPLICATION__TRUSTED_PROXIES", "10.0.0.0/8,the-gateway")]).unwrap_err();
+    // What `main` prints: the error and its causes.
+    let err = format!("{:#}", anyhow::Error::from(err));
+    assert!(
+        err.contains("`the-gateway` is neither an IP address nor a network"),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_secret_file_overrides_the_variable_and_loses_its_newline() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("db_password");

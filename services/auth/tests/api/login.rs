@@ -5,7 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, error_code, spawn_app, spawn_app_with, unique_email};
+use crate::helpers::{AuthApp, PASSWORD, error_code, spawn_app, spawn_app_with, unique_email};
 
 fn claims(token: &str) -> Value {
     let payload = token.split('.').nth(1).unwrap();
@@ -157,6 +157,58 @@ async fn failures_from_one_address_are_limited_across_accounts() {
         login_from("198.51.100.1", unique_email()).await,
         401,
         "another address"
+    );
+}
+
+#[tokio::test]
+async fn a_proxy_is_trusted_by_its_network_and_an_untrusted_peer_cannot_pick_its_address() {
+    async fn failures_until_limited(app: &AuthApp, addresses: &[&str]) -> Vec<u16> {
+        let mut statuses = Vec::new();
+        for ip in addresses {
+            let status = app
+                .client
+                .post(app.url("/v1/auth/login"))
+                .header("x-real-ip", *ip)
+                .json(&json!({"email": unique_email(), "password": "wrong password!"}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16();
+            statuses.push(status);
+        }
+        statuses
+    }
+    let addresses = [
+        "203.0.113.7",
+        "203.0.113.7",
+        "198.51.100.1",
+        "192.0.2.9",
+        "203.0.113.7",
+    ];
+
+    // The test client connects from 127.0.0.1, inside 127.0.0.0/8: its
+    // X-Real-IP is believed, so each address is counted on its own.
+    let behind_gateway = spawn_app_with(&[
+        ("APP_AUTH__LOGIN__MAX_FAILURES_PER_IP", "2"),
+        ("APP_APPLICATION__TRUSTED_PROXIES", "127.0.0.0/8"),
+    ])
+    .await;
+    assert_eq!(
+        failures_until_limited(&behind_gateway, &addresses).await,
+        [401, 401, 401, 401, 429]
+    );
+
+    // Not a trusted network: the header is ignored and every failure counts
+    // against the peer itself, whatever address it claims.
+    let direct = spawn_app_with(&[
+        ("APP_AUTH__LOGIN__MAX_FAILURES_PER_IP", "2"),
+        ("APP_APPLICATION__TRUSTED_PROXIES", "10.0.0.0/8"),
+    ])
+    .await;
+    assert_eq!(
+        failures_until_limited(&direct, &addresses).await,
+        [401, 401, 429, 429, 429]
     );
 }
 
