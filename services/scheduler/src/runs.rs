@@ -109,7 +109,7 @@ pub async fn fire(
         .await?;
     txn.commit().await?;
     state.outbox.wake();
-    metrics::counter!("scheduler_runs_fired_total", "job" => job.name.clone(), "trigger" => trigger_name).increment(1);
+    metrics::counter!("scheduler_runs_fired_total", "job_name" => job.name.clone(), "trigger" => trigger_name).increment(1);
     tracing::info!(job = %job.name, tick = %tick, run = %run_uuid, trigger = trigger_name, "job fired");
     Ok(Fired::Queued(run_uuid))
 }
