@@ -77,6 +77,18 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// The Prometheus text the service serves on its metrics port.
+    pub async fn metrics(&self) -> String {
+        self.client
+            .get(format!("{}/metrics", self.metrics_address))
+            .send()
+            .await
+            .expect("the metrics port answers")
+            .text()
+            .await
+            .expect("metrics text")
+    }
+
     pub async fn wait_ready(&self) {
         let ready = eventually(Duration::from_secs(15), || async {
             let response = self.client.get(self.url("/ready")).send().await.ok()?;

@@ -3,28 +3,31 @@
 //! together and each runs its `migrate` init container.
 
 use dayone_test_support::TestEnv;
-use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, TransactionTrait};
 use sea_orm_migration::MigratorTrait;
 
-async fn run_migrate(env: &TestEnv) -> std::process::Output {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_auth"))
+/// `auth migrate` as a future of its output that owns everything it needs,
+/// so a test can join several or spawn one.
+fn migrate(env: &TestEnv) -> impl Future<Output = std::process::Output> + Send + 'static {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_auth"));
+    command
         .arg("migrate")
         .envs(env.vars.iter())
-        .env("APP_CONFIG_DIR", dayone_test_support::config_dir())
-        .output()
+        .env("APP_CONFIG_DIR", dayone_test_support::config_dir());
+    async move { command.output().await.unwrap() }
+}
+
+async fn one_row(db: &impl ConnectionTrait, sql: &str) -> QueryResult {
+    db.query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
         .await
+        .unwrap()
         .unwrap()
 }
 
 #[tokio::test]
 async fn instances_migrating_one_database_at_once_all_succeed_and_apply_each_migration_once() {
     let env = TestEnv::new("auth").await.unwrap();
-    let (a, b, c, d) = tokio::join!(
-        run_migrate(&env),
-        run_migrate(&env),
-        run_migrate(&env),
-        run_migrate(&env)
-    );
+    let (a, b, c, d) = tokio::join!(migrate(&env), migrate(&env), migrate(&env), migrate(&env));
     let outputs = [a, b, c, d];
     for output in &outputs {
         assert!(
@@ -35,14 +38,11 @@ async fn instances_migrating_one_database_at_once_all_succeed_and_apply_each_mig
         );
     }
     let db = env.db().await.unwrap();
-    let applied = db
-        .query_one_raw(Statement::from_string(
-            DbBackend::Postgres,
-            "SELECT count(*) AS n, count(DISTINCT version) AS distinct_n FROM seaql_migrations",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
+    let applied = one_row(
+        &db,
+        "SELECT count(*) AS n, count(DISTINCT version) AS distinct_n FROM seaql_migrations",
+    )
+    .await;
     let total = auth_migration::Migrator::migrations().len() as i64;
     assert_eq!(applied.try_get::<i64>("", "n").unwrap(), total);
     assert_eq!(applied.try_get::<i64>("", "distinct_n").unwrap(), total);
@@ -62,31 +62,13 @@ async fn migrate_waits_while_another_session_holds_the_migration_lock() {
         .await
         .unwrap();
 
-    let migrating = tokio::spawn({
-        let vars = env.vars.clone();
-        async move {
-            tokio::process::Command::new(env!("CARGO_BIN_EXE_auth"))
-                .arg("migrate")
-                .envs(vars.iter())
-                .env("APP_CONFIG_DIR", dayone_test_support::config_dir())
-                .output()
-                .await
-                .unwrap()
-        }
-    });
+    let migrating = tokio::spawn(migrate(&env));
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     assert!(
         !migrating.is_finished(),
         "migrate did not wait for the lock"
     );
-    let tables = db
-        .query_one_raw(Statement::from_string(
-            DbBackend::Postgres,
-            "SELECT to_regclass('users') IS NULL AS none",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
+    let tables = one_row(&db, "SELECT to_regclass('users') IS NULL AS none").await;
     assert!(tables.try_get::<bool>("", "none").unwrap());
 
     holder.commit().await.unwrap();

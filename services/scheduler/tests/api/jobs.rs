@@ -99,15 +99,7 @@ async fn a_manual_run_goes_through_a_worker_into_the_history() {
     assert!(run["duration_ms"].as_i64().is_some());
     // Counted under the job's name: a `job` label would be renamed
     // `exported_job` by Prometheus, whose target label `job` wins.
-    let metrics = app
-        .client
-        .get(format!("{}/metrics", app.metrics_address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     for series in [
         r#"scheduler_runs_fired_total{job_name="yearly",trigger="manual"}"#,
         r#"scheduler_runs_finished_total{task="scheduler.noop",status="succeeded"}"#,
