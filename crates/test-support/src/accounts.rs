@@ -1,6 +1,7 @@
 //! Users for tests of services that take auth's tokens: registered and
-//! logged in through a running auth service (spawned by the test), admins
-//! promoted in its database as `auth create-admin` would.
+//! logged in through a running auth service (spawned by the test, or the
+//! test stack's behind its gateway), admins promoted in its database as
+//! `auth create-admin` would.
 
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{Value, json};
@@ -19,10 +20,24 @@ pub struct User {
     pub token: String,
 }
 
-async fn login(auth: &TestApp, email: &str) -> String {
-    let tokens: Value = auth
-        .client
-        .post(auth.url("/v1/auth/login"))
+/// Registers with `body` at the auth API under `base` (a spawned auth
+/// service's address, or the gateway's URL); the 201 response's body.
+pub async fn register_at(client: &reqwest::Client, base: &str, body: Value) -> Value {
+    let response = client
+        .post(format!("{base}/v1/auth/register"))
+        .json(&body)
+        .send()
+        .await
+        .expect("register request");
+    assert_eq!(response.status(), 201, "registration failed");
+    response.json().await.expect("register body")
+}
+
+/// Logs `email` in with [`PASSWORD`] at the auth API under `base`: the
+/// access token.
+pub async fn login_at(client: &reqwest::Client, base: &str, email: &str) -> String {
+    let tokens: Value = client
+        .post(format!("{base}/v1/auth/login"))
         .json(&json!({"email": email, "password": PASSWORD}))
         .send()
         .await
@@ -36,18 +51,19 @@ async fn login(auth: &TestApp, email: &str) -> String {
         .to_owned()
 }
 
+async fn login(auth: &TestApp, email: &str) -> String {
+    login_at(&auth.client, &auth.address, email).await
+}
+
 pub async fn user(auth: &TestApp) -> User {
     let email = format!("u-{}@example.com", Uuid::new_v4().simple());
     let phone = format!("+1555{:07}", Uuid::new_v4().as_u128() % 10_000_000);
-    let response = auth
-        .client
-        .post(auth.url("/v1/auth/register"))
-        .json(&json!({"email": email, "password": PASSWORD, "phone": phone, "name": "Nora"}))
-        .send()
-        .await
-        .expect("register request");
-    assert_eq!(response.status(), 201, "registration failed");
-    let registered: Value = response.json().await.expect("register body");
+    let registered = register_at(
+        &auth.client,
+        &auth.address,
+        json!({"email": email, "password": PASSWORD, "phone": phone, "name": "Nora"}),
+    )
+    .await;
     let token = login(auth, &email).await;
     User {
         uuid: registered["uuid"]

@@ -58,10 +58,12 @@ where
 /// (actix: 5 s) closes them, so a request never races the close and fails
 /// with `IncompleteMessage`.
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .pool_idle_timeout(Duration::from_secs(2))
-        .build()
-        .expect("a reqwest client")
+    client_builder().build().expect("a reqwest client")
+}
+
+/// [`client`]'s settings, for a test that adds its own (a local address).
+pub fn client_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder().pool_idle_timeout(Duration::from_secs(2))
 }
 
 impl TestApp {
@@ -90,11 +92,20 @@ impl TestApp {
     }
 
     pub async fn wait_ready(&self) {
-        let ready = eventually(Duration::from_secs(15), || async {
-            let response = self.client.get(self.url("/ready")).send().await.ok()?;
-            (response.status() == 200).then_some(())
-        })
-        .await;
-        assert!(ready.is_some(), "{} never became ready", self.address);
+        assert!(
+            becomes_ready(&self.client, &self.address, Duration::from_secs(15)).await,
+            "{} never became ready",
+            self.address
+        );
     }
+}
+
+/// Whether `GET {address}/ready` answers 200 within `timeout`.
+pub async fn becomes_ready(client: &reqwest::Client, address: &str, timeout: Duration) -> bool {
+    eventually(timeout, || async {
+        let response = client.get(format!("{address}/ready")).send().await.ok()?;
+        (response.status() == 200).then_some(())
+    })
+    .await
+    .is_some()
 }

@@ -83,9 +83,34 @@ impl TestStack {
             .unwrap_or_else(|_| panic!("{key} is not a port"))
     }
 
+    /// Where the running test stack's components write their logs.
+    pub fn log_dir(&self) -> PathBuf {
+        repo_root().join(".state/test/logs")
+    }
+
     /// The log file of one component of the running test stack.
     pub fn log_path(&self, component: &str) -> PathBuf {
-        repo_root().join(format!(".state/test/logs/{component}.log"))
+        self.log_dir().join(format!("{component}.log"))
+    }
+
+    /// Waits for a JSON line in `component`'s log that contains every one
+    /// of `needles` and satisfies `matches`; `None` after `timeout`.
+    pub async fn wait_for_log_line(
+        &self,
+        component: &str,
+        needles: &[&str],
+        timeout: Duration,
+        matches: impl Fn(&Value) -> bool,
+    ) -> Option<Value> {
+        let path = self.log_path(component);
+        eventually(timeout, || async {
+            let text = tokio::fs::read_to_string(&path).await.ok()?;
+            text.lines()
+                .filter(|l| needles.iter().all(|n| l.contains(n)))
+                .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+                .find(|l| matches(l))
+        })
+        .await
     }
 
     /// The PID of a component of the running test stack (`auth-1`).

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::{TestEnv, closed_port, eventually};
+use crate::{TestEnv, closed_port};
 
 pub struct ServiceProcess {
     pub instance: String,
@@ -57,18 +57,14 @@ impl ServiceProcess {
             log,
             child,
         };
-        let client = reqwest::Client::new();
-        let ready = eventually(Duration::from_secs(30), || async {
-            let r = client
-                .get(format!("{}/ready", process.address))
-                .send()
-                .await
-                .ok()?;
-            (r.status() == 200).then_some(())
-        })
+        let ready = crate::app::becomes_ready(
+            &reqwest::Client::new(),
+            &process.address,
+            Duration::from_secs(30),
+        )
         .await;
         assert!(
-            ready.is_some(),
+            ready,
             "{instance} never became ready; its log: {}",
             process.log.display()
         );

@@ -42,19 +42,22 @@ async fn registering_through_the_gateway_sends_the_welcome_email_to_the_smtp_cat
     assert!(mail.is_some(), "the welcome email never reached MailDev");
 }
 
-const PASSWORD: &str = "correct horse battery staple";
+use dayone_test_support::accounts::{PASSWORD, login_at, register_at};
 
 async fn login(email: &str) -> String {
-    let tokens: Value = reqwest::Client::new()
-        .post(gateway("/v1/auth/login"))
-        .json(&serde_json::json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    tokens["access_token"].as_str().unwrap().to_owned()
+    login_at(&reqwest::Client::new(), &gateway(""), email).await
+}
+
+/// Registers `email` named `name` through the gateway and logs in: the
+/// access token.
+async fn registered(email: &str, name: &str) -> String {
+    register_at(
+        &reqwest::Client::new(),
+        &gateway(""),
+        serde_json::json!({"email": email, "password": PASSWORD, "name": name}),
+    )
+    .await;
+    login(email).await
 }
 
 /// An admin made with `make admin`'s command on the test stack.
@@ -109,16 +112,8 @@ async fn an_order_placed_through_the_gateway_sends_its_receipt_email() {
     let admin = admin_token().await;
     let product = create_product(&admin, "Stoneware bowl").await;
     let email = format!("buyer-{}@example.com", uuid::Uuid::new_v4().simple());
-    let client = reqwest::Client::new();
-    let registered = client
-        .post(gateway("/v1/auth/register"))
-        .json(&serde_json::json!({"email": email, "password": PASSWORD, "name": "Bea"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(registered.status(), 201);
-    let token = login(&email).await;
-    let order: Value = client
+    let token = registered(&email, "Bea").await;
+    let order: Value = reqwest::Client::new()
         .post(gateway("/v1/orders"))
         .bearer_auth(&token)
         .header("idempotency-key", uuid::Uuid::new_v4().to_string())
@@ -235,19 +230,15 @@ async fn bare_version_and_service_prefixes_are_not_redirected() {
     }
 }
 
-/// Waits for a line in a service's log that contains `needle`. (Health
-/// checks are logged at debug level, so the tests use other paths.)
-/// The access-log line (`request completed`) of a service containing `needle`.
+/// Waits for the access-log line (`request completed`) of a service that
+/// contains `needle`. (Health checks are logged at debug level, so the
+/// tests use other paths.)
 async fn logged(service_log: &str, needle: &str) -> Option<Value> {
-    let path = TestStack::load().log_path(service_log);
-    eventually(Duration::from_secs(5), || async {
-        let text = tokio::fs::read_to_string(&path).await.ok()?;
-        text.lines()
-            .filter(|l| l.contains(needle))
-            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-            .find(|l| l["message"] == "request completed")
-    })
-    .await
+    TestStack::load()
+        .wait_for_log_line(service_log, &[needle], Duration::from_secs(5), |l| {
+            l["message"] == "request completed"
+        })
+        .await
 }
 
 #[tokio::test]
@@ -386,16 +377,8 @@ fn every_listener_of_the_stack_is_bound_to_loopback_only() {
 /// Registers `email` through the gateway, orders `product` and returns the
 /// access token.
 async fn buyer(email: &str, product: &Value) -> String {
-    let client = reqwest::Client::new();
-    let registered = client
-        .post(gateway("/v1/auth/register"))
-        .json(&serde_json::json!({"email": email, "password": PASSWORD, "name": "Ravi"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(registered.status(), 201);
-    let token = login(email).await;
-    let ordered = client
+    let token = registered(email, "Ravi").await;
+    let ordered = reqwest::Client::new()
         .post(gateway("/v1/orders"))
         .bearer_auth(&token)
         .json(&serde_json::json!({"items": [{"product_uuid": product["uuid"], "quantity": 1}]}))
@@ -483,15 +466,12 @@ async fn the_weekly_recommendations_job_emails_buyers_who_did_not_opt_out() {
     assert!(history["worker"].as_str().unwrap().starts_with("core-"));
 
     // The opted-out buyer's email was suppressed, not sent.
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let to_opted_out: Vec<Value> = dayone_test_support::mail::all(&stack)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|m| {
-            m["to"][0]["address"] == opted_out.as_str()
-                && m["subject"] == "Picked for you this week"
-        })
-        .collect();
-    assert!(to_opted_out.is_empty(), "{to_opted_out:?}");
+    let to_opted_out = dayone_test_support::mail::wait_for_subject(
+        &stack,
+        &opted_out,
+        "Picked for you this week",
+        Duration::from_secs(2),
+    )
+    .await;
+    assert!(to_opted_out.is_none(), "{to_opted_out:?}");
 }

@@ -63,15 +63,15 @@ async fn one_trace_links_the_gateway_the_auth_handler_the_publish_and_the_email_
     assert_eq!(response.status(), 201);
 
     // The gateway started the trace: its access-log line has the ids.
-    let access_log = stack.log_path("gateway-access");
-    let gateway_line = eventually(Duration::from_secs(5), || async {
-        let text = tokio::fs::read_to_string(&access_log).await.ok()?;
-        text.lines()
-            .filter(|l| l.contains(&request_id))
-            .find_map(|l| serde_json::from_str::<Value>(l).ok())
-    })
-    .await
-    .expect("the gateway logged the request");
+    let gateway_line = stack
+        .wait_for_log_line(
+            "gateway-access",
+            &[&request_id],
+            Duration::from_secs(5),
+            |_| true,
+        )
+        .await
+        .expect("the gateway logged the request");
     let trace_id = gateway_line["trace_id"].as_str().unwrap().to_owned();
     let gateway_span = gateway_line["span_id"].as_str().unwrap().to_owned();
     assert_eq!(trace_id.len(), 32, "{gateway_line}");
@@ -102,15 +102,10 @@ async fn one_trace_links_the_gateway_the_auth_handler_the_publish_and_the_email_
         ("auth-1", "request completed"),
         ("notification-1", "sending welcome email"),
     ] {
-        let path = stack.log_path(log);
-        let line = eventually(Duration::from_secs(10), || async {
-            let text = tokio::fs::read_to_string(&path).await.ok()?;
-            text.lines()
-                .filter(|l| l.contains(&trace_id) && l.contains(needle))
-                .find_map(|l| serde_json::from_str::<Value>(l).ok())
-        })
-        .await
-        .unwrap_or_else(|| panic!("{log} has no `{needle}` line in trace {trace_id}"));
+        let line = stack
+            .wait_for_log_line(log, &[&trace_id, needle], Duration::from_secs(10), |_| true)
+            .await
+            .unwrap_or_else(|| panic!("{log} has no `{needle}` line in trace {trace_id}"));
         assert_eq!(line["request_id"], request_id.as_str(), "{line}");
     }
 }

@@ -12,10 +12,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use dayone_test_support::accounts::{PASSWORD, login_at, register_at};
 use dayone_test_support::{TestStack, eventually};
-use serde_json::{Value, json};
-
-const PASSWORD: &str = "replicated passphrase 1";
+use serde_json::json;
 
 fn require_two_replicas() -> TestStack {
     assert_eq!(
@@ -116,28 +115,15 @@ async fn the_notification_replicas_share_the_email_queue() {
 #[tokio::test]
 async fn killing_one_instance_fails_no_idempotent_request_at_the_gateway() {
     let stack = require_two_replicas();
-    let client = reqwest::Client::builder()
-        .pool_idle_timeout(Duration::from_secs(2))
-        .build()
-        .unwrap();
+    let client = dayone_test_support::app::client();
     let email = format!("replica-kill-{}@example.com", uuid::Uuid::new_v4().simple());
-    let registered = client
-        .post(format!("{}/v1/auth/register", stack.gateway_url()))
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(registered.status(), 201);
-    let tokens: Value = client
-        .post(format!("{}/v1/auth/login", stack.gateway_url()))
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = tokens["access_token"].as_str().unwrap().to_owned();
+    register_at(
+        &client,
+        &stack.gateway_url(),
+        json!({"email": email, "password": PASSWORD}),
+    )
+    .await;
+    let token = login_at(&client, &stack.gateway_url(), &email).await;
     let me = format!("{}/v1/auth/me", stack.gateway_url());
     let victim = stack.pid("auth-2").expect("auth-2 is running");
 
@@ -150,9 +136,8 @@ async fn killing_one_instance_fails_no_idempotent_request_at_the_gateway() {
     for i in 0..8u8 {
         // Each client from its own loopback address, paced under the
         // gateway's per-IP rate limit (GATEWAY_RATE in test.env).
-        let client = reqwest::Client::builder()
+        let client = dayone_test_support::app::client_builder()
             .local_address(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 20 + i)))
-            .pool_idle_timeout(Duration::from_secs(2))
             .build()
             .unwrap();
         let (me, token) = (me.clone(), token.clone());

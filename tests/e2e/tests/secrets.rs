@@ -224,7 +224,7 @@ async fn no_password_token_code_or_link_used_in_the_auth_flows_reaches_any_log()
 
     // Let the services flush their last lines, then read every log.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let logs = dayone_test_support::repo_root().join(".state/test/logs");
+    let logs = stack.log_dir();
     let mut files = 0;
     let mut lines = 0;
     for entry in walk(&logs) {
@@ -255,7 +255,7 @@ async fn no_password_token_code_or_link_used_in_the_auth_flows_reaches_any_log()
         files >= 5 && lines > 50,
         "read {files} files, {lines} lines"
     );
-    let auth_log = std::fs::read_to_string(logs.join("auth-1.log")).unwrap();
+    let auth_log = std::fs::read_to_string(stack.log_path("auth-1")).unwrap();
     assert!(
         auth_log.contains("/v1/auth/otp/verify"),
         "the flows were logged, just not their secrets"
@@ -292,7 +292,7 @@ async fn no_password_token_code_or_link_used_in_the_auth_flows_reaches_any_log()
             r#""refresh_token":"[REDACTED]""#,
         ],
     );
-    let core_log = std::fs::read_to_string(logs.join("core-1.log")).unwrap();
+    let core_log = std::fs::read_to_string(stack.log_path("core-1")).unwrap();
     body_line(&core_log, "response body", &[&order_uuid]);
     assert!(
         core_log.contains("sending receipt email for order"),
