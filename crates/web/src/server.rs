@@ -179,9 +179,12 @@ impl ServiceRuntime {
             limit_bytes: self.settings.telemetry.log_body_limit_bytes,
         });
         let mut server = HttpServer::new(move || {
+            // The last wrap runs first: `observe` sees the response before
+            // `Compress` encodes it, so the debug log shows the JSON body
+            // and the access line its size, whatever the client accepts.
             App::new()
-                .wrap(Compress::default())
                 .wrap(from_fn(observe))
+                .wrap(Compress::default())
                 .app_data(extractors::json_config())
                 .app_data(extractors::query_config())
                 .app_data(extractors::path_config())

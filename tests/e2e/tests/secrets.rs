@@ -209,17 +209,26 @@ async fn no_password_token_code_or_link_used_in_the_auth_flows_reaches_any_log()
         .await;
     assert_eq!(product.status(), 201);
     let product: Value = product.json().await.unwrap();
+    // As a real app asks: compressed. The service still logs the JSON.
     let order = client
         .http
         .post(format!("{}/v1/orders", client.base))
         .bearer_auth(&buyer_access)
         .header("idempotency-key", uuid::Uuid::new_v4().to_string())
+        .header("accept-encoding", "gzip")
         .json(&json!({"items": [{"product_uuid": product["uuid"], "quantity": 1}]}))
         .send()
         .await
         .unwrap();
     assert_eq!(order.status(), 201);
-    let order: Value = order.json().await.unwrap();
+    assert_eq!(order.headers()["content-encoding"], "gzip");
+    let mut order_json = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(&order.bytes().await.unwrap()[..]),
+        &mut order_json,
+    )
+    .unwrap();
+    let order: Value = serde_json::from_str(&order_json).unwrap();
     let order_uuid = order["uuid"].as_str().unwrap().to_owned();
 
     // Let the services flush their last lines, then read every log.
