@@ -280,8 +280,8 @@ async fn process<H: Handler>(
     let attempt = headers::get_u32(table, headers::ATTEMPT)
         .unwrap_or(1)
         .max(1);
-    let context = headers::context_of(table);
-    let publisher = headers::publisher_of(table).map(|p| p.span_id);
+    let (context, publisher) = headers::context_of(table);
+    let export = otlp::wants(&context.trace);
     let span = info_span!(
         "consume",
         queue,
@@ -301,7 +301,9 @@ async fn process<H: Handler>(
                 tracing::Span::current()
                     .record("message_id", tracing::field::display(envelope.id))
                     .record("message_type", envelope.kind.as_str());
-                message_type.clone_from(&envelope.kind);
+                if export {
+                    message_type.clone_from(&envelope.kind);
+                }
                 // Publish to consume: what a growing backlog looks like.
                 let lag = (chrono::Utc::now() - envelope.occurred_at)
                     .to_std()
@@ -326,7 +328,7 @@ async fn process<H: Handler>(
         };
         metrics::counter!("broker_messages_consumed_total", "queue" => queue, "outcome" => label)
             .increment(1);
-        if otlp::enabled() {
+        if export {
             otlp::record(FinishedSpan {
                 name: format!("{queue} process"),
                 kind: Kind::Consumer,

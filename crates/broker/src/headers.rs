@@ -23,8 +23,8 @@ pub const ORIGINAL_QUEUE: &str = "x-dayone-original-queue";
 pub fn for_publish(destination: &str) -> Vec<(String, String)> {
     let ctx = RequestContext::current().unwrap_or_else(RequestContext::new_root);
     let producer = ctx.trace.child();
-    let now = SystemTime::now();
-    if otlp::enabled() {
+    if otlp::wants(&producer) {
+        let now = SystemTime::now();
         otlp::record(FinishedSpan {
             name: format!("{destination} publish"),
             kind: Kind::Producer,
@@ -85,16 +85,19 @@ pub fn publisher_of(table: Option<&FieldTable>) -> Option<TraceParent> {
 }
 
 /// The context a consumer runs a message in: a child span of the
-/// publisher's, or a new trace when the publisher sent none.
-pub fn context_of(table: Option<&FieldTable>) -> RequestContext {
-    let trace = publisher_of(table)
-        .map(|parent| parent.child())
-        .unwrap_or_else(TraceParent::new_root);
-    RequestContext {
+/// publisher's, or a new trace when the publisher sent none; and the
+/// publisher's span id, the parent of the consumer's span.
+pub fn context_of(table: Option<&FieldTable>) -> (RequestContext, Option<String>) {
+    let publisher = publisher_of(table);
+    let trace = publisher
+        .as_ref()
+        .map_or_else(TraceParent::new_root, TraceParent::child);
+    let context = RequestContext {
         request_id: get_str(table, REQUEST_ID).unwrap_or_else(|| trace.trace_id.clone()),
         trace,
         user: Default::default(),
-    }
+    };
+    (context, publisher.map(|p| p.span_id))
 }
 
 #[cfg(test)]
@@ -109,7 +112,10 @@ mod tests {
             .scope(async { for_publish("test.message") })
             .await;
         let table = to_field_table(&headers);
-        let consumer = context_of(Some(&table));
+        let (consumer, parent) = context_of(Some(&table));
+        // The consumer's parent is the producer span the header carries.
+        let producer = TraceParent::parse(&headers[0].1).unwrap();
+        assert_eq!(parent, Some(producer.span_id));
         assert_eq!(consumer.trace.trace_id, publisher.trace.trace_id);
         assert_ne!(consumer.trace.span_id, publisher.trace.span_id);
         assert_eq!(consumer.request_id, publisher.request_id);
@@ -117,7 +123,8 @@ mod tests {
 
     #[test]
     fn a_message_without_headers_starts_a_new_trace() {
-        let ctx = context_of(None);
+        let (ctx, parent) = context_of(None);
         assert_eq!(ctx.request_id, ctx.trace.trace_id);
+        assert_eq!(parent, None);
     }
 }

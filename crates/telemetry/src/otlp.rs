@@ -85,9 +85,10 @@ pub struct FinishedSpan {
     pub error: Option<String>,
 }
 
-/// Whether spans are exported at all (an endpoint is configured).
-pub fn enabled() -> bool {
-    SENDER.get().is_some()
+/// Whether a span of `trace` would be exported: an endpoint is configured
+/// and the trace is sampled. Ask before building a [`FinishedSpan`].
+pub fn wants(trace: &TraceParent) -> bool {
+    trace.sampled && SENDER.get().is_some()
 }
 
 /// Queues `span` for export. A no-op when export is off or the trace is not

@@ -102,8 +102,11 @@ pub async fn observe(
         req.set_payload(Payload::from(body));
     }
 
-    // Known before routing: a panicking handler takes its request with it.
-    let planned_route = req.match_pattern();
+    // Known before the handler runs: a panicking handler takes its request
+    // with it.
+    let route = req
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
     let started = Instant::now();
     let started_at = SystemTime::now();
     let result = AssertUnwindSafe(context.clone().scope(next.call(req)))
@@ -129,16 +132,7 @@ pub async fn observe(
         }
     };
     let status = response.status().as_u16();
-    let route = if panicked {
-        planned_route
-    } else {
-        response.request().match_pattern()
-    }
-    .unwrap_or_else(|| "unmatched".to_owned());
     span.record("route", route.as_str());
-    if let Some(user) = context.user.get() {
-        span.record("user_id", user);
-    }
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response
             .headers_mut()
@@ -212,7 +206,7 @@ pub async fn observe(
             ),
         }
     }
-    if !quiet && otlp::enabled() {
+    if !quiet && otlp::wants(&context.trace) {
         otlp::record(FinishedSpan {
             name: format!("{method} {route}"),
             kind: Kind::Server,

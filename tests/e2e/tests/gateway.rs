@@ -266,6 +266,31 @@ async fn a_clients_request_id_passes_through_to_the_services_json_log() {
 }
 
 #[tokio::test]
+async fn the_access_line_of_an_authenticated_request_names_the_user_and_the_route() {
+    let email = format!("seen-{}@example.com", uuid::Uuid::new_v4().simple());
+    let token = registered(&email, "Sam").await;
+    let id = format!("e2e-{}", uuid::Uuid::new_v4().simple());
+    let me: Value = reqwest::Client::new()
+        .get(gateway("/v1/auth/me"))
+        .bearer_auth(&token)
+        .header("x-request-id", &id)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    let line = logged("auth-1", &id)
+        .await
+        .expect("auth logged the request");
+    assert!(me["uuid"].is_string(), "{me}");
+    assert_eq!(line["user_id"], me["uuid"], "{line}");
+    assert_eq!(line["route"], "/v1/auth/me", "{line}");
+    assert_eq!(line["status"], 200, "{line}");
+}
+
+#[tokio::test]
 async fn the_gateway_makes_a_request_id_when_the_client_sends_none_or_a_bad_one() {
     for header in [None, Some("bad id with spaces")] {
         let mut request = reqwest::Client::new().get(gateway("/v1/core/no-such-thing"));
