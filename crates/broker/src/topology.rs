@@ -122,6 +122,16 @@ pub fn dead_letter_queue(queue: &str) -> String {
     format!("{queue}.dlq")
 }
 
+/// Whether `name` is a dead-letter queue ([`dead_letter_queue`]).
+pub fn is_dead_letter_queue(name: &str) -> bool {
+    name.ends_with(".dlq")
+}
+
+/// Whether `name` is a retry queue ([`retry_queue`]).
+pub fn is_retry_queue(name: &str) -> bool {
+    name.contains(".retry.")
+}
+
 pub fn retry_queue(queue: &str, delay: Duration) -> String {
     format!("{queue}.retry.{}ms", delay.as_millis())
 }

@@ -14,6 +14,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context;
+use dayone_broker::tasks::{Task, TaskWorker};
 use dayone_broker::topology::{self, QueueDef};
 use dayone_broker::{Broker, ConsumerOptions, Outbox, OutboxRelay};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
@@ -140,6 +141,15 @@ impl ServiceRuntime {
     /// Registers background work (a consumer) to be awaited on shutdown.
     pub fn track(&mut self, task: JoinHandle<()>) {
         self.tasks.push(task);
+    }
+
+    /// Runs `task` when the scheduler asks: a consumer of `queue`'s task
+    /// requests that reports every run's outcome ([`TaskWorker`]).
+    pub fn run_tasks<T: Task>(&mut self, queue: QueueDef, task: T) {
+        let broker = &self.deps.broker;
+        let worker = TaskWorker::new(broker.clone(), task, self.info.name);
+        let consumer = broker.consume(ConsumerOptions::from_settings(queue.name, broker), worker);
+        self.track(consumer);
     }
 
     /// Starts publishing this service's outbox.

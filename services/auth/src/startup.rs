@@ -1,7 +1,5 @@
 use actix_web::web;
 use anyhow::Context;
-use dayone_broker::ConsumerOptions;
-use dayone_broker::tasks::TaskWorker;
 use dayone_broker::topology::AUTH_TASKS;
 use dayone_web::auth::TokenVerifier;
 use dayone_web::{RunningService, ServiceInfo, ServiceRuntime};
@@ -47,19 +45,14 @@ impl Application {
             settings.common.tokens.clone(),
             keys.jwks(),
         ));
-        let broker = runtime.broker().clone();
         let db = runtime.db().clone();
-        runtime.track(broker.consume(
-            ConsumerOptions::from_settings(AUTH_TASKS.name, &broker),
-            TaskWorker::new(
-                broker.clone(),
-                AuthTasks {
-                    db,
-                    retention_days: settings.common.housekeeping.retention_days,
-                },
-                INFO.name,
-            ),
-        ));
+        runtime.run_tasks(
+            AUTH_TASKS,
+            AuthTasks {
+                db,
+                retention_days: settings.common.housekeeping.retention_days,
+            },
+        );
         runtime.start_outbox_relay();
         let dummy_hash = passwords::hash("not anyone's password".into(), settings.auth.bcrypt_cost)
             .await

@@ -2,7 +2,6 @@ use std::sync::Arc;
 
 use actix_web::web;
 use dayone_broker::ConsumerOptions;
-use dayone_broker::tasks::TaskWorker;
 use dayone_broker::topology::{self, CORE_SEARCH_INDEX, CORE_TASKS, PRODUCT_CHANGES};
 use dayone_web::{RunningService, ServiceInfo, ServiceRuntime};
 
@@ -62,17 +61,11 @@ impl Application {
             ConsumerOptions::from_settings(CORE_SEARCH_INDEX.name, &broker)
         };
         runtime.track(broker.consume(subscription, indexer));
-        runtime.track(broker.consume(
-            ConsumerOptions::from_settings(CORE_TASKS.name, &broker),
-            TaskWorker::new(
-                broker.clone(),
-                CoreTasks {
-                    db: runtime.db().clone(),
-                    outbox: runtime.outbox.clone(),
-                },
-                INFO.name,
-            ),
-        ));
+        let tasks = CoreTasks {
+            db: runtime.db().clone(),
+            outbox: runtime.outbox.clone(),
+        };
+        runtime.run_tasks(CORE_TASKS, tasks);
         runtime.start_outbox_relay();
         let state = web::Data::new(Arc::new(CoreState {
             db: runtime.db().clone(),

@@ -2,7 +2,6 @@ use std::sync::Arc;
 
 use actix_web::web;
 use dayone_broker::ConsumerOptions;
-use dayone_broker::tasks::TaskWorker;
 use dayone_broker::topology::{
     self, NOTIFICATION_EMAIL, NOTIFICATION_PUSH, NOTIFICATION_TASKS, NOTIFICATION_USER_EVENTS,
     SMS_PROMOTIONAL, SMS_TRANSACTIONAL,
@@ -79,17 +78,13 @@ impl Application {
             options(NOTIFICATION_PUSH.name),
             handlers::Push(state.clone()),
         ));
-        runtime.track(broker.consume(
-            options(NOTIFICATION_TASKS.name),
-            TaskWorker::new(
-                broker.clone(),
-                NotificationTasks {
-                    db: state.db.clone(),
-                    retention_days: settings.common.housekeeping.retention_days,
-                },
-                INFO.name,
-            ),
-        ));
+        runtime.run_tasks(
+            NOTIFICATION_TASKS,
+            NotificationTasks {
+                db: state.db.clone(),
+                retention_days: settings.common.housekeeping.retention_days,
+            },
+        );
         runtime.track(sweeper::spawn(state.clone(), broker.stopping()));
         runtime.start_outbox_relay();
 

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use dayone_broker::tasks::Task;
+use dayone_broker::topology;
 use dayone_model::messages::tasks::TaskRequested;
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
@@ -71,7 +72,7 @@ pub async fn disk_check(state: &SchedulerState) -> anyhow::Result<Value> {
 }
 
 pub async fn queue_depth_check(state: &SchedulerState) -> anyhow::Result<Value> {
-    let broker = &state.common.broker;
+    let broker = state.broker.settings();
     let vhost = if broker.vhost == "/" {
         "%2F".to_owned()
     } else {
@@ -81,7 +82,8 @@ pub async fn queue_depth_check(state: &SchedulerState) -> anyhow::Result<Value> 
         "http://{}:{}/api/queues/{vhost}?columns=name,messages",
         broker.host, broker.management_port
     );
-    let queues: Vec<Value> = reqwest::Client::new()
+    let queues: Vec<Value> = state
+        .http
         .get(&url)
         .basic_auth(&broker.username, Some(broker.password.expose_secret()))
         .timeout(std::time::Duration::from_secs(10))
@@ -98,7 +100,7 @@ pub async fn queue_depth_check(state: &SchedulerState) -> anyhow::Result<Value> 
             continue;
         };
         metrics::gauge!("rabbitmq_queue_messages", "queue" => name.to_owned()).set(messages as f64);
-        if name.ends_with(".dlq") && messages > 0 {
+        if topology::is_dead_letter_queue(name) && messages > 0 {
             state
                 .alerter
                 .raise(
@@ -107,7 +109,7 @@ pub async fn queue_depth_check(state: &SchedulerState) -> anyhow::Result<Value> 
                 )
                 .await;
             alerts.push(name.to_owned());
-        } else if !name.contains(".retry.") && messages > limit {
+        } else if !topology::is_retry_queue(name) && messages > limit {
             state
                 .alerter
                 .raise(

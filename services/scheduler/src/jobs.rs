@@ -26,12 +26,32 @@ pub enum Overlap {
     Allow,
 }
 
+impl Overlap {
+    /// The name in job files and the `jobs.overlap` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Skip => "skip",
+            Self::Allow => "allow",
+        }
+    }
+}
+
 /// After downtime, fire the most recent missed tick once, or none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CatchUp {
     Once,
     None,
+}
+
+impl CatchUp {
+    /// The name in job files and the `jobs.catch_up` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Once => "once",
+            Self::None => "none",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -72,9 +92,9 @@ fn spec(name: &str, schedule: &str, timezone: &str, task: &str) -> JobSpec {
         schedule: schedule.into(),
         timezone: timezone.into(),
         task: task.into(),
-        overlap: Overlap::Skip,
-        catch_up: CatchUp::Once,
-        timeout_secs: 3600,
+        overlap: skip(),
+        catch_up: once(),
+        timeout_secs: hour(),
     }
 }
 
@@ -211,14 +231,6 @@ pub fn load(extra_path: &str) -> anyhow::Result<Vec<JobSpec>> {
 /// Writes the definitions to `jobs` (keeping `paused`).
 pub async fn sync(db: &DatabaseConnection, jobs: &[JobSpec]) -> Result<(), DbErr> {
     for job in jobs {
-        let overlap = serde_json::to_value(job.overlap)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        let catch_up = serde_json::to_value(job.catch_up)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
         db.execute_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
             "INSERT INTO jobs (name, schedule, timezone, task, paused, overlap, catch_up, timeout_secs) \
@@ -231,8 +243,8 @@ pub async fn sync(db: &DatabaseConnection, jobs: &[JobSpec]) -> Result<(), DbErr
                 job.schedule.clone().into(),
                 job.timezone.clone().into(),
                 job.task.clone().into(),
-                overlap.into(),
-                catch_up.into(),
+                job.overlap.as_str().into(),
+                job.catch_up.as_str().into(),
                 job.timeout_secs.into(),
             ],
         ))
@@ -244,6 +256,16 @@ pub async fn sync(db: &DatabaseConnection, jobs: &[JobSpec]) -> Result<(), DbErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_stored_names_are_the_job_file_names() {
+        for overlap in [Overlap::Skip, Overlap::Allow] {
+            assert_eq!(serde_json::to_value(overlap).unwrap(), overlap.as_str());
+        }
+        for catch_up in [CatchUp::Once, CatchUp::None] {
+            assert_eq!(serde_json::to_value(catch_up).unwrap(), catch_up.as_str());
+        }
+    }
 
     fn at(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()

@@ -13,6 +13,7 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, TransactionTrait};
 use uuid::Uuid;
 
 use crate::entities::job;
+use crate::jobs::Overlap;
 use crate::state::SchedulerState;
 
 /// Run states.
@@ -66,7 +67,7 @@ pub async fn fire(
     };
     let (run_id, run_uuid): (i64, Uuid) = (row.try_get("", "id")?, row.try_get("", "uuid")?);
 
-    if trigger == Trigger::Schedule && job.overlap == "skip" {
+    if trigger == Trigger::Schedule && job.overlap == Overlap::Skip.as_str() {
         let busy = txn
             .query_one_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,

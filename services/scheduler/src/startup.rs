@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use actix_web::web;
 use dayone_broker::ConsumerOptions;
-use dayone_broker::tasks::{TaskWorker, instance_name};
+use dayone_broker::tasks::instance_name;
 use dayone_broker::topology::{self, SCHEDULER_RESULTS, SCHEDULER_TASKS};
 use dayone_web::{RunningService, ServiceInfo, ServiceRuntime};
 
@@ -43,7 +43,7 @@ impl Application {
             broker: broker.clone(),
             alerter: runtime.alerter().clone(),
             settings: settings.scheduler.clone(),
-            common: settings.common.clone(),
+            http: reqwest::Client::new(),
             instance,
         });
         runtime.track(broker.consume(
@@ -52,10 +52,7 @@ impl Application {
                 db: state.db.clone(),
             },
         ));
-        runtime.track(broker.consume(
-            ConsumerOptions::from_settings(SCHEDULER_TASKS.name, &broker),
-            TaskWorker::new(broker.clone(), SchedulerTasks(state.clone()), INFO.name),
-        ));
+        runtime.run_tasks(SCHEDULER_TASKS, SchedulerTasks(state.clone()));
         runtime.track(ticker::spawn(state.clone(), broker.stopping()));
         runtime.start_outbox_relay();
         let data = web::Data::new(state);

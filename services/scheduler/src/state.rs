@@ -2,7 +2,6 @@
 
 use dayone_broker::{Broker, Outbox};
 use dayone_web::alerts::Alerter;
-use dayone_web::settings::CommonSettings;
 use sea_orm::DatabaseConnection;
 
 use crate::settings::SchedulerSettings;
@@ -13,7 +12,8 @@ pub struct SchedulerState {
     pub broker: Broker,
     pub alerter: Alerter,
     pub settings: SchedulerSettings,
-    pub common: CommonSettings,
+    /// For the RabbitMQ management API (the queue-depth check).
+    pub http: reqwest::Client,
     /// This replica's name, recorded on the runs it fires.
     pub instance: String,
 }

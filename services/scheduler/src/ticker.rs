@@ -15,7 +15,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::entities::job;
-use crate::jobs::Schedule;
+use crate::jobs::{CatchUp, Schedule};
 use crate::runs::{self, Trigger};
 use crate::state::SchedulerState;
 
@@ -103,7 +103,7 @@ impl Cursor {
             let (missed, mut fresh): (Vec<_>, Vec<_>) =
                 due.iter().copied().partition(|t| now - *t > stale);
             if let Some(last_missed) = missed.last().copied() {
-                if job.catch_up == "once" {
+                if job.catch_up == CatchUp::Once.as_str() {
                     fresh.insert(0, last_missed);
                 }
                 tracing::info!(
