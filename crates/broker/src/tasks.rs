@@ -8,21 +8,16 @@ use chrono::Utc;
 use dayone_model::Envelope;
 use dayone_model::messages::tasks::{TASK_PREFIX, TaskRequested, TaskResult};
 use serde_json::Value;
-use uuid::Uuid;
 
 use crate::Broker;
 use crate::consumer::{Handler, Incoming, Outcome};
 
 /// Work a service does when the scheduler asks.
 pub trait Task: Send + Sync + 'static {
-    /// Runs `request`; `message_id` identifies the delivery (tasks with
-    /// effects claim it, so a redelivered request has none the second time).
-    /// The value returned is reported as the run's output.
-    fn run(
-        &self,
-        request: TaskRequested,
-        message_id: Uuid,
-    ) -> impl Future<Output = anyhow::Result<Value>> + Send;
+    /// Runs `request`. A request can be delivered twice: tasks with effects
+    /// claim their work under its `run_uuid`, so the second delivery has
+    /// none. The value returned is reported as the run's output.
+    fn run(&self, request: &TaskRequested) -> impl Future<Output = anyhow::Result<Value>> + Send;
 }
 
 pub struct TaskWorker<T> {
@@ -76,7 +71,7 @@ impl<T: Task> Handler for TaskWorker<T> {
         };
         let started_at = Utc::now();
         tracing::info!(task = %request.task, run = %request.run_uuid, "running task");
-        let result = self.task.run(request.clone(), envelope.id).await;
+        let result = self.task.run(&request).await;
         let finished_at = Utc::now();
         let (succeeded, error, output) = match result {
             Ok(output) => (true, None, output),

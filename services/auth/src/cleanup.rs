@@ -7,7 +7,6 @@ use dayone_broker::tasks::{Task, messaging_housekeeping};
 use dayone_model::messages::tasks::TaskRequested;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use serde_json::Value;
-use uuid::Uuid;
 
 pub struct AuthTasks {
     pub db: DatabaseConnection,
@@ -15,7 +14,7 @@ pub struct AuthTasks {
 }
 
 impl Task for AuthTasks {
-    async fn run(&self, request: TaskRequested, _message: Uuid) -> anyhow::Result<Value> {
+    async fn run(&self, request: &TaskRequested) -> anyhow::Result<Value> {
         match request.task.as_str() {
             "auth.cleanup" => Ok(Value::Object(cleanup(&self.db, self.retention_days).await?)),
             other => anyhow::bail!("auth does not run `{other}`"),

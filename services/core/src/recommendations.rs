@@ -34,7 +34,7 @@ pub struct CoreTasks {
 }
 
 impl Task for CoreTasks {
-    async fn run(&self, request: TaskRequested, _message: Uuid) -> anyhow::Result<Value> {
+    async fn run(&self, request: &TaskRequested) -> anyhow::Result<Value> {
         match request.task.as_str() {
             "recommendations.weekly" => weekly(&self.db, &self.outbox, request.run_uuid).await,
             other => anyhow::bail!("core does not run `{other}`"),

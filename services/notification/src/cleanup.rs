@@ -8,7 +8,6 @@ use dayone_broker::tasks::{Task, messaging_housekeeping};
 use dayone_model::messages::tasks::TaskRequested;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use serde_json::Value;
-use uuid::Uuid;
 
 use crate::deliveries::status;
 
@@ -18,7 +17,7 @@ pub struct NotificationTasks {
 }
 
 impl Task for NotificationTasks {
-    async fn run(&self, request: TaskRequested, _message: Uuid) -> anyhow::Result<Value> {
+    async fn run(&self, request: &TaskRequested) -> anyhow::Result<Value> {
         match request.task.as_str() {
             "notification.cleanup" => {
                 Ok(Value::Object(cleanup(&self.db, self.retention_days).await?))

@@ -11,14 +11,13 @@ use dayone_model::messages::tasks::TaskRequested;
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use sysinfo::Disks;
-use uuid::Uuid;
 
 use crate::state::SchedulerState;
 
 pub struct SchedulerTasks(pub Arc<SchedulerState>);
 
 impl Task for SchedulerTasks {
-    async fn run(&self, request: TaskRequested, _message: Uuid) -> anyhow::Result<Value> {
+    async fn run(&self, request: &TaskRequested) -> anyhow::Result<Value> {
         match request.task.as_str() {
             "scheduler.noop" => Ok(json!({"ok": true})),
             "scheduler.disk-check" => disk_check(&self.0).await,
