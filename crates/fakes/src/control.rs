@@ -16,14 +16,8 @@ pub fn handle(state: &Shared, req: &Request, rest: &[&str]) -> Response {
     let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
     match (&req.method, rest) {
         (&Method::GET, [channel]) => {
-            let list = match *channel {
-                "sms" => &state.sms,
-                "fcm" => &state.fcm,
-                "apns" => &state.apns,
-                "slack" => &state.slack,
-                "sentry" => &state.sentry,
-                "spans" => &state.spans,
-                _ => return json(StatusCode::NOT_FOUND, json!({"error": "no such channel"})),
+            let Some(list) = state.channel(channel) else {
+                return json(StatusCode::NOT_FOUND, json!({"error": "no such channel"}));
             };
             json(
                 StatusCode::OK,

@@ -60,11 +60,16 @@ impl Request {
 }
 
 pub fn json(status: StatusCode, body: Value) -> Response {
-    let mut response = hyper::Response::new(Full::new(Bytes::from(body.to_string())));
+    respond(status, "application/json", Bytes::from(body.to_string()))
+}
+
+/// A response with `body` of `content_type`.
+pub fn respond(status: StatusCode, content_type: &'static str, body: Bytes) -> Response {
+    let mut response = hyper::Response::new(Full::new(body));
     *response.status_mut() = status;
     response.headers_mut().insert(
         hyper::header::CONTENT_TYPE,
-        hyper::header::HeaderValue::from_static("application/json"),
+        hyper::header::HeaderValue::from_static(content_type),
     );
     response
 }

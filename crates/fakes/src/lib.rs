@@ -87,6 +87,20 @@ pub(crate) struct State {
 }
 
 impl State {
+    /// What reached one fake (`sms`, `fcm`, `apns`, `slack`, `sentry`,
+    /// `spans`); `None` for any other name.
+    pub(crate) fn channel(&self, name: &str) -> Option<&Vec<Received>> {
+        match name {
+            "sms" => Some(&self.sms),
+            "fcm" => Some(&self.fcm),
+            "apns" => Some(&self.apns),
+            "slack" => Some(&self.slack),
+            "sentry" => Some(&self.sentry),
+            "spans" => Some(&self.spans),
+            _ => None,
+        }
+    }
+
     /// Takes one scripted failure for `channel`, if any.
     pub(crate) fn take_failure(&mut self, channel: &str) -> Option<u16> {
         let failure = self
@@ -159,15 +173,7 @@ impl FakeSaas {
     /// What reached one fake (`sms`, `fcm`, `apns`, `slack`, `sentry`, `spans`).
     pub fn received(&self, channel: &str) -> Vec<Received> {
         let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        match channel {
-            "sms" => state.sms.clone(),
-            "fcm" => state.fcm.clone(),
-            "apns" => state.apns.clone(),
-            "slack" => state.slack.clone(),
-            "sentry" => state.sentry.clone(),
-            "spans" => state.spans.clone(),
-            _ => Vec::new(),
-        }
+        state.channel(channel).cloned().unwrap_or_default()
     }
 
     /// The next `times` requests to `channel` fail with `status`.

@@ -53,12 +53,11 @@ pub fn traces(state: &Shared, req: &Request) -> Response {
         }
     }
     // An empty ExportTraceServiceResponse.
-    let mut response = hyper::Response::new(http_body_util::Full::new(bytes::Bytes::new()));
-    response.headers_mut().insert(
-        hyper::header::CONTENT_TYPE,
-        hyper::header::HeaderValue::from_static("application/x-protobuf"),
-    );
-    response
+    crate::http::respond(
+        StatusCode::OK,
+        "application/x-protobuf",
+        bytes::Bytes::new(),
+    )
 }
 
 fn hex(bytes: &[u8]) -> String {

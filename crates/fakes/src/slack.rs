@@ -4,21 +4,18 @@
 //! `no_text`).
 
 use bytes::Bytes;
-use http_body_util::Full;
 use hyper::StatusCode;
 use serde_json::Value;
 
 use crate::Shared;
-use crate::http::{Request, Response};
+use crate::http::{Request, Response, respond};
 
 fn text(status: StatusCode, body: &'static str) -> Response {
-    let mut response = hyper::Response::new(Full::new(Bytes::from_static(body.as_bytes())));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        hyper::header::CONTENT_TYPE,
-        hyper::header::HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    response
+    respond(
+        status,
+        "text/plain; charset=utf-8",
+        Bytes::from_static(body.as_bytes()),
+    )
 }
 
 pub fn post(state: &Shared, req: &Request) -> Response {
