@@ -39,6 +39,8 @@ pub struct Incoming {
     pub attempt: u32,
     /// The broker delivered it before (a crash or lost connection mid-way).
     pub redelivered: bool,
+    /// An operator replayed it from the dead-letter queue.
+    pub replayed: bool,
 }
 
 /// What the consumer should do with a delivery once the handler returns.
@@ -50,6 +52,9 @@ pub enum Outcome {
     Retry(String),
     /// Will never succeed: dead-letter now, with this reason.
     DeadLetter(String),
+    /// Not now, and not a failure: look again after about this long without
+    /// using up a try (another worker holds the work, say).
+    Later(String, Duration),
 }
 
 /// The error a handler returns; its variant decides retry or dead-letter.
@@ -59,6 +64,9 @@ pub enum HandlerError {
     Transient(anyhow::Error),
     #[error("permanent: {0:#}")]
     Permanent(anyhow::Error),
+    /// Someone else is on it; see [`Outcome::Later`].
+    #[error("busy: {0}")]
+    Busy(String, Duration),
 }
 
 impl From<Result<(), HandlerError>> for Outcome {
@@ -67,6 +75,7 @@ impl From<Result<(), HandlerError>> for Outcome {
             Ok(()) => Outcome::Done,
             Err(HandlerError::Transient(e)) => Outcome::Retry(format!("{e:#}")),
             Err(HandlerError::Permanent(e)) => Outcome::DeadLetter(format!("{e:#}")),
+            Err(HandlerError::Busy(why, after)) => Outcome::Later(why, after),
         }
     }
 }
@@ -280,6 +289,7 @@ async fn process<H: Handler>(
     let attempt = headers::get_u32(table, headers::ATTEMPT)
         .unwrap_or(1)
         .max(1);
+    let replayed = headers::get_str(table, headers::REPLAYED).is_some_and(|v| v == "true");
     let (context, publisher) = headers::context_of(table);
     let export = otlp::wants(&context.trace);
     let span = info_span!(
@@ -314,6 +324,7 @@ async fn process<H: Handler>(
                     envelope,
                     attempt,
                     redelivered: delivery.redelivered,
+                    replayed,
                 };
                 context.clone().scope(handler.handle(incoming)).await
             }
@@ -325,6 +336,7 @@ async fn process<H: Handler>(
             Outcome::Done => "done",
             Outcome::Retry(_) => "retry",
             Outcome::DeadLetter(_) => "dead_letter",
+            Outcome::Later(..) => "later",
         };
         metrics::counter!("broker_messages_consumed_total", "queue" => queue, "outcome" => label)
             .increment(1);
@@ -346,7 +358,9 @@ async fn process<H: Handler>(
                 ],
                 error: match &outcome {
                     Outcome::Done => None,
-                    Outcome::Retry(why) | Outcome::DeadLetter(why) => Some(why.clone()),
+                    Outcome::Retry(why) | Outcome::DeadLetter(why) | Outcome::Later(why, _) => {
+                        Some(why.clone())
+                    }
                 },
             });
         }
@@ -395,6 +409,23 @@ async fn settle(
         Outcome::DeadLetter(reason) => {
             error!(reason = %reason, "dead-lettering message");
             Some((dead_letter_queue(queue), attempt, Some(reason)))
+        }
+        // The same attempt again after the longest retry delay that fits
+        // the wait (or the shortest there is).
+        Outcome::Later(reason, wait) => {
+            let delay = retry_delays
+                .iter()
+                .filter(|d| **d <= wait)
+                .max()
+                .or_else(|| retry_delays.iter().min())
+                .copied();
+            match delay {
+                Some(delay) => {
+                    info!(attempt, delay_ms = delay.as_millis() as u64, reason = %reason, "not now; will look again");
+                    Some((retry_queue(queue, delay), attempt, None))
+                }
+                None => Some((queue.to_owned(), attempt, None)),
+            }
         }
     };
     let moved = match destination {

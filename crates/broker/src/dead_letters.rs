@@ -8,6 +8,7 @@ use lapin::types::FieldTable;
 
 use crate::connection::{Broker, PublishError};
 use crate::consumer::forward;
+use crate::headers;
 use crate::topology::dead_letter_queue;
 
 impl Broker {
@@ -52,8 +53,10 @@ impl Broker {
                 break;
             };
             let delivery = &message.delivery;
-            // A fresh start: the trace is kept, the failure marks are not.
-            let published = forward(&channel, delivery, queue, Vec::new()).await;
+            // A fresh start: the trace is kept, the failure marks are not,
+            // and the handler is told an operator asked for another try.
+            let marks = vec![(headers::REPLAYED.to_owned(), "true".to_owned())];
+            let published = forward(&channel, delivery, queue, marks).await;
             if let Err(error) = published {
                 let _ = delivery
                     .acker

@@ -15,6 +15,9 @@ pub const ATTEMPT: &str = "x-dayone-attempt";
 pub const REASON: &str = "x-dayone-reason";
 /// The queue a dead-lettered message came from.
 pub const ORIGINAL_QUEUE: &str = "x-dayone-original-queue";
+/// Set on a message an operator replayed from its dead-letter queue: work
+/// that ended as failed may be tried again (never work that succeeded).
+pub const REPLAYED: &str = "x-dayone-replayed";
 
 /// Headers for a message to `destination` (its routing key) published as
 /// part of the current request or message. The message gets a producer

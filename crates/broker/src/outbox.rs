@@ -5,8 +5,11 @@
 //! reports was committed. [`OutboxRelay`] publishes pending rows in id order
 //! with publisher confirms and stamps them published. Rows are claimed with
 //! `FOR UPDATE SKIP LOCKED`, so several replicas relay side by side without
-//! publishing a row twice; a crash between the confirm and the stamp can
-//! publish a row again, which the consumers' idempotency record absorbs.
+//! publishing a row twice. Each claim is one small window of rows, published
+//! side by side and stamped in the transaction that claimed them: a crash
+//! (or a lost database) between a confirm and its stamp republishes at most
+//! that window, never a whole backlog, and the consumers' idempotency makes
+//! the second copy harmless.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,7 +24,9 @@ use crate::connection::{Broker, Outgoing, PublishError};
 use crate::headers;
 use crate::topology::EVENTS_EXCHANGE;
 
-const BATCH: i64 = 100;
+/// Rows claimed, published and stamped together: at most this many are
+/// published again after a crash.
+const WINDOW: i64 = 16;
 const POLL: Duration = Duration::from_millis(500);
 
 /// Writes messages into the outbox and wakes the relay after a commit.
@@ -93,8 +98,8 @@ impl OutboxRelay {
             loop {
                 if broker.is_connected() {
                     match relay_batch(&db, &broker).await {
-                        // A full batch: there may be more, go again at once.
-                        Ok(n) if n as i64 == BATCH => continue,
+                        // A full window: there may be more, go again at once.
+                        Ok(n) if n as i64 == WINDOW => continue,
                         Ok(_) => {}
                         Err(error) => warn!(error = %error, "outbox relay failed; will retry"),
                     }
@@ -109,7 +114,42 @@ impl OutboxRelay {
     }
 }
 
-/// Publishes one batch; returns how many rows it handled.
+/// One claimed row, ready to publish.
+struct Row {
+    id: i64,
+    message_id: String,
+    exchange: String,
+    routing_key: String,
+    body: Vec<u8>,
+    headers: Vec<(String, String)>,
+    attempts: i32,
+}
+
+impl Row {
+    fn read(row: &sea_orm::QueryResult) -> Result<Self, DbErr> {
+        let body: serde_json::Value = row.try_get("", "body")?;
+        let headers: serde_json::Value = row.try_get("", "headers")?;
+        Ok(Self {
+            id: row.try_get("", "id")?,
+            message_id: row.try_get("", "message_id")?,
+            exchange: row.try_get("", "exchange")?,
+            routing_key: row.try_get("", "routing_key")?,
+            body: serde_json::to_vec(&body).map_err(|e| DbErr::Custom(e.to_string()))?,
+            headers: headers
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            attempts: row.try_get("", "attempts")?,
+        })
+    }
+}
+
+/// Claims one window of rows, publishes them side by side with confirms,
+/// stamps what was confirmed, and commits; returns how many rows it handled.
 async fn relay_batch(db: &DatabaseConnection, broker: &Broker) -> Result<usize, DbErr> {
     let txn = db.begin().await?;
     let rows = txn
@@ -119,75 +159,72 @@ async fn relay_batch(db: &DatabaseConnection, broker: &Broker) -> Result<usize, 
              FROM outbox_messages \
              WHERE published_at IS NULL AND next_attempt_at <= now() \
              ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
-            [BATCH.into()],
+            [WINDOW.into()],
         ))
         .await?;
     let count = rows.len();
-    for row in rows {
-        let id: i64 = row.try_get("", "id")?;
-        let message_id: String = row.try_get("", "message_id")?;
-        let exchange: String = row.try_get("", "exchange")?;
-        let routing_key: String = row.try_get("", "routing_key")?;
-        let body: serde_json::Value = row.try_get("", "body")?;
-        let headers: serde_json::Value = row.try_get("", "headers")?;
-        let attempts: i32 = row.try_get("", "attempts")?;
-        let headers: Vec<(String, String)> = headers
-            .as_object()
-            .map(|m| {
-                m.iter()
-                    .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let bytes = serde_json::to_vec(&body).map_err(|e| DbErr::Custom(e.to_string()))?;
-        let result = broker
-            .publish_raw(Outgoing {
-                exchange: &exchange,
-                routing_key: &routing_key,
-                message_id: &message_id,
-                kind: &routing_key,
-                body: &bytes,
-                headers: &headers,
-            })
-            .await;
+    let rows = rows.iter().map(Row::read).collect::<Result<Vec<_>, _>>()?;
+    let results = futures_util::future::join_all(rows.iter().map(|row| {
+        broker.publish_raw(Outgoing {
+            exchange: &row.exchange,
+            routing_key: &row.routing_key,
+            message_id: &row.message_id,
+            kind: &row.routing_key,
+            body: &row.body,
+            headers: &row.headers,
+        })
+    }))
+    .await;
+    let mut published = Vec::new();
+    let mut deferred = false;
+    for (row, result) in rows.iter().zip(results) {
         match result {
             Ok(()) => {
-                debug!(message_id, routing_key, "outbox message published");
-                txn.execute_raw(Statement::from_sql_and_values(
-                    DbBackend::Postgres,
-                    "UPDATE outbox_messages SET published_at = now(), attempts = attempts + 1, \
-                     last_error = NULL WHERE id = $1",
-                    [id.into()],
-                ))
-                .await?;
-            }
-            Err(PublishError::Disconnected | PublishError::Amqp(_)) => {
-                // The connection is gone: this row and the rest wait for the
-                // next one, untouched.
-                warn!(
-                    message_id,
-                    routing_key, "broker unavailable; outbox publish deferred"
+                debug!(
+                    message_id = row.message_id,
+                    routing_key = row.routing_key,
+                    "outbox message published"
                 );
-                break;
+                published.push(row.id);
+            }
+            // The connection is gone: the row waits for the next one, untouched.
+            Err(PublishError::Disconnected | PublishError::Amqp(_)) => {
+                deferred = true;
+                warn!(
+                    message_id = row.message_id,
+                    routing_key = row.routing_key,
+                    "broker unavailable; outbox publish deferred"
+                );
             }
             Err(error) => {
                 // Refused or unroutable: keep the row (nothing accepted is
                 // dropped) and back off it, so it does not hold the others up.
-                let backoff_secs = 2f64.powi(attempts.min(12)).min(3600.0);
-                warn!(message_id, routing_key, attempts = attempts + 1, error = %error, "outbox publish failed");
+                let backoff_secs = 2f64.powi(row.attempts.min(12)).min(3600.0);
+                warn!(message_id = row.message_id, routing_key = row.routing_key, attempts = row.attempts + 1, error = %error, "outbox publish failed");
                 txn.execute_raw(Statement::from_sql_and_values(
                     DbBackend::Postgres,
                     "UPDATE outbox_messages SET attempts = attempts + 1, last_error = $2, \
                      next_attempt_at = now() + make_interval(secs => $3) WHERE id = $1",
-                    [id.into(), error.to_string().into(), backoff_secs.into()],
+                    [row.id.into(), error.to_string().into(), backoff_secs.into()],
                 ))
                 .await?;
             }
         }
     }
+    if !published.is_empty() {
+        // Ids read from the table itself: integers, safe to inline.
+        let ids: Vec<String> = published.iter().map(i64::to_string).collect();
+        txn.execute_unprepared(&format!(
+            "UPDATE outbox_messages SET published_at = now(), attempts = attempts + 1, \
+             last_error = NULL WHERE id IN ({})",
+            ids.join(",")
+        ))
+        .await?;
+    }
     txn.commit().await?;
     record_backlog(db).await;
-    Ok(count)
+    // Rows left for a new connection: wait for it rather than spin.
+    Ok(if deferred { 0 } else { count })
 }
 
 async fn record_backlog(db: &DatabaseConnection) {
