@@ -5,19 +5,19 @@
 
 use std::collections::BTreeMap;
 
+use actix_web::http::StatusCode;
 use chrono::Utc;
 use dayone_broker::Outbox;
 use dayone_model::messages::catalog::{OrderCancelled, OrderLine, OrderPlaced};
 use dayone_model::messages::notifications::{EmailJob, EmailTemplate};
 use dayone_model::{BaseEntity, Envelope};
+use dayone_web::idempotency::{self, Replay};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, DbErr, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -113,60 +113,12 @@ pub async fn response(
     })
 }
 
-/// A stored answer to an idempotent request.
-pub struct Replay {
-    pub status: u16,
-    pub body: Value,
-}
-
 fn request_hash(wanted: &[Wanted]) -> String {
     let canonical: Vec<String> = wanted
         .iter()
         .map(|w| format!("{}x{}", w.product, w.quantity))
         .collect();
-    Sha256::digest(canonical.join(",").as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// Claims `key` for this request within `txn`; `Some(replay)` when it was
-/// used before (the first request's answer), an error when it was used for
-/// a different request. A concurrent request with the same key waits on the
-/// unique index until this transaction ends, then gets the stored answer.
-async fn claim_key(
-    txn: &DatabaseTransaction,
-    user: Uuid,
-    key: &str,
-    hash: &str,
-) -> Result<Option<Replay>, OrderError> {
-    let inserted = txn
-        .execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "INSERT INTO idempotency_keys (user_uuid, key, request_hash, status, response) \
-             VALUES ($1, $2, $3, 0, '{}'::jsonb) ON CONFLICT DO NOTHING",
-            [user.into(), key.into(), hash.into()],
-        ))
-        .await?;
-    if inserted.rows_affected() == 1 {
-        return Ok(None);
-    }
-    let row = txn
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT request_hash, status, response FROM idempotency_keys WHERE user_uuid = $1 AND key = $2",
-            [user.into(), key.into()],
-        ))
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound("idempotency key".into()))?;
-    let stored_hash: String = row.try_get("", "request_hash")?;
-    if stored_hash != hash {
-        return Err(OrderError::KeyReused);
-    }
-    Ok(Some(Replay {
-        status: row.try_get::<i32>("", "status")? as u16,
-        body: row.try_get("", "response")?,
-    }))
+    idempotency::request_hash(canonical.join(",").as_bytes())
 }
 
 /// Places an order for `user`. With an idempotency key, a repeat returns
@@ -190,7 +142,9 @@ pub async fn place(
 
     let txn = db.begin().await?;
     if let Some(key) = idempotency_key
-        && let Some(replay) = claim_key(&txn, user, key, &request_hash(&wanted)).await?
+        && let Some(replay) = idempotency::claim(&txn, user, key, &request_hash(&wanted))
+            .await?
+            .map_err(|_| OrderError::KeyReused)?
     {
         return Ok(Err(replay));
     }
@@ -295,12 +249,8 @@ pub async fn place(
         )
         .await?;
     if let Some(key) = idempotency_key {
-        txn.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "UPDATE idempotency_keys SET status = 201, response = $3 WHERE user_uuid = $1 AND key = $2",
-            [user.into(), key.into(), serde_json::to_value(&body).unwrap_or(Value::Null).into()],
-        ))
-        .await?;
+        let stored = serde_json::to_value(&body).unwrap_or(Value::Null);
+        idempotency::store(&txn, user, key, StatusCode::CREATED, &stored).await?;
     }
     txn.commit().await?;
     outbox.wake();

@@ -1,6 +1,5 @@
 use std::sync::Arc;
 
-use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
 use dayone_web::auth::AuthenticatedUser;
@@ -50,19 +49,6 @@ impl From<OrderError> for ApiError {
     }
 }
 
-fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
-    let Some(value) = req.headers().get("idempotency-key") else {
-        return Ok(None);
-    };
-    match value.to_str() {
-        Ok(key) if !key.trim().is_empty() && key.len() <= 255 => Ok(Some(key.trim().to_owned())),
-        _ => Err(ApiError::validation(&[(
-            "Idempotency-Key",
-            "must be 1 to 255 visible ASCII characters".into(),
-        )])),
-    }
-}
-
 /// Places an order for the caller. Stock is checked and reserved in the
 /// same transaction; the receipt email and `order.placed` go out through
 /// the outbox. Send an `Idempotency-Key` to make retries safe: a repeat
@@ -87,7 +73,7 @@ pub async fn place(
     user: AuthenticatedUser,
     body: web::Json<PlaceOrder>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = idempotency_key(&req)?;
+    let key = dayone_web::idempotency::key(&req)?;
     let body = body.into_inner();
     let mut problems = Vec::new();
     if body.items.is_empty() || body.items.len() > 50 {
@@ -122,11 +108,7 @@ pub async fn place(
         Ok(order) => Ok(HttpResponse::Created()
             .insert_header((LOCATION, format!("/v1/orders/{}", order.uuid)))
             .json(order)),
-        Err(replay) => Ok(HttpResponse::build(
-            StatusCode::from_u16(replay.status).unwrap_or(StatusCode::CREATED),
-        )
-        .insert_header(("Idempotent-Replayed", "true"))
-        .json(replay.body)),
+        Err(replay) => Ok(replay.response()),
     }
 }
 
