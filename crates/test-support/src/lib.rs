@@ -221,6 +221,40 @@ impl TestStack {
         Ok(Some(response.error_for_status()?.json().await?))
     }
 
+    /// Puts `envelope` straight into `queue` of `vhost` (through the default
+    /// exchange), as if the broker had routed it there: a dead letter, say.
+    pub async fn publish_to_queue(
+        &self,
+        vhost: &str,
+        queue: &str,
+        envelope: &Value,
+    ) -> anyhow::Result<()> {
+        let vhost_path = if vhost == "/" { "%2F" } else { vhost };
+        let routed: Value = reqwest::Client::new()
+            .post(self.management_url(&format!("exchanges/{vhost_path}/amq.default/publish")))
+            .basic_auth(self.get("RMQ_USER"), Some(self.get("RMQ_PASSWORD")))
+            .json(&serde_json::json!({
+                "routing_key": queue,
+                "payload": envelope.to_string(),
+                "payload_encoding": "string",
+                "properties": {
+                    "delivery_mode": 2,
+                    "content_type": "application/json",
+                    "message_id": envelope["id"],
+                    "type": envelope["type"],
+                },
+            }))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        if routed["routed"] != true {
+            bail!("{queue} in {vhost} does not exist");
+        }
+        Ok(())
+    }
+
     /// The envelopes waiting in `queue`, left in place (the management API
     /// takes them and requeues them).
     pub async fn peek(&self, vhost: &str, queue: &str) -> anyhow::Result<Vec<Value>> {

@@ -11,6 +11,8 @@
 //!   extractor.
 //! - [`throttle`]: fixed-window counters in Redis; [`client`]: the client IP.
 //! - [`redis`]: the lazily connected Redis handle.
+//! - [`dead_letters`]: counting and replaying each service's dead letters.
+//! - [`idempotency`]: `Idempotency-Key` on creating POSTs.
 //! - [`server`]: [`ServiceRuntime`], which connects, serves and shuts down.
 //! - [`reporting`]: 5xx and panics to Sentry and the alert webhook.
 
@@ -18,9 +20,11 @@ pub mod alerts;
 pub mod auth;
 pub mod cli;
 pub mod client;
+pub mod dead_letters;
 pub mod error;
 pub mod extractors;
 pub mod health;
+pub mod idempotency;
 pub mod middleware;
 pub mod redis;
 pub mod reporting;

@@ -4,9 +4,11 @@ use std::sync::Arc;
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
+use dayone_broker::topology::{SCHEDULER_RESULTS, SCHEDULER_TASKS};
 use dayone_model::BaseEntity;
 use dayone_web::ApiError;
 use dayone_web::auth::AuthenticatedUser;
+use dayone_web::dead_letters;
 use dayone_web::extractors::resource;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -26,7 +28,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/scheduler/jobs/{name}/pause").post(pause))
         .service(resource("/v1/scheduler/jobs/{name}/resume").post(resume))
         .service(resource("/v1/scheduler/jobs/{name}/runs").get(history))
-        .service(resource("/v1/scheduler/openapi.json").get(openapi));
+        .service(resource("/v1/scheduler/openapi.json").get(openapi))
+        .configure(dead_letters::configure(PREFIX, QUEUES));
 }
 
 #[derive(OpenApi)]
@@ -41,8 +44,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub struct ApiDoc;
 
 async fn openapi() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+    dead_letters::openapi_response(ApiDoc::openapi(), PREFIX, QUEUES)
 }
+
+/// Where this service's routes live.
+const PREFIX: &str = "/v1/scheduler";
+
+/// The queues this service consumes (and whose dead letters it owns).
+const QUEUES: &[&str] = &[SCHEDULER_RESULTS.name, SCHEDULER_TASKS.name];
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RunView {

@@ -11,11 +11,14 @@ mod sessions;
 mod users;
 
 use actix_web::{HttpResponse, web};
+use dayone_broker::topology::AUTH_TASKS;
+use dayone_web::dead_letters;
 use dayone_web::extractors::resource;
 use utoipa::OpenApi;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/v1/auth/register").post(register::register))
+    cfg.configure(dead_letters::configure(PREFIX, QUEUES))
+        .service(resource("/v1/auth/register").post(register::register))
         .service(resource("/v1/auth/login").post(login::login))
         .service(resource("/v1/auth/refresh").post(sessions::refresh))
         .service(resource("/v1/auth/logout").post(sessions::logout))
@@ -89,8 +92,14 @@ impl utoipa::Modify for BearerAuth {
 }
 
 async fn openapi() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+    dead_letters::openapi_response(ApiDoc::openapi(), PREFIX, QUEUES)
 }
+
+/// Where this service's routes live.
+const PREFIX: &str = "/v1/auth";
+
+/// The queues this service consumes (and whose dead letters it owns).
+const QUEUES: &[&str] = &[AUTH_TASKS.name];
 
 /// Collects per-field problems for one 422.
 #[derive(Default)]

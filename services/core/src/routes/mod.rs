@@ -7,6 +7,8 @@ mod products_v2;
 mod search;
 
 use actix_web::{HttpResponse, web};
+use dayone_broker::topology::{CORE_SEARCH_INDEX, CORE_TASKS};
+use dayone_web::dead_letters;
 use dayone_web::extractors::resource;
 use utoipa::OpenApi;
 
@@ -30,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(resource("/v1/search").get(search::search))
     .service(resource("/v1/app/version-check").get(app::version_check))
     .service(resource("/v1/admin/app-versions").put(app::set_versions))
+    .configure(dead_letters::configure(PREFIX, QUEUES))
     .service(resource("/v1/openapi.json").get(openapi_v1))
     .service(resource("/v2/openapi.json").get(openapi_v2));
 }
@@ -70,8 +73,14 @@ pub struct ApiV1;
 pub struct ApiV2;
 
 async fn openapi_v1() -> HttpResponse {
-    HttpResponse::Ok().json(ApiV1::openapi())
+    dead_letters::openapi_response(ApiV1::openapi(), PREFIX, QUEUES)
 }
+
+/// Where this service's own admin routes live.
+const PREFIX: &str = "/v1/core";
+
+/// The queues this service consumes (and whose dead letters it owns).
+const QUEUES: &[&str] = &[CORE_TASKS.name, CORE_SEARCH_INDEX.name];
 
 async fn openapi_v2() -> HttpResponse {
     HttpResponse::Ok().json(ApiV2::openapi())

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod alerts;
+mod dead_letters;
 mod health;
 mod helpers;
 mod jobs;
