@@ -298,8 +298,44 @@ impl ResponseError for ApiError {
 }
 
 impl From<sea_orm::DbErr> for ApiError {
+    /// PostgreSQL out of reach (no connection within the pool's acquire
+    /// timeout, a connection lost mid-query, the server shutting down) is a
+    /// 503 with `Retry-After`, not a 500: nothing is wrong with the request,
+    /// and nobody should be paged for a dependency's outage twice.
     fn from(error: sea_orm::DbErr) -> Self {
-        Self::internal(error)
+        if is_unreachable(&error) {
+            Self::unavailable("the database", error).with_retry_after(2)
+        } else {
+            Self::internal(error)
+        }
+    }
+}
+
+/// Whether `error` says the database could not be reached (rather than
+/// that a statement was wrong).
+pub fn is_unreachable(error: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr, sqlx::Error};
+    let runtime = match error {
+        DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Conn(e) | DbErr::Exec(e) | DbErr::Query(e) => e,
+        _ => return false,
+    };
+    let RuntimeErr::SqlxError(sqlx) = runtime else {
+        return matches!(error, DbErr::Conn(_));
+    };
+    match sqlx.as_ref() {
+        Error::Io(_)
+        | Error::Tls(_)
+        | Error::PoolTimedOut
+        | Error::PoolClosed
+        | Error::WorkerCrashed
+        | Error::Protocol(_) => true,
+        // SQLSTATE class 08 (connection exception), 57P01-57P03 (admin or
+        // crash shutdown, cannot connect now).
+        Error::Database(db) => db.code().is_some_and(|c| {
+            c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
     }
 }
 

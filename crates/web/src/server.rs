@@ -53,8 +53,12 @@ pub async fn connect_database(
     options
         .max_connections(settings.max_connections)
         .min_connections(settings.min_connections)
-        .acquire_timeout(Duration::from_secs(settings.acquire_timeout_secs))
-        .connect_timeout(Duration::from_secs(settings.acquire_timeout_secs))
+        .acquire_timeout(Duration::from_secs_f64(
+            settings.acquire_timeout_secs.max(0.05),
+        ))
+        .connect_timeout(Duration::from_secs_f64(
+            settings.acquire_timeout_secs.max(0.05),
+        ))
         .set_application_name(service)
         .sqlx_logging(false)
         .connect_lazy(true);
@@ -210,6 +214,11 @@ impl ServiceRuntime {
                 .default_service(web::to(extractors::not_found))
         })
         .listen(listener)?
+        // Longer than the gateway's upstream keep-alive (30 s, nginx's
+        // default 60 s): the service never closes an idle connection that
+        // nginx may be reusing for a request at that moment, which nginx
+        // cannot retry for a POST.
+        .keep_alive(Duration::from_secs(75))
         .disable_signals()
         .shutdown_timeout(app.shutdown_timeout_secs);
         if let Some(workers) = app.workers {

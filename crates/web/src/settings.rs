@@ -141,7 +141,9 @@ pub struct DatabaseSettings {
     pub max_connections: u32,
     pub min_connections: u32,
     pub require_ssl: bool,
-    pub acquire_timeout_secs: u64,
+    /// How long a request waits for a connection (fractions allowed) before
+    /// it is answered 503 with `Retry-After`; also the connect timeout.
+    pub acquire_timeout_secs: f64,
     /// Run the service's migrations when it starts (handy locally; in
     /// production run `<service> migrate` as a separate step).
     pub migrate_on_start: bool,
