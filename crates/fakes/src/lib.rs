@@ -75,6 +75,8 @@ fn one() -> u32 {
 pub(crate) struct State {
     pub(crate) keys: Keys,
     pub(crate) sms: Vec<Received>,
+    /// SMS idempotency keys seen, with their first answer.
+    pub(crate) sms_keys: std::collections::HashMap<String, Value>,
     pub(crate) fcm: Vec<Received>,
     pub(crate) apns: Vec<Received>,
     pub(crate) slack: Vec<Received>,

@@ -70,14 +70,26 @@ pub fn send(state: &Shared, req: &Request, account: &str) -> Response {
                 &format!("The 'To' number {to} is not a valid phone number."),
             ),
             (Some(to), Some(from), Some(text)) => {
+                // A repeat of an idempotency key is the same message: the
+                // first answer again, and nothing new is sent (the request
+                // is still recorded, so tests see every call).
+                let key = req.header("idempotency-key").map(str::to_owned);
+                let first = key.as_ref().and_then(|k| state.sms_keys.get(k)).cloned();
+                if let Some(first) = first {
+                    let response = json(StatusCode::CREATED, first);
+                    let received = req.received(body, response.status());
+                    state.sms.push(received);
+                    return response;
+                }
                 let sid = format!("SM{}", uuid::Uuid::new_v4().simple());
-                json(
-                    StatusCode::CREATED,
-                    json!({
-                        "sid": sid, "account_sid": account, "to": to, "from": from,
-                        "body": text, "status": "queued", "num_segments": "1",
-                    }),
-                )
+                let answer = json!({
+                    "sid": sid, "account_sid": account, "to": to, "from": from,
+                    "body": text, "status": "queued", "num_segments": "1",
+                });
+                if let Some(key) = key {
+                    state.sms_keys.insert(key, answer.clone());
+                }
+                json(StatusCode::CREATED, answer)
             }
         }
     };

@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 
 mod m0001_contacts;
 mod m0002_deliveries;
+mod m0003_delivery_claims;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_contacts::Migration),
             Box::new(m0002_deliveries::Migration),
+            Box::new(m0003_delivery_claims::Migration),
         ]
     }
 }

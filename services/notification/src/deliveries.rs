@@ -1,16 +1,24 @@
 //! The record of what was accepted and what happened to it.
 //!
 //! A job becomes a `notifications` row keyed by its envelope id, and one
-//! `deliveries` row per address. Every provider call adds an attempt. A
-//! redelivered job finds its rows: a delivery already sent, suppressed or
-//! failed is not tried again, so a duplicate never sends twice.
+//! `deliveries` row per address. Before its provider is called a delivery is
+//! claimed: moved to `sending` with a lease by one conditional `UPDATE`, so
+//! of two copies of one job handled at the same moment only one calls the
+//! provider. The outcome, its attempt row and the notification's status are
+//! written in one transaction. A claim whose worker died (killed between the
+//! call and the record) is taken over when its lease runs out, and the resend
+//! carries the same Message-ID or provider key so the far side can drop it.
+//! A redelivered job that finds its delivery settled sends nothing and
+//! brings a stale notification status up to date; only an operator's replay
+//! tries a `failed` delivery again, and nothing ever resends a `sent` one.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use dayone_model::{BaseEntity, RawEnvelope};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryFilter, Statement,
+    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -22,6 +30,8 @@ pub mod status {
     pub const PENDING: &str = "pending";
     pub const RETRYING: &str = "retrying";
     pub const DEFERRED: &str = "deferred";
+    /// Claimed by a worker that is calling the provider (see `lease_until`).
+    pub const SENDING: &str = "sending";
     pub const SENT: &str = "sent";
     pub const SUPPRESSED: &str = "suppressed";
     pub const FAILED: &str = "failed";
@@ -101,7 +111,8 @@ pub async fn mark(
 ) -> Result<(), DbErr> {
     db.execute_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,
-        "UPDATE deliveries SET status = $2, last_error = $3, not_before = $4 WHERE id = $1",
+        "UPDATE deliveries SET status = $2, last_error = $3, not_before = $4 \
+         WHERE id = $1 AND status IN ('pending', 'retrying', 'deferred')",
         [
             delivery.id.into(),
             status.into(),
@@ -113,12 +124,77 @@ pub async fn mark(
     refresh_status(db, delivery.notification_id).await
 }
 
-/// Runs one provider call for `delivery` and records it as an attempt. A
-/// transient failure on the last allowed attempt is recorded as failed.
+/// What a claim found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Claim {
+    /// This worker holds the delivery now: call the provider.
+    Claimed,
+    /// Nothing more to do: it ended in this state (and the notification's
+    /// status was brought up to date).
+    Settled(String),
+    /// Another worker holds it; its lease runs out after this long.
+    Busy(Duration),
+}
+
+/// Claims `delivery` for one provider call: `pending`, `retrying` and
+/// `deferred` deliveries, a `sending` one whose lease ran out, and with
+/// `retry_failed` (an operator's replay) a `failed` one.
+pub async fn claim<C: ConnectionTrait>(
+    db: &C,
+    delivery: &delivery::Model,
+    lease: Duration,
+    retry_failed: bool,
+) -> Result<Claim, DbErr> {
+    let claimed = db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "UPDATE deliveries SET status = 'sending', lease_until = now() + make_interval(secs => $2) \
+             WHERE id = $1 AND deleted_at IS NULL AND ( \
+               status IN ('pending', 'retrying', 'deferred') \
+               OR (status = 'sending' AND lease_until < now()) \
+               OR ($3 AND status = 'failed')) \
+             RETURNING id",
+            [
+                delivery.id.into(),
+                lease.as_secs_f64().into(),
+                retry_failed.into(),
+            ],
+        ))
+        .await?;
+    if claimed.is_some() {
+        return Ok(Claim::Claimed);
+    }
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT status, GREATEST(EXTRACT(EPOCH FROM (lease_until - now())), 0)::float8 AS wait \
+             FROM deliveries WHERE id = $1",
+            [delivery.id.into()],
+        ))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("delivery {}", delivery.uuid)))?;
+    let state: String = row.try_get("", "status")?;
+    if status::is_final(&state) {
+        refresh_status(db, delivery.notification_id).await?;
+        return Ok(Claim::Settled(state));
+    }
+    let wait: Option<f64> = row.try_get("", "wait")?;
+    Ok(Claim::Busy(Duration::from_secs_f64(
+        wait.unwrap_or(0.0).clamp(0.0, 3600.0),
+    )))
+}
+
+/// Runs one provider call for a claimed `delivery` and records it as an
+/// attempt. A transient failure on the last allowed attempt is recorded as
+/// failed. While the database cannot take the record (PostgreSQL down), the
+/// record is tried again for up to `lease`, the time nobody else may take
+/// the delivery over: a call that succeeded is not made again because its
+/// record was late.
 pub async fn attempt<F>(
     db: &DatabaseConnection,
     delivery: &delivery::Model,
     last_try: bool,
+    lease: Duration,
     send: F,
 ) -> Result<Result<String, SendError>, DbErr>
 where
@@ -146,30 +222,85 @@ where
             None,
         ),
     };
-    let row = db
+    let record = Outcome {
+        state,
+        outcome,
+        error,
+        provider_id,
+        duration_ms,
+    };
+    let deadline = Instant::now() + lease;
+    let mut pause = Duration::from_millis(100);
+    loop {
+        match record_outcome(db, delivery, &record).await {
+            Ok(()) => break,
+            Err(error) if Instant::now() + pause < deadline => {
+                tracing::warn!(delivery = %delivery.uuid, outcome, error = %error, "could not record the outcome yet; trying again");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(2));
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    metrics::counter!("notification_deliveries_total", "channel" => delivery.channel.clone(), "outcome" => outcome)
+        .increment(1);
+    Ok(result)
+}
+
+/// One provider call's result, as recorded.
+struct Outcome {
+    state: &'static str,
+    outcome: &'static str,
+    error: Option<String>,
+    provider_id: Option<String>,
+    duration_ms: i32,
+}
+
+/// The delivery's new state, its attempt row and the notification's status,
+/// in one transaction. A `sent` delivery stays sent whatever a late copy
+/// reports.
+async fn record_outcome(
+    db: &DatabaseConnection,
+    delivery: &delivery::Model,
+    record: &Outcome,
+) -> Result<(), DbErr> {
+    let txn = db.begin().await?;
+    let row = txn
         .query_one_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
-            "UPDATE deliveries SET status = $2, last_error = $3, provider_id = COALESCE($4, provider_id), \
-             attempts = attempts + 1, not_before = NULL, \
-             sent_at = CASE WHEN $2 = 'sent' THEN now() ELSE sent_at END \
+            "UPDATE deliveries SET \
+               status = CASE WHEN status = 'sent' THEN status ELSE $2 END, \
+               last_error = CASE WHEN status = 'sent' THEN last_error ELSE $3 END, \
+               provider_id = COALESCE($4, provider_id), \
+               attempts = attempts + 1, not_before = NULL, lease_until = NULL, \
+               sent_at = CASE WHEN $2 = 'sent' THEN COALESCE(sent_at, now()) ELSE sent_at END \
              WHERE id = $1 RETURNING attempts",
-            [delivery.id.into(), state.into(), error.clone().into(), provider_id.into()],
+            [
+                delivery.id.into(),
+                record.state.into(),
+                record.error.clone().into(),
+                record.provider_id.clone().into(),
+            ],
         ))
         .await?;
     let attempt: i32 = row
         .map(|r| r.try_get("", "attempts"))
         .transpose()?
         .unwrap_or(1);
-    db.execute_raw(Statement::from_sql_and_values(
+    txn.execute_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,
         "INSERT INTO delivery_attempts (delivery_id, attempt, outcome, error, duration_ms) VALUES ($1, $2, $3, $4, $5)",
-        [delivery.id.into(), attempt.into(), outcome.into(), error.into(), duration_ms.into()],
+        [
+            delivery.id.into(),
+            attempt.into(),
+            record.outcome.into(),
+            record.error.clone().into(),
+            record.duration_ms.into(),
+        ],
     ))
     .await?;
-    refresh_status(db, delivery.notification_id).await?;
-    metrics::counter!("notification_deliveries_total", "channel" => delivery.channel.clone(), "outcome" => outcome)
-        .increment(1);
-    Ok(result)
+    refresh_status(&txn, delivery.notification_id).await?;
+    txn.commit().await
 }
 
 /// A notification's status from its deliveries: `pending` while any is on
@@ -179,7 +310,7 @@ pub async fn refresh_status<C: ConnectionTrait>(db: &C, notification_id: i64) ->
         DbBackend::Postgres,
         "UPDATE notifications n SET status = s.status FROM ( \
            SELECT CASE \
-             WHEN bool_or(status IN ('pending', 'retrying')) THEN 'pending' \
+             WHEN bool_or(status IN ('pending', 'retrying', 'sending')) THEN 'pending' \
              WHEN bool_or(status = 'deferred') THEN 'deferred' \
              WHEN bool_and(status = 'sent') THEN 'sent' \
              WHEN bool_and(status = 'suppressed') THEN 'suppressed' \

@@ -8,6 +8,7 @@
 //! broker's retry queues, a permanent one to the dead-letter queue.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::Utc;
 use dayone_broker::{HandlerError, Incoming};
@@ -19,7 +20,7 @@ use secrecy::ExposeSecret;
 use crate::channels::SendError;
 use crate::channels::email::Outgoing;
 use crate::channels::sms::{SmsKind, SmsSender};
-use crate::deliveries::{self, JobInfo, status};
+use crate::deliveries::{self, Claim, JobInfo, status};
 use crate::entities::{device, notification};
 use crate::preferences::{self, Channel};
 use crate::recipients;
@@ -60,12 +61,14 @@ struct Target<'a> {
 }
 
 /// Delivers to one target unless already settled; promotional messages
-/// honour opt-outs (suppressed) and quiet hours (deferred).
+/// honour opt-outs (suppressed) and quiet hours (deferred). The provider is
+/// called only under a claim (see `deliveries`); `send` gets the delivery's
+/// uuid, the key that stays the same for every resend of it.
 async fn deliver<F>(
     state: &NotifyState,
     target: Target<'_>,
     message: &Incoming,
-    send: F,
+    send: impl FnOnce(uuid::Uuid) -> F,
 ) -> Result<Result<(), SendError>, HandlerError>
 where
     F: Future<Output = Result<String, SendError>>,
@@ -75,7 +78,13 @@ where
         deliveries::delivery_for(db, target.notification, target.channel, target.address)
             .await
             .map_err(transient)?;
-    if status::is_final(&delivery.status) {
+    let retry_failed = message.replayed && delivery.status == status::FAILED;
+    if status::is_final(&delivery.status) && !retry_failed {
+        // Settled before: nothing to send, but the notification's status may
+        // be stale (a crash between the two writes of an older version).
+        deliveries::refresh_status(db, delivery.notification_id)
+            .await
+            .map_err(transient)?;
         tracing::info!(delivery = %delivery.uuid, status = %delivery.status, "already settled; not sending again");
         return Ok(Ok(()));
     }
@@ -104,8 +113,27 @@ where
             return Ok(Ok(()));
         }
     }
+    let lease = state.claim_lease();
+    match deliveries::claim(db, &delivery, lease, retry_failed)
+        .await
+        .map_err(transient)?
+    {
+        Claim::Claimed => {}
+        Claim::Settled(settled) => {
+            tracing::info!(delivery = %delivery.uuid, status = %settled, "settled by another copy; not sending again");
+            return Ok(Ok(()));
+        }
+        Claim::Busy(wait) => {
+            // Another worker is calling the provider, or died doing so: look
+            // again once its lease may have run out, without using a try.
+            return Err(HandlerError::Busy(
+                format!("delivery {} is being sent by another worker", delivery.uuid),
+                wait + Duration::from_millis(100),
+            ));
+        }
+    }
     let last_try = message.attempt >= state.max_attempts;
-    let result = deliveries::attempt(db, &delivery, last_try, send)
+    let result = deliveries::attempt(db, &delivery, last_try, lease, send(delivery.uuid))
         .await
         .map_err(transient)?;
     match &result {
@@ -194,13 +222,15 @@ pub async fn email(state: &NotifyState, message: Incoming) -> Result<(), Handler
             preference: Channel::Email,
         },
         &message,
-        state.email.send(Outgoing {
-            id: notification.uuid,
-            to: &address,
-            to_name: name.as_deref(),
-            content: &content,
-            unsubscribe_url: unsubscribe_url.as_deref(),
-        }),
+        |_| {
+            state.email.send(Outgoing {
+                id: notification.uuid,
+                to: &address,
+                to_name: name.as_deref(),
+                content: &content,
+                unsubscribe_url: unsubscribe_url.as_deref(),
+            })
+        },
     )
     .await?;
     outcome(sent)
@@ -255,7 +285,7 @@ where
             preference: Channel::Sms,
         },
         &message,
-        sender.send(&phone, &job.payload),
+        |key| sender.send(&phone, &job.payload, key),
     )
     .await?;
     outcome(sent)
@@ -300,14 +330,16 @@ pub async fn push(state: &NotifyState, message: Incoming) -> Result<(), HandlerE
     }
     let mut retry = None;
     for device in devices {
-        let send = async {
-            match (device.platform.as_str(), &state.apns, &state.fcm) {
+        let token = device.token.as_str();
+        let platform = device.platform.as_str();
+        let send = move |key| async move {
+            match (platform, &state.apns, &state.fcm) {
                 ("ios", Some(apns), _) => {
-                    apns.send(&device.token, &push.title, &push.body, &push.data)
+                    apns.send(token, &push.title, &push.body, &push.data, key)
                         .await
                 }
                 ("android", _, Some(fcm)) => {
-                    fcm.send(&device.token, &push.title, &push.body, &push.data)
+                    fcm.send(token, &push.title, &push.body, &push.data, key)
                         .await
                 }
                 (platform, _, _) => Err(SendError::Permanent(format!(

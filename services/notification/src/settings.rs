@@ -22,6 +22,15 @@ pub struct NotificationSettings {
     pub fcm: FcmSettings,
     /// How often deferred (quiet-hours) deliveries are looked at.
     pub deferred_sweep_secs: u64,
+    /// How long a worker's claim on a delivery lasts: if it dies between
+    /// the provider call and its record, another worker takes the delivery
+    /// over after this long. Longer than any provider call may take.
+    #[serde(default = "default_claim_lease_secs")]
+    pub claim_lease_secs: u64,
+}
+
+fn default_claim_lease_secs() -> u64 {
+    30
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

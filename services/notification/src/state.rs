@@ -28,3 +28,13 @@ pub struct NotifyState {
     /// Deliveries of a job: the first plus one per retry delay.
     pub max_attempts: u32,
 }
+
+impl NotifyState {
+    /// How long a claim on a delivery lasts: the configured lease, and never
+    /// less than the SMTP timeout plus a margin, so a slow but live call is
+    /// not taken over.
+    pub fn claim_lease(&self) -> std::time::Duration {
+        let floor = self.settings.email.timeout_secs + 5;
+        std::time::Duration::from_secs(self.settings.claim_lease_secs.max(floor))
+    }
+}

@@ -73,12 +73,15 @@ impl Apns {
     }
 
     /// Sends an alert to one device; returns the `apns-id`.
+    /// `key` (the delivery's uuid) goes out as `apns-id`: every resend of
+    /// one delivery carries the same id.
     pub async fn send(
         &self,
         device: &str,
         title: &str,
         body: &str,
         data: &BTreeMap<String, String>,
+        key: uuid::Uuid,
     ) -> Result<String, SendError> {
         let mut payload = json!({
             "aps": { "alert": { "title": title, "body": body }, "sound": "default" }
@@ -98,6 +101,7 @@ impl Apns {
             .header("apns-topic", &self.topic)
             .header("apns-push-type", "alert")
             .header("apns-priority", "10")
+            .header("apns-id", key.to_string())
             .json(&payload)
             .send()
             .await

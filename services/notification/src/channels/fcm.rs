@@ -50,12 +50,16 @@ impl Fcm {
     }
 
     /// Sends to one device; returns the message name FCM assigned.
+    /// FCM has no request idempotency key; `key` (the delivery's uuid)
+    /// travels as `data.dayone_delivery_id`, the same on every resend, so
+    /// the app can drop a second copy.
     pub async fn send(
         &self,
         device: &str,
         title: &str,
         body: &str,
         data: &BTreeMap<String, String>,
+        key: uuid::Uuid,
     ) -> Result<String, SendError> {
         let token = self
             .account
@@ -66,9 +70,9 @@ impl Fcm {
             "token": device,
             "notification": { "title": title, "body": body },
         });
-        if !data.is_empty() {
-            message["data"] = json!(data);
-        }
+        let mut data = data.clone();
+        data.insert("dayone_delivery_id".into(), key.to_string());
+        message["data"] = json!(data);
         let response = self
             .client
             .post(&self.url)

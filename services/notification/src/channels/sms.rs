@@ -15,7 +15,7 @@
 //!         recipient: Recipient::default(),
 //!         template: PromotionalSmsTemplate::Campaign { text: "50% off!".into() },
 //!     };
-//!     let _ = sender.send("+15550100", &marketing).await;
+//!     let _ = sender.send("+15550100", &marketing, uuid::Uuid::nil()).await;
 //! }
 //! ```
 
@@ -34,9 +34,10 @@ use crate::templates;
 type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<String, SendError>> + Send + 'a>>;
 
 /// Something that delivers a text to a phone number and returns the
-/// provider's message id.
+/// provider's message id. `key` is the same for every try at one delivery,
+/// so a provider that honours idempotency keys drops a resend.
 pub trait SmsProvider: Send + Sync {
-    fn send<'a>(&'a self, to: &'a str, body: &'a str) -> SendFuture<'a>;
+    fn send<'a>(&'a self, to: &'a str, body: &'a str, key: uuid::Uuid) -> SendFuture<'a>;
 }
 
 /// Twilio's Messages API (or anything speaking it).
@@ -49,12 +50,15 @@ pub struct TwilioProvider {
 }
 
 impl SmsProvider for TwilioProvider {
-    fn send<'a>(&'a self, to: &'a str, body: &'a str) -> SendFuture<'a> {
+    fn send<'a>(&'a self, to: &'a str, body: &'a str, key: uuid::Uuid) -> SendFuture<'a> {
         Box::pin(async move {
             let response = self
                 .client
                 .post(&self.url)
                 .basic_auth(&self.account_sid, Some(self.auth_token.expose_secret()))
+                // The request-level idempotency key (IETF draft
+                // `Idempotency-Key`), for gateways that drop a repeat.
+                .header("idempotency-key", key.to_string())
                 .form(&[("To", to), ("From", self.from.as_str()), ("Body", body)])
                 .send()
                 .await
@@ -81,7 +85,7 @@ pub struct LogProvider {
 }
 
 impl SmsProvider for LogProvider {
-    fn send<'a>(&'a self, to: &'a str, body: &'a str) -> SendFuture<'a> {
+    fn send<'a>(&'a self, to: &'a str, body: &'a str, _key: uuid::Uuid) -> SendFuture<'a> {
         Box::pin(async move {
             tracing::info!(
                 sender = self.sender,
@@ -183,9 +187,10 @@ impl<K: SmsKind> SmsSender<K> {
         }
     }
 
-    /// Sends `job` to `to` (E.164) and returns the provider's message id.
-    pub async fn send(&self, to: &str, job: &K::Job) -> Result<String, SendError> {
-        self.provider.send(to, &K::text(job)).await
+    /// Sends `job` to `to` (E.164) and returns the provider's message id;
+    /// `key` identifies the delivery across resends.
+    pub async fn send(&self, to: &str, job: &K::Job, key: uuid::Uuid) -> Result<String, SendError> {
+        self.provider.send(to, &K::text(job), key).await
     }
 }
 

@@ -7,6 +7,7 @@ mod preferences;
 mod unsubscribe;
 
 use actix_web::{HttpResponse, web};
+use dayone_web::dead_letters;
 use dayone_web::extractors::resource;
 use utoipa::OpenApi;
 
@@ -25,8 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .post(unsubscribe::unsubscribe),
     )
     .service(resource("/v1/notifications/openapi.json").get(openapi))
-    .service(resource("/v1/notifications/admin/dead-letters").get(admin::dead_letters))
-    .service(resource("/v1/notifications/admin/dead-letters/{queue}/replay").post(admin::replay))
+    .configure(dead_letters::configure(admin::PREFIX, QUEUES))
     .service(resource("/v1/notifications").post(notifications::create))
     .service(resource("/v1/notifications/{uuid}").get(notifications::get))
     .service(
@@ -52,13 +52,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         preferences::get,
         preferences::put,
         unsubscribe::unsubscribe,
-        admin::dead_letters,
-        admin::replay,
     ),
     components(schemas(dayone_web::error::ErrorDoc))
 )]
 pub struct ApiDoc;
 
 async fn openapi() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+    dead_letters::openapi_response(ApiDoc::openapi(), admin::PREFIX, QUEUES)
 }

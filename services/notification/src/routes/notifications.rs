@@ -1,3 +1,4 @@
+use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
 use dayone_model::messages::notifications::{
@@ -5,7 +6,7 @@ use dayone_model::messages::notifications::{
 };
 use dayone_model::{BaseEntity, Contract, Envelope};
 use dayone_web::auth::AuthenticatedUser;
-use dayone_web::{ApiError, ErrorCode};
+use dayone_web::{ApiError, ErrorCode, idempotency};
 use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, TransactionTrait};
 use secrecy::ExposeSecret;
 use serde::Serialize;
@@ -19,12 +20,14 @@ use crate::deliveries::{self, JobInfo};
 use crate::entities::{delivery, delivery_attempt, notification};
 use crate::state::NotifyState;
 
-/// Admins, and internal callers presenting the service token.
+/// Admins, and internal callers presenting the service token. Returns who
+/// is sending, the owner of their idempotency keys: the admin's uuid, or the
+/// nil uuid for the service token.
 fn may_send(
     req: &HttpRequest,
     state: &NotifyState,
     user: Option<&AuthenticatedUser>,
-) -> Result<(), ApiError> {
+) -> Result<Uuid, ApiError> {
     let presented = req
         .headers()
         .get("x-service-token")
@@ -32,7 +35,7 @@ fn may_send(
     if let Some(presented) = presented {
         let expected = state.settings.service_token.expose_secret();
         return if constant_time_eq(presented.as_bytes(), expected.as_bytes()) {
-            Ok(())
+            Ok(Uuid::nil())
         } else {
             Err(ApiError::new(
                 ErrorCode::InvalidToken,
@@ -41,7 +44,7 @@ fn may_send(
         };
     }
     match user {
-        Some(user) if user.is_admin() => Ok(()),
+        Some(user) if user.is_admin() => Ok(user.user_uuid),
         Some(_) => Err(ApiError::forbidden(
             "sending needs the admin role or a service token",
         )),
@@ -172,18 +175,22 @@ pub struct Accepted {
 
 /// Queues a notification. For admins and internal callers with the service
 /// token (`X-Service-Token`); other services usually publish jobs on
-/// RabbitMQ instead.
+/// RabbitMQ instead. Send an `Idempotency-Key` to make retries safe: a
+/// repeat with the same body gets the first answer (and queues nothing), the
+/// same key with another body a 422.
 #[utoipa::path(
     post,
     path = "/v1/notifications",
     tag = "notifications",
     security(("bearer" = []), ("service_token" = [])),
     request_body(content = Object, description = "`{\"channel\": \"email\" | \"sms\" | \"push\", \"recipient\": {...}, ...}`; SMS also need `category`"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request return the first answer")),
     responses(
         (status = 202, description = "Queued", body = Accepted),
+        (status = 503, description = "The database is unreachable; retry after `Retry-After`", body = dayone_web::error::ErrorDoc),
         (status = 401, description = "No credentials", body = dayone_web::error::ErrorDoc),
         (status = 403, description = "Not an admin", body = dayone_web::error::ErrorDoc),
-        (status = 422, description = "Not a valid notification", body = dayone_web::error::ErrorDoc),
+        (status = 422, description = "Not a valid notification, or the key was used for another body", body = dayone_web::error::ErrorDoc),
     )
 )]
 pub async fn create(
@@ -192,11 +199,19 @@ pub async fn create(
     user: Option<AuthenticatedUser>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    may_send(&req, &state, user.as_ref())?;
-    let job = job_from(body.into_inner())?;
+    let sender = may_send(&req, &state, user.as_ref())?;
+    let key = idempotency::key(&req)?;
+    let body = body.into_inner();
+    let hash = idempotency::request_hash(body.to_string().as_bytes());
+    let job = job_from(body)?;
     let envelope: dayone_model::RawEnvelope = serde_json::from_value(job.envelope.clone())
         .map_err(|e| ApiError::internal(anyhow::Error::new(e)))?;
     let txn = state.db.begin().await?;
+    if let Some(key) = &key
+        && let Some(replay) = idempotency::claim(&txn, sender, key, &hash).await??
+    {
+        return Ok(replay.response());
+    }
     deliveries::accept(
         &txn,
         &envelope,
@@ -212,15 +227,20 @@ pub async fn create(
         .outbox
         .enqueue_raw(&txn, job.kind, &job.envelope, job.id)
         .await?;
+    let accepted = Accepted {
+        uuid: job.id,
+        status: "queued",
+    };
+    if let Some(key) = &key {
+        let stored = serde_json::to_value(&accepted).unwrap_or(Value::Null);
+        idempotency::store(&txn, sender, key, StatusCode::ACCEPTED, &stored).await?;
+    }
     txn.commit().await?;
     state.outbox.wake();
     tracing::info!(notification = %job.id, channel = job.channel, template = %job.template, "notification accepted over HTTP");
     Ok(HttpResponse::Accepted()
         .insert_header((LOCATION, format!("/v1/notifications/{}", job.id)))
-        .json(Accepted {
-            uuid: job.id,
-            status: "queued",
-        }))
+        .json(accepted))
 }
 
 /// Status of a notification per recipient and channel, with every attempt.
