@@ -5,4 +5,6 @@
 //! - `gateway.rs`: the running test stack through nginx (`make test` starts
 //!   it: `scripts/stack test up`);
 //! - `outage.rs`: stops and starts RabbitMQ and a service of the running
-//!   test stack, so it runs on its own, after the others.
+//!   test stack, so it runs on its own, after the others;
+//! - `faults.rs`: the fault suite — notifications through the gateway while
+//!   one part of the stack fails at a time, counted where they land.
