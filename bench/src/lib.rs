@@ -136,3 +136,87 @@ where
     all.elapsed = started.elapsed();
     all
 }
+
+/// CPU seconds (user + system) used so far by the processes of the test
+/// stack and by this one, for "where did the CPU go" lines.
+pub mod cpu {
+    use std::collections::BTreeMap;
+
+    fn ticks_per_second() -> f64 {
+        100.0 // USER_HZ on Linux
+    }
+
+    /// `(ppid, utime + stime in ticks)` of one process.
+    fn stat(pid: u32) -> Option<(u32, u64)> {
+        let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // The command sits in parentheses and may hold spaces.
+        let rest = &text[text.rfind(')')? + 2..];
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let ppid = fields.get(1)?.parse().ok()?;
+        let utime: u64 = fields.get(11)?.parse().ok()?;
+        let stime: u64 = fields.get(12)?.parse().ok()?;
+        Some((ppid, utime + stime))
+    }
+
+    fn pid_file(name: &str) -> Option<u32> {
+        let root = dayone_test_support::repo_root();
+        std::fs::read_to_string(root.join(format!(".state/test/run/{name}.pid")))
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
+    }
+
+    /// CPU seconds per component: this process, PostgreSQL (the postmaster
+    /// and its backends), RabbitMQ, Redis.
+    pub fn snapshot() -> BTreeMap<&'static str, f64> {
+        let mut all: Vec<(u32, u32, u64)> = Vec::new();
+        if let Ok(entries) = std::fs::read_dir("/proc") {
+            for entry in entries.flatten() {
+                if let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse().ok())
+                    && let Some((ppid, ticks)) = stat(pid)
+                {
+                    all.push((pid, ppid, ticks));
+                }
+            }
+        }
+        let own = |pid: Option<u32>, with_children: bool| -> f64 {
+            let Some(pid) = pid else { return 0.0 };
+            let ticks: u64 = all
+                .iter()
+                .filter(|(p, pp, _)| *p == pid || (with_children && *pp == pid))
+                .map(|(_, _, t)| *t)
+                .sum();
+            ticks as f64 / ticks_per_second()
+        };
+        BTreeMap::from([
+            (
+                "this process (service, sink, load)",
+                own(Some(std::process::id()), false),
+            ),
+            ("postgresql", own(pid_file("postgres"), true)),
+            ("rabbitmq", own(pid_file("rabbitmq"), false)),
+            ("redis", own(pid_file("redis"), false)),
+        ])
+    }
+
+    /// `name 1.23 s (45 %)` per component between two snapshots taken
+    /// `wall` seconds apart.
+    pub fn report(
+        before: &BTreeMap<&'static str, f64>,
+        after: &BTreeMap<&'static str, f64>,
+        wall: f64,
+    ) -> String {
+        after
+            .iter()
+            .map(|(name, end)| {
+                let used = end - before.get(name).copied().unwrap_or(0.0);
+                format!(
+                    "{name} {used:.1} s ({:.0} % of a core)",
+                    100.0 * used / wall
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}

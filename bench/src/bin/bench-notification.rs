@@ -1,16 +1,25 @@
 //! The notification pipeline under load, in-process against the real test
 //! infrastructure (`make test-infra`): jobs are published to RabbitMQ with
-//! publisher confirms as persistent messages, consumed, recorded and sent.
+//! publisher confirms as persistent messages, consumed, claimed, sent and
+//! recorded, exactly as in production.
 //!
-//! 1. N emails from publish to accepted by the SMTP catcher (MailDev);
+//! 0. The ceiling: N emails straight from the service's SMTP client to a
+//!    fast in-process SMTP sink (no broker, no database);
+//! 1. N emails from publish to accepted by that sink, and the pipeline's
+//!    share of the ceiling (`--maildev` sends to MailDev instead);
 //! 2. N SMS jobs through the whole pipeline with the no-op (log) provider,
 //!    which measures everything but the provider.
 //!
-//!   cargo run --release -p dayone-bench --bin bench-notification -- [--jobs N] [--concurrency C]
+//! Each line says where the CPU went (this process holds the service, the
+//! sink and the publisher; PostgreSQL, RabbitMQ and Redis are the stack's).
+//!
+//!   cargo run --release -p dayone-bench --bin bench-notification -- [--jobs N] [--concurrency C] [--maildev]
 
 use std::time::{Duration, Instant};
 
+use dayone_bench::cpu;
 use dayone_broker::{Broker, topology};
+use dayone_fakes::SmtpSink;
 use dayone_model::Envelope;
 use dayone_model::messages::notifications::{
     EmailJob, EmailTemplate, Recipient, TransactionalSms, TransactionalSmsTemplate,
@@ -52,9 +61,10 @@ async fn run<P: dayone_model::Contract + Clone>(
     db: &DatabaseConnection,
     channel: &str,
     jobs: Vec<P>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<f64> {
     let n = jobs.len() as i64;
     let before = sent(db, channel).await?;
+    let cpu_before = cpu::snapshot();
     let started = Instant::now();
     for chunk in jobs.chunks(256) {
         let publishes = chunk.iter().map(|job| {
@@ -78,23 +88,86 @@ async fn run<P: dayone_model::Contract + Clone>(
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let total = started.elapsed();
+    let rate = n as f64 / total.as_secs_f64();
     println!(
-        "{name:<40} {n:>6} jobs   published (confirmed) in {:>6.2} s = {:>8.0}/s   end to end {:>6.2} s = {:>7.0}/s",
+        "{name:<40} {n:>6} jobs   published (confirmed) in {:>6.2} s = {:>8.0}/s   end to end {:>6.2} s = {rate:>7.0}/s",
         published.as_secs_f64(),
         n as f64 / published.as_secs_f64(),
         total.as_secs_f64(),
-        n as f64 / total.as_secs_f64(),
     );
-    Ok(())
+    println!(
+        "    CPU: {}",
+        cpu::report(&cpu_before, &cpu::snapshot(), total.as_secs_f64())
+    );
+    Ok(rate)
+}
+
+/// The SMTP client and the sink alone: `n` messages over `concurrency`
+/// pooled connections.
+async fn ceiling(settings: &Settings, n: usize, concurrency: usize) -> anyhow::Result<f64> {
+    use dayone_notification::channels::email::{EmailSender, Outgoing};
+    use dayone_notification::templates::RenderedEmail;
+    let sender = EmailSender::new(&settings.notification.email)?;
+    let content = RenderedEmail {
+        subject: "Welcome to Dayone".into(),
+        text: "Hello,\n\nwelcome.\n".into(),
+        html: "<p>Hello,</p><p>welcome.</p>".into(),
+    };
+    let cpu_before = cpu::snapshot();
+    let started = Instant::now();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let workers = (0..concurrency).map(|_| async {
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if i >= n {
+                return Ok::<_, anyhow::Error>(());
+            }
+            let to = format!("ceiling-{i}@bench.example");
+            sender
+                .send(Outgoing {
+                    id: uuid::Uuid::new_v4(),
+                    to: &to,
+                    to_name: None,
+                    content: &content,
+                    unsubscribe_url: None,
+                })
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+    });
+    for result in join_all(workers).await {
+        result?;
+    }
+    let took = started.elapsed().as_secs_f64();
+    let rate = n as f64 / took;
+    println!(
+        "{:<40} {n:>6} emails over {concurrency} connections in {took:>6.2} s = {rate:>7.0}/s",
+        "ceiling: SMTP client -> sink (no pipeline)"
+    );
+    println!(
+        "    CPU: {}",
+        cpu::report(&cpu_before, &cpu::snapshot(), took)
+    );
+    Ok(rate)
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let jobs = flag("--jobs", 10_000);
     let concurrency = flag("--concurrency", 8);
+    let maildev = std::env::args().any(|a| a == "--maildev");
     let mut env = TestEnv::new("bench").await?;
-    let smtp = env.stack.get("SMTP_PORT").to_owned();
+    let sink = SmtpSink::start("127.0.0.1:0".parse()?).await?;
+    let smtp = if maildev {
+        env.stack.get("SMTP_PORT").to_owned()
+    } else {
+        sink.addr.port().to_string()
+    };
     env.set("APP_NOTIFICATION__EMAIL__PORT", smtp)
+        .set(
+            "APP_NOTIFICATION__EMAIL__POOL_SIZE",
+            concurrency.to_string(),
+        )
         .set("APP_NOTIFICATION__SMS__TRANSACTIONAL__PROVIDER", "log")
         .set("APP_BROKER__CONCURRENCY", concurrency.to_string())
         .set("APP_BROKER__PREFETCH", (concurrency * 4).to_string())
@@ -131,14 +204,28 @@ async fn main() -> anyhow::Result<()> {
             template: EmailTemplate::Welcome,
         })
         .collect();
-    run(
-        "emails: publish -> SMTP catcher",
+    let ceiling = ceiling(&settings, jobs, concurrency).await?;
+    let sink_before = sink.messages();
+    let pipeline = run(
+        if maildev {
+            "emails: publish -> MailDev"
+        } else {
+            "emails: publish -> SMTP sink"
+        },
         &publisher,
         &app.db,
         "email",
         emails,
     )
     .await?;
+    if !maildev {
+        println!(
+            "    the pipeline ran at {:.0} % of the ceiling; the sink took {} messages ({} distinct Message-IDs in all)",
+            100.0 * pipeline / ceiling,
+            sink.messages() - sink_before,
+            sink.distinct_ids(),
+        );
+    }
 
     let sms: Vec<TransactionalSms> = (0..jobs)
         .map(|i| TransactionalSms {

@@ -8,7 +8,8 @@
 //! - `apns.rs`: Apple Push Notification service over HTTP/2 (h2c here);
 //! - `slack.rs`: a Slack incoming webhook (where alerts go);
 //! - `sentry.rs`: Sentry's event ingest (envelopes);
-//! - `otlp.rs`: an OpenTelemetry collector's OTLP/HTTP trace receiver.
+//! - `otlp.rs`: an OpenTelemetry collector's OTLP/HTTP trace receiver;
+//! - `smtp.rs`: a fast SMTP sink that counts messages, for benchmarks.
 //!
 //! Tests read what arrived at `GET /_fake/{sms,fcm,apns,slack,sentry,spans}` and script
 //! failures with `POST /_fake/fail` and `POST /_fake/unregistered`. Bodies
@@ -22,6 +23,7 @@ mod otlp;
 mod sentry;
 mod slack;
 mod sms;
+mod smtp;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -35,6 +37,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub use http::Request;
+pub use smtp::SmtpSink;
 
 /// Keys the fakes verify signatures with (unset: only the shape is checked).
 #[derive(Debug, Clone, Default)]
