@@ -13,8 +13,7 @@ use chrono::{Duration, Utc};
 use dayone_model::BaseEntity;
 use dayone_model::Envelope;
 use dayone_model::messages::users::SessionRevoked;
-use dayone_web::auth::{Claims, revoked_session_key};
-use redis::AsyncCommands;
+use dayone_web::auth::{Claims, record_revocations};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
@@ -218,18 +217,16 @@ pub async fn after_revoke(state: &AuthState, revoked: &[Revoked]) {
         return;
     }
     state.outbox.wake();
-    let mut conn = state.redis.connection();
+    let pairs: Vec<(Uuid, i64)> = revoked
+        .iter()
+        .map(|r| (r.session, r.until.timestamp()))
+        .collect();
+    state.revocations.revoke_many(pairs.iter().copied());
+    if let Err(error) = record_revocations(&state.redis, &pairs).await {
+        // The broadcast still reaches every running instance.
+        tracing::error!(error = %error, sessions = pairs.len(), "could not record the revocations in Redis");
+    }
     for r in revoked {
-        state.revocations.revoke(r.session, r.until.timestamp());
-        let ttl = (r.until - Utc::now()).num_seconds().max(1) as u64;
-        let key = revoked_session_key(&state.redis, r.session);
-        if let Err(error) = conn
-            .set_ex::<_, _, ()>(&key, r.until.timestamp(), ttl)
-            .await
-        {
-            // The broadcast still reaches every running instance.
-            tracing::error!(error = %error, session = %r.session, "could not record the revocation in Redis");
-        }
         tracing::info!(user_id = %r.user, session = %r.session, "session revoked");
     }
 }

@@ -4,8 +4,8 @@
 //! checks them against the public keys from auth's JWKS (fetched once,
 //! cached, fetched again for an unknown `kid`), so no service calls auth per
 //! request. [`RevocationList`] is the in-memory set of revoked sessions, kept
-//! current by `session.revoked` broadcasts and reloaded from Redis on every
-//! (re)subscription. [`AuthenticatedUser`] is the extractor handlers take.
+//! current by `session.revoked` broadcasts and caught up from Redis on every
+//! (re)subscription (only what it missed). [`AuthenticatedUser`] is the extractor handlers take.
 
 mod extractor;
 mod revocation;
@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 pub use extractor::AuthenticatedUser;
-pub use revocation::{RevocationList, RevocationSubscriber, revoked_session_key};
+pub use revocation::{RevocationList, RevocationSubscriber, record_revocations};
 pub use verifier::{TokenError, TokenVerifier, ed25519_jwk};
 
 /// The role that may do anything.

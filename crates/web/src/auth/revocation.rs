@@ -1,5 +1,21 @@
-use std::collections::HashMap;
+//! Revoked sessions: an in-memory set that every request checks, kept
+//! current by the `session.revoked` broadcast, and a record in Redis for
+//! instances that start later or missed broadcasts while disconnected.
+//!
+//! In memory, a map answers "is this session revoked" and a queue ordered
+//! by expiry lets each revocation leave when its tokens could no longer be
+//! presented: an insert pops what has expired (O(log n) each, no scan).
+//!
+//! In Redis, one sorted set holds `session:until` members scored by the
+//! time of the revocation (ms). The first load reads the last
+//! [`RETENTION`]'s revocations in pages; a reload after a reconnect reads
+//! only what was recorded since the last load (less a margin for clock
+//! skew), so a broker blip does not make every instance reload everything.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use dayone_broker::{Handler, Incoming, Outcome};
 use dayone_model::messages::users::SessionRevoked;
@@ -8,70 +24,147 @@ use uuid::Uuid;
 
 use crate::redis::Redis;
 
-/// The Redis key recording that a session is revoked; its value is the unix
-/// time until which its tokens could still be presented, and it expires then.
-pub fn revoked_session_key(redis: &Redis, session: Uuid) -> String {
-    redis.key(&format!("revoked-session:{session}"))
+/// How long Redis keeps a revocation: longer than any access token lives.
+pub const RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+/// Revocations read per Redis round trip while loading.
+const PAGE: isize = 20_000;
+/// A reload starts this long before the newest revocation already loaded.
+const SKEW_MARGIN_MS: i64 = 60_000;
+
+fn set_key(redis: &Redis) -> String {
+    redis.key("revocations")
+}
+
+/// Records revocations in Redis (`(session, until_unix)` pairs) and drops
+/// the ones older than [`RETENTION`], in one round trip.
+pub async fn record_revocations(redis: &Redis, revoked: &[(Uuid, i64)]) -> redis::RedisResult<()> {
+    if revoked.is_empty() {
+        return Ok(());
+    }
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let key = set_key(redis);
+    let mut pipe = redis::pipe();
+    for (session, until) in revoked {
+        pipe.zadd(&key, format!("{session}:{until}"), now_ms)
+            .ignore();
+    }
+    let oldest = now_ms - RETENTION.as_millis() as i64;
+    pipe.zrembyscore(&key, "-inf", oldest).ignore();
+    pipe.query_async::<()>(&mut redis.connection()).await
 }
 
 /// Revoked sessions, in memory: the per-request check is a map lookup.
 #[derive(Clone, Default)]
 pub struct RevocationList {
-    revoked: Arc<RwLock<HashMap<Uuid, i64>>>,
+    inner: Arc<RwLock<Inner>>,
+}
+
+#[derive(Default)]
+struct Inner {
+    until: HashMap<Uuid, i64>,
+    /// Every (until, session) inserted, soonest first.
+    expiry: BinaryHeap<Reverse<(i64, Uuid)>>,
+    /// The newest revocation time (ms) read from Redis so far.
+    loaded_through_ms: Option<i64>,
+}
+
+impl Inner {
+    fn insert(&mut self, session: Uuid, until: i64, now: i64) {
+        if until <= now {
+            return;
+        }
+        let known = self.until.entry(session).or_insert(i64::MIN);
+        if *known >= until {
+            return;
+        }
+        *known = until;
+        self.expiry.push(Reverse((until, session)));
+    }
+
+    fn expire(&mut self, now: i64) {
+        while let Some(Reverse((until, session))) = self.expiry.peek().copied() {
+            if until > now {
+                break;
+            }
+            self.expiry.pop();
+            if self.until.get(&session).is_some_and(|u| *u <= now) {
+                self.until.remove(&session);
+            }
+        }
+    }
 }
 
 impl RevocationList {
     pub fn is_revoked(&self, session: &Uuid) -> bool {
-        self.revoked
+        self.inner
             .read()
-            .map(|r| r.contains_key(session))
+            .map(|r| r.until.contains_key(session))
             .unwrap_or(true) // a poisoned lock fails closed
     }
 
     /// Records a revocation, and forgets the ones whose tokens have expired.
     pub fn revoke(&self, session: Uuid, until_unix: i64) {
+        self.revoke_many(std::iter::once((session, until_unix)));
+    }
+
+    /// Records many revocations under one lock.
+    pub fn revoke_many(&self, revoked: impl IntoIterator<Item = (Uuid, i64)>) {
         let now = chrono::Utc::now().timestamp();
-        if let Ok(mut revoked) = self.revoked.write() {
-            revoked.retain(|_, until| *until > now);
-            if until_unix > now {
-                revoked.insert(session, until_unix);
+        if let Ok(mut inner) = self.inner.write() {
+            inner.expire(now);
+            for (session, until) in revoked {
+                inner.insert(session, until, now);
             }
         }
     }
 
     pub fn len(&self) -> usize {
-        self.revoked.read().map(|r| r.len()).unwrap_or(0)
+        self.inner.read().map(|r| r.until.len()).unwrap_or(0)
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    /// Loads every revocation recorded in Redis (at start and after a
-    /// reconnect, when broadcasts may have been missed).
+    /// Loads the revocations recorded in Redis: all of them the first time,
+    /// then only those recorded since the last load. Returns how many were
+    /// read. Requests keep being answered meanwhile: the lock is taken per
+    /// page.
     pub async fn load(&self, redis: &Redis) -> redis::RedisResult<usize> {
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let since = self
+            .inner
+            .read()
+            .ok()
+            .and_then(|i| i.loaded_through_ms)
+            .map(|t| t - SKEW_MARGIN_MS)
+            // An hour inside the retention: entries the writers' cleanup
+            // removes during the load are below this, so pages do not shift.
+            .unwrap_or(now_ms - RETENTION.as_millis() as i64 + 3_600_000);
+        let key = set_key(redis);
         let mut conn = redis.connection();
-        let pattern = redis.key("revoked-session:*");
-        let prefix_len = redis.key("revoked-session:").len();
-        let keys: Vec<String> = {
-            let mut iter = conn.scan_match::<_, String>(&pattern).await?;
-            let mut keys = Vec::new();
-            while let Some(key) = futures_util::StreamExt::next(&mut iter).await {
-                keys.push(key?);
-            }
-            keys
-        };
-        let mut loaded = 0;
-        for chunk in keys.chunks(500) {
-            let values: Vec<Option<i64>> = conn.mget(chunk).await?;
-            for (key, until) in chunk.iter().zip(values) {
-                if let (Some(until), Ok(session)) = (until, key[prefix_len..].parse::<Uuid>()) {
-                    self.revoke(session, until);
-                    loaded += 1;
-                }
+        let mut offset = 0;
+        let mut newest = since;
+        loop {
+            let page: Vec<(String, f64)> = conn
+                .zrangebyscore_limit_withscores(&key, since, "+inf", offset, PAGE)
+                .await?;
+            let read = page.len();
+            let parsed = page.iter().filter_map(|(member, score)| {
+                newest = newest.max(*score as i64);
+                let (session, until) = member.split_once(':')?;
+                Some((session.parse::<Uuid>().ok()?, until.parse::<i64>().ok()?))
+            });
+            self.revoke_many(parsed.collect::<Vec<_>>());
+            offset += read as isize;
+            if read < PAGE as usize {
+                break;
             }
         }
-        Ok(loaded)
+        if let Ok(mut inner) = self.inner.write() {
+            inner.loaded_through_ms = Some(newest.max(inner.loaded_through_ms.unwrap_or(i64::MIN)));
+        }
+        Ok(offset as usize)
     }
 }
 
@@ -95,8 +188,39 @@ impl Handler for RevocationSubscriber {
 
     async fn on_subscribed(&self) {
         match self.list.load(&self.redis).await {
-            Ok(n) => tracing::info!(revoked_sessions = n, "revocation list loaded from Redis"),
+            Ok(n) => tracing::info!(
+                read = n,
+                revoked_sessions = self.list.len(),
+                "revocations loaded from Redis"
+            ),
             Err(error) => tracing::warn!(error = %error, "could not load revocations from Redis"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expired_revocations_leave_and_the_latest_until_wins() {
+        let list = RevocationList::default();
+        let now = chrono::Utc::now().timestamp();
+        let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+        list.revoke(a, now + 3600);
+        list.revoke(b, now - 1); // already expired: never stored
+        assert!(list.is_revoked(&a));
+        assert!(!list.is_revoked(&b));
+        list.revoke(a, now + 7200);
+        list.revoke(a, now + 10); // an earlier expiry does not shorten it
+        if let Ok(mut inner) = list.inner.write() {
+            inner.expire(now + 3601);
+        }
+        assert!(list.is_revoked(&a), "the later expiry still holds");
+        if let Ok(mut inner) = list.inner.write() {
+            inner.expire(now + 7201);
+        }
+        assert!(!list.is_revoked(&a));
+        assert!(list.is_empty());
     }
 }
