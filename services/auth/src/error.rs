@@ -30,7 +30,18 @@ pub enum AuthError {
     #[error("forbidden")]
     Forbidden(&'static str),
     #[error(transparent)]
+    Overloaded(crate::passwords::Overloaded),
+    #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
+}
+
+impl From<crate::passwords::HashError> for AuthError {
+    fn from(e: crate::passwords::HashError) -> Self {
+        match e {
+            crate::passwords::HashError::Overloaded(o) => Self::Overloaded(o),
+            crate::passwords::HashError::Failed(e) => Self::Unexpected(e),
+        }
+    }
 }
 
 impl From<sea_orm::DbErr> for AuthError {
@@ -60,6 +71,8 @@ impl From<AuthError> for ApiError {
             AuthError::Throttled { usage, message } => usage.too_many(message),
             AuthError::NotFound(what) => ApiError::not_found(what),
             AuthError::Forbidden(why) => ApiError::forbidden(why),
+            AuthError::Overloaded(o) => ApiError::new(ErrorCode::DependencyUnavailable, message)
+                .with_retry_after(o.retry_after_secs),
             AuthError::Unexpected(e) => ApiError::internal(e),
         }
     }

@@ -1,6 +1,111 @@
 //! bcrypt, off the async executor (a cost-12 hash takes ~200 ms of CPU).
+//!
+//! Requests hash through a [`Hasher`]: a pool as wide as the cores, served
+//! in arrival order. Without it every concurrent login ran at once, and with
+//! 16 clients each answer waited for the whole batch. A request that would
+//! wait longer than the configured bound to start is refused at once with
+//! a 503 and `Retry-After`, so the answered logins stay fast under overload.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use tokio::sync::Semaphore;
+
+/// Hashing was refused: the queue is longer than the bound allows.
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error("too many passwords are being checked; retry in {retry_after_secs} s")]
+pub struct Overloaded {
+    pub retry_after_secs: u64,
+}
+
+/// Bounded, in-order bcrypt for requests.
+pub struct Hasher {
+    workers: usize,
+    permits: Semaphore,
+    /// Requests waiting for a worker.
+    waiting: AtomicUsize,
+    /// The recent cost of one hash (ns, moving average).
+    hash_ns: AtomicU64,
+    max_wait: Duration,
+}
+
+impl Hasher {
+    /// `workers` hashes at once (0: one per core); a request that would
+    /// wait longer than `max_wait` for its turn is refused.
+    pub fn new(workers: usize, max_wait: Duration) -> Self {
+        let workers = if workers == 0 {
+            std::thread::available_parallelism().map_or(2, usize::from)
+        } else {
+            workers
+        };
+        Self {
+            workers,
+            permits: Semaphore::new(workers),
+            waiting: AtomicUsize::new(0),
+            hash_ns: AtomicU64::new(0),
+            max_wait,
+        }
+    }
+
+    /// Hashes `password` with `cost`, in turn.
+    pub async fn hash(&self, password: String, cost: u32) -> Result<String, HashError> {
+        self.run(move || bcrypt::hash(password, cost).context("Failed to hash the password"))
+            .await
+    }
+
+    /// Checks `password` against `hash`, in turn. A malformed hash counts
+    /// as a mismatch.
+    pub async fn verify(&self, password: String, hash: String) -> Result<bool, HashError> {
+        self.run(move || Ok(bcrypt::verify(password, &hash).unwrap_or(false)))
+            .await
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+    ) -> Result<T, HashError> {
+        // The expected wait: the rounds of work queued ahead of this one.
+        let ahead =
+            self.waiting.load(Ordering::Relaxed) + self.workers - self.permits.available_permits();
+        let rounds = (ahead / self.workers) as u32;
+        let per_hash = Duration::from_nanos(self.hash_ns.load(Ordering::Relaxed));
+        let expected = per_hash * rounds;
+        if rounds > 0 && expected > self.max_wait {
+            metrics::counter!("auth_password_checks_refused_total").increment(1);
+            return Err(HashError::Overloaded(Overloaded {
+                retry_after_secs: expected.as_secs().max(1),
+            }));
+        }
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        let permit = self.permits.acquire().await;
+        self.waiting.fetch_sub(1, Ordering::Relaxed);
+        let _permit =
+            permit.map_err(|_| HashError::Failed(anyhow::anyhow!("the hasher is closed")))?;
+        let started = Instant::now();
+        let result = tokio::task::spawn_blocking(work)
+            .await
+            .context("bcrypt task panicked")?;
+        let took = started.elapsed().as_nanos() as u64;
+        let before = self.hash_ns.load(Ordering::Relaxed);
+        let average = if before == 0 {
+            took
+        } else {
+            (before * 7 + took) / 8
+        };
+        self.hash_ns.store(average, Ordering::Relaxed);
+        Ok(result?)
+    }
+}
+
+/// Why hashing did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum HashError {
+    #[error(transparent)]
+    Overloaded(Overloaded),
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
 
 /// Hashes `password` with `cost` on the blocking pool.
 pub async fn hash(password: String, cost: u32) -> anyhow::Result<String> {
@@ -8,14 +113,6 @@ pub async fn hash(password: String, cost: u32) -> anyhow::Result<String> {
         .await
         .context("bcrypt task panicked")?
         .context("Failed to hash the password")
-}
-
-/// Checks `password` against `hash` on the blocking pool. A malformed hash
-/// counts as a mismatch.
-pub async fn verify(password: String, hash: String) -> anyhow::Result<bool> {
-    tokio::task::spawn_blocking(move || bcrypt::verify(password, &hash).unwrap_or(false))
-        .await
-        .context("bcrypt task panicked")
 }
 
 /// The cost a bcrypt hash was made with (`$2b$12$...` -> 12).

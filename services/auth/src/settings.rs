@@ -14,6 +14,14 @@ pub struct AuthSettings {
     /// bcrypt work factor for new hashes (12 ≈ 200 ms on these machines); a
     /// hash made with another cost is re-made on the next successful login.
     pub bcrypt_cost: u32,
+    /// Password hashes computed at once (0: one per core); more wait in
+    /// line, in arrival order.
+    #[serde(default)]
+    pub hashing_workers: usize,
+    /// A login (or registration) whose hash would wait longer than this to
+    /// start is refused at once: 503 with Retry-After.
+    #[serde(default = "default_hashing_max_wait_ms")]
+    pub hashing_max_wait_ms: u64,
     /// Access-token lifetime; at most 15 minutes.
     pub access_token_ttl_secs: u64,
     /// How long a session lives without being refreshed.
@@ -33,6 +41,10 @@ pub struct AuthSettings {
     pub otp: OtpSettings,
     pub password_reset_ttl_secs: u64,
     pub email_verification_ttl_secs: u64,
+}
+
+fn default_hashing_max_wait_ms() -> u64 {
+    1000
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -57,6 +57,10 @@ impl Application {
         let dummy_hash = passwords::hash("not anyone's password".into(), settings.auth.bcrypt_cost)
             .await
             .context("Failed to make the timing-equaliser hash")?;
+        let hasher = passwords::Hasher::new(
+            settings.auth.hashing_workers,
+            std::time::Duration::from_millis(settings.auth.hashing_max_wait_ms),
+        );
         let state = web::Data::new(AuthState {
             db: runtime.db().clone(),
             redis: runtime.redis().clone(),
@@ -67,6 +71,7 @@ impl Application {
             public_url: settings.common.application.public_url.clone(),
             revocations: runtime.revocations.clone(),
             dummy_hash,
+            hasher,
         });
         runtime.serve(move |cfg| {
             cfg.app_data(state.clone()).configure(routes::configure);

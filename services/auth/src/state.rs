@@ -21,4 +21,7 @@ pub struct AuthState {
     /// A bcrypt hash at the configured cost, verified against when the email
     /// is unknown, so both failures take the same time.
     pub dummy_hash: String,
+    /// bcrypt for requests: bounded, in order, refusing what would wait
+    /// too long.
+    pub hasher: crate::passwords::Hasher,
 }

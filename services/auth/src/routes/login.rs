@@ -74,7 +74,11 @@ pub async fn login(
     let hash = user
         .as_ref()
         .map_or_else(|| state.dummy_hash.clone(), |u| u.password_hash.clone());
-    let matches = passwords::verify(password.clone(), hash).await?;
+    let matches = state
+        .hasher
+        .verify(password.clone(), hash)
+        .await
+        .map_err(AuthError::from)?;
     let Some(user) = user.filter(|_| matches) else {
         throttle::hit(&state.redis, &account_key, account)
             .await
@@ -91,7 +95,11 @@ pub async fn login(
 
     // A hash made with another cost is re-made now that we have the password.
     let user = if passwords::cost_of(&user.password_hash) != Some(state.settings.bcrypt_cost) {
-        let rehashed = passwords::hash(password, state.settings.bcrypt_cost).await?;
+        let rehashed = state
+            .hasher
+            .hash(password, state.settings.bcrypt_cost)
+            .await
+            .map_err(AuthError::from)?;
         let mut change: crate::entities::user::ActiveModel = user.into();
         change.password_hash = Set(rehashed);
         let user = change.update(&state.db).await?;

@@ -15,7 +15,7 @@ use crate::entities::one_time_token::PASSWORD_RESET;
 use crate::entities::user;
 use crate::error::AuthError;
 use crate::state::AuthState;
-use crate::{links, notify, passwords, sessions, users};
+use crate::{links, notify, sessions, users};
 
 /// Reset emails per address per hour: enough for a forgetful user, too few
 /// to flood an inbox.
@@ -117,7 +117,11 @@ pub async fn reset(
         return Err(AuthError::Invalid(vec![]).into());
     };
 
-    let hash = passwords::hash(password.expose().to_owned(), state.settings.bcrypt_cost).await?;
+    let hash = state
+        .hasher
+        .hash(password.expose().to_owned(), state.settings.bcrypt_cost)
+        .await
+        .map_err(AuthError::from)?;
     let txn = state.db.begin().await?;
     let Some(user_id) = links::consume(&txn, PASSWORD_RESET, body.token.trim()).await? else {
         return Err(AuthError::InvalidLink.into());

@@ -12,7 +12,7 @@ use crate::entities::one_time_token::EMAIL_VERIFICATION;
 use crate::error::AuthError;
 use crate::state::AuthState;
 use crate::users::{NewUser, UserResponse, insert_user};
-use crate::{links, notify, passwords};
+use crate::{links, notify};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -59,8 +59,11 @@ pub async fn register(
         return Err(AuthError::Invalid(vec![]).into());
     };
 
-    let password_hash =
-        passwords::hash(password.expose().to_owned(), state.settings.bcrypt_cost).await?;
+    let password_hash = state
+        .hasher
+        .hash(password.expose().to_owned(), state.settings.bcrypt_cost)
+        .await
+        .map_err(AuthError::from)?;
     let txn = state.db.begin().await?;
     let user = insert_user(
         &txn,

@@ -238,3 +238,49 @@ async fn a_hash_made_with_another_cost_is_upgraded_on_login() {
     assert!(hash.starts_with("$2b$04$"), "{hash}");
     assert!(bcrypt::verify(PASSWORD, &hash).unwrap());
 }
+
+/// With one hashing worker and a short bound, a burst of logins is served
+/// in turn up to the bound and the rest are refused at once with a 503 and
+/// `Retry-After`: never a 500, and never counted as a failed login.
+#[tokio::test]
+async fn logins_beyond_the_hashing_bound_get_a_503_with_retry_after_at_once() {
+    let app = spawn_app_with(&[
+        ("APP_AUTH__BCRYPT_COST", "8"),
+        ("APP_AUTH__HASHING_WORKERS", "1"),
+        ("APP_AUTH__HASHING_MAX_WAIT_MS", "100"),
+    ])
+    .await;
+    let user = app.new_user().await;
+    // One login first, so the hasher knows what a hash costs.
+    assert_eq!(
+        app.login_response(&user.email, PASSWORD).await.status(),
+        200
+    );
+    let burst = (0..24).map(|_| async {
+        let started = Instant::now();
+        let response = app.login_response(&user.email, PASSWORD).await;
+        let status = response.status().as_u16();
+        let retry_after = response.headers().get("retry-after").cloned();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        (status, retry_after, body, started.elapsed())
+    });
+    let answers = futures_util::future::join_all(burst).await;
+    let ok = answers.iter().filter(|a| a.0 == 200).count();
+    let refused: Vec<_> = answers.iter().filter(|a| a.0 == 503).collect();
+    assert_eq!(ok + refused.len(), answers.len(), "only 200s and 503s");
+    assert!(ok >= 1, "the first in line are served");
+    assert!(!refused.is_empty(), "the rest are refused");
+    for (_, retry_after, body, took) in &refused {
+        assert!(retry_after.is_some());
+        assert_eq!(body["code"], "dependency_unavailable");
+        assert!(
+            *took < Duration::from_secs(2),
+            "refused at once, not after waiting"
+        );
+    }
+    // Refusals are not failed logins: the account is not blocked.
+    assert_eq!(
+        app.login_response(&user.email, PASSWORD).await.status(),
+        200
+    );
+}
