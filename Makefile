@@ -6,7 +6,7 @@ REPLICAS ?= 1
 PROFILE ?= debug
 export REPLICAS PROFILE
 
-.PHONY: up down status logs test test-infra test-down admin lint fmt build check-deploy bench-auth bench-notification bench-search
+.PHONY: up down status logs test test-infra test-down admin lint fmt build check-deploy bench bench-auth bench-notification bench-revocations bench-search
 
 ## Install what is missing, start the infrastructure, the services and the gateway.
 up:
@@ -53,11 +53,20 @@ build:
 check-deploy:
 	@scripts/check-deploy
 
+## Every performance figure on a release build, in one command (a quiet machine, please).
+bench:
+	@scripts/bench
+
+## The revocation list: 1,000,000 revoked sessions loaded from Redis.
+bench-revocations:
+	scripts/stack test infra-up
+	cargo run --release -p dayone-bench --bin bench-revocations
+
 ## Benchmarks against the running local stack (best with PROFILE=release make up).
 bench-auth:
 	cargo run --release -p dayone-bench --bin bench-auth -- --gateway http://127.0.0.1:8080
 
-## The notification pipeline: emails/s to MailDev and jobs/s with the no-op provider.
+## The notification pipeline: emails/s to a fast SMTP sink (and its ceiling), jobs/s with the no-op provider.
 bench-notification:
 	scripts/stack test infra-up
 	cargo run --release -p dayone-bench --bin bench-notification -- --jobs 10000

@@ -156,6 +156,13 @@ async fn main() -> anyhow::Result<()> {
     let jobs = flag("--jobs", 10_000);
     let concurrency = flag("--concurrency", 8);
     let maildev = std::env::args().any(|a| a == "--maildev");
+    // Logs as production writes them: JSON lines at info, on stdout (the
+    // figures are the lines that do not start with `{`).
+    dayone_telemetry::init(
+        "notification",
+        dayone_telemetry::LogFormat::Json,
+        "info,sqlx=warn,lapin=warn,actix_server=warn",
+    );
     let mut env = TestEnv::new("bench").await?;
     let sink = SmtpSink::start("127.0.0.1:0".parse()?).await?;
     let smtp = if maildev {
