@@ -78,3 +78,22 @@ pub async fn create_base_table<C: ConnectionTrait>(
     db.execute_unprepared(&updated_at_trigger(table)).await?;
     Ok(())
 }
+
+/// The `idempotency_keys` table of a service that takes `Idempotency-Key`
+/// on creating POSTs (`dayone_web::idempotency`): the first answer to a key
+/// per owner, given again to a retry with the same body.
+pub async fn create_idempotency_keys_table<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
+    create_base_table(db, "idempotency_keys", |t| {
+        t.col(ColumnDef::new("user_uuid").uuid().not_null())
+            .col(ColumnDef::new("key").text().not_null())
+            .col(ColumnDef::new("request_hash").text().not_null())
+            .col(ColumnDef::new("status").integer().not_null())
+            .col(ColumnDef::new("response").json_binary().not_null());
+    })
+    .await?;
+    db.execute_unprepared(
+        "CREATE UNIQUE INDEX idempotency_keys_key ON idempotency_keys (user_uuid, key)",
+    )
+    .await?;
+    Ok(())
+}

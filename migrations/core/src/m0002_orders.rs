@@ -1,4 +1,4 @@
-use dayone_model::schema::create_base_table;
+use dayone_model::schema::{create_base_table, create_idempotency_keys_table};
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -59,18 +59,6 @@ impl MigrationTrait for Migration {
 
         // Idempotency-Key: the first answer to a key is stored and returned
         // to every retry with the same key and body.
-        create_base_table(db, "idempotency_keys", |t| {
-            t.col(ColumnDef::new("user_uuid").uuid().not_null())
-                .col(ColumnDef::new("key").text().not_null())
-                .col(ColumnDef::new("request_hash").text().not_null())
-                .col(ColumnDef::new("status").integer().not_null())
-                .col(ColumnDef::new("response").json_binary().not_null());
-        })
-        .await?;
-        db.execute_unprepared(
-            "CREATE UNIQUE INDEX idempotency_keys_key ON idempotency_keys (user_uuid, key)",
-        )
-        .await?;
-        Ok(())
+        create_idempotency_keys_table(db).await
     }
 }

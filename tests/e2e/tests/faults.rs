@@ -226,19 +226,26 @@ async fn sms_calls(stack: &TestStack) -> HashMap<String, (usize, BTreeSet<String
     calls
 }
 
-async fn dead_letters(stack: &TestStack, admin: &str) -> u64 {
-    let body: Value = reqwest::Client::new()
-        .get(format!(
-            "{}/v1/notifications/admin/dead-letters",
-            stack.gateway_url()
-        ))
+/// An admin request to the notification service's dead-letter routes;
+/// `Null` when it got no JSON answer (RabbitMQ down, say).
+async fn admin_call(stack: &TestStack, admin: &str, method: reqwest::Method, path: &str) -> Value {
+    let url = format!(
+        "{}/v1/notifications/admin/dead-letters{path}",
+        stack.gateway_url()
+    );
+    let sent = reqwest::Client::new()
+        .request(method, url)
         .bearer_auth(admin)
         .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap_or(Value::Null);
+        .await;
+    match sent {
+        Ok(response) => response.json().await.unwrap_or(Value::Null),
+        Err(_) => Value::Null,
+    }
+}
+
+async fn dead_letters(stack: &TestStack, admin: &str) -> u64 {
+    let body = admin_call(stack, admin, reqwest::Method::GET, "").await;
     QUEUES
         .iter()
         .map(|q| body["dead_letters"][q].as_u64().unwrap_or(0))
@@ -248,18 +255,8 @@ async fn dead_letters(stack: &TestStack, admin: &str) -> u64 {
 async fn replay(stack: &TestStack, admin: &str) -> u64 {
     let mut moved = 0;
     for queue in QUEUES {
-        let body: Value = reqwest::Client::new()
-            .post(format!(
-                "{}/v1/notifications/admin/dead-letters/{queue}/replay?limit=100000",
-                stack.gateway_url()
-            ))
-            .bearer_auth(admin)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap_or(Value::Null);
+        let path = format!("/{queue}/replay?limit=100000");
+        let body = admin_call(stack, admin, reqwest::Method::POST, &path).await;
         moved += body["replayed"].as_u64().unwrap_or(0);
     }
     moved

@@ -345,18 +345,7 @@ async fn a_poison_job_lands_in_the_dead_letter_queue_and_replays_once_fixed() {
         )
         .await;
     assert_eq!(unknown.status(), 404);
-    let replayed: Value = app
-        .send(
-            Method::POST,
-            "/v1/notifications/admin/dead-letters/notification.email/replay",
-            &admin.token,
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(replayed["replayed"], 1);
+    assert_eq!(replay(&app, &admin, "notification.email").await, 1);
     let message = mail::wait_for(&app.env.stack, &to, Duration::from_secs(15)).await;
     assert!(message.is_some(), "the replayed job was delivered");
     assert_eq!(
