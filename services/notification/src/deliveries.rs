@@ -15,11 +15,8 @@
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use dayone_model::{BaseEntity, RawEnvelope};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryFilter, Statement,
-    TransactionTrait,
-};
+use dayone_model::RawEnvelope;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, FromQueryResult, Statement};
 use uuid::Uuid;
 
 use crate::channels::SendError;
@@ -58,23 +55,28 @@ pub async fn accept<C: ConnectionTrait>(
     info: JobInfo<'_>,
 ) -> Result<notification::Model, DbErr> {
     let job = serde_json::to_value(envelope).map_err(|e| DbErr::Custom(e.to_string()))?;
-    db.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "INSERT INTO notifications (uuid, channel, category, template, recipient_user_uuid, job, status) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'pending') ON CONFLICT (uuid) DO NOTHING",
-        [
-            envelope.id.into(),
-            info.channel.into(),
-            info.category.into(),
-            info.template.into(),
-            info.recipient.into(),
-            job.into(),
-        ],
-    ))
-    .await?;
-    notification::Entity::find_by_uuid(db, envelope.id)
+    // One round trip: the new row, or the one an earlier copy made.
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "WITH created AS ( \
+               INSERT INTO notifications (uuid, channel, category, template, recipient_user_uuid, job, status) \
+               VALUES ($1, $2, $3, $4, $5, $6, 'pending') ON CONFLICT (uuid) DO NOTHING RETURNING *) \
+             SELECT * FROM created UNION ALL \
+             SELECT * FROM notifications WHERE uuid = $1 AND deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM created) \
+             LIMIT 1",
+            [
+                envelope.id.into(),
+                info.channel.into(),
+                info.category.into(),
+                info.template.into(),
+                info.recipient.into(),
+                job.into(),
+            ],
+        ))
         .await?
-        .ok_or_else(|| DbErr::RecordNotFound(format!("notification {}", envelope.id)))
+        .ok_or_else(|| DbErr::RecordNotFound(format!("notification {}", envelope.id)))?;
+    notification::Model::from_query_result(&row, "")
 }
 
 /// The delivery of `notification` to `address` on `channel`.
@@ -84,20 +86,21 @@ pub async fn delivery_for(
     channel: &str,
     address: &str,
 ) -> Result<delivery::Model, DbErr> {
-    db.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "INSERT INTO deliveries (notification_id, channel, address, status) VALUES ($1, $2, $3, 'pending') \
-         ON CONFLICT (notification_id, channel, address) DO NOTHING",
-        [notification.id.into(), channel.into(), address.into()],
-    ))
-    .await?;
-    delivery::Entity::active()
-        .filter(delivery::Column::NotificationId.eq(notification.id))
-        .filter(delivery::Column::Channel.eq(channel))
-        .filter(delivery::Column::Address.eq(address))
-        .one(db)
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "WITH created AS ( \
+               INSERT INTO deliveries (notification_id, channel, address, status) VALUES ($1, $2, $3, 'pending') \
+               ON CONFLICT (notification_id, channel, address) DO NOTHING RETURNING *) \
+             SELECT * FROM created UNION ALL \
+             SELECT * FROM deliveries WHERE notification_id = $1 AND channel = $2 AND address = $3 \
+               AND deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM created) \
+             LIMIT 1",
+            [notification.id.into(), channel.into(), address.into()],
+        ))
         .await?
-        .ok_or_else(|| DbErr::RecordNotFound("delivery".into()))
+        .ok_or_else(|| DbErr::RecordNotFound("delivery".into()))?;
+    delivery::Model::from_query_result(&row, "")
 }
 
 /// Sets a delivery's state without an attempt (suppressed, deferred, or a
@@ -257,68 +260,76 @@ struct Outcome {
 }
 
 /// The delivery's new state, its attempt row and the notification's status,
-/// in one transaction. A `sent` delivery stays sent whatever a late copy
-/// reports.
+/// in one statement (so one transaction and one round trip). The status is
+/// computed from the other deliveries plus this one's new state, since the
+/// statement's own snapshot does not see its update. A `sent` delivery
+/// stays sent whatever a late copy reports.
 async fn record_outcome(
     db: &DatabaseConnection,
     delivery: &delivery::Model,
     record: &Outcome,
 ) -> Result<(), DbErr> {
-    let txn = db.begin().await?;
-    let row = txn
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "UPDATE deliveries SET \
-               status = CASE WHEN status = 'sent' THEN status ELSE $2 END, \
-               last_error = CASE WHEN status = 'sent' THEN last_error ELSE $3 END, \
-               provider_id = COALESCE($4, provider_id), \
-               attempts = attempts + 1, not_before = NULL, lease_until = NULL, \
-               sent_at = CASE WHEN $2 = 'sent' THEN COALESCE(sent_at, now()) ELSE sent_at END \
-             WHERE id = $1 RETURNING attempts",
-            [
-                delivery.id.into(),
-                record.state.into(),
-                record.error.clone().into(),
-                record.provider_id.clone().into(),
-            ],
-        ))
-        .await?;
-    let attempt: i32 = row
-        .map(|r| r.try_get("", "attempts"))
-        .transpose()?
-        .unwrap_or(1);
-    txn.execute_raw(Statement::from_sql_and_values(
+    let sql = format!(
+        "WITH d AS ( \
+           UPDATE deliveries SET \
+             status = CASE WHEN status = 'sent' THEN status ELSE $2 END, \
+             last_error = CASE WHEN status = 'sent' THEN last_error ELSE $3 END, \
+             provider_id = COALESCE($4, provider_id), \
+             attempts = attempts + 1, not_before = NULL, lease_until = NULL, \
+             sent_at = CASE WHEN $2 = 'sent' THEN COALESCE(sent_at, now()) ELSE sent_at END \
+           WHERE id = $1 \
+           RETURNING id, attempts, notification_id, status), \
+         a AS ( \
+           INSERT INTO delivery_attempts (delivery_id, attempt, outcome, error, duration_ms) \
+           SELECT id, attempts, $5, $3, $6 FROM d) \
+         UPDATE notifications n SET status = s.status FROM ( \
+           SELECT {aggregate} FROM ( \
+             SELECT status FROM deliveries \
+             WHERE notification_id = $7 AND id <> $1 AND deleted_at IS NULL \
+             UNION ALL SELECT status FROM d) all_deliveries) s \
+         WHERE n.id = $7",
+        aggregate = STATUS_OF_DELIVERIES,
+    );
+    db.execute_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,
-        "INSERT INTO delivery_attempts (delivery_id, attempt, outcome, error, duration_ms) VALUES ($1, $2, $3, $4, $5)",
+        &sql,
         [
             delivery.id.into(),
-            attempt.into(),
-            record.outcome.into(),
+            record.state.into(),
             record.error.clone().into(),
+            record.provider_id.clone().into(),
+            record.outcome.into(),
             record.duration_ms.into(),
+            delivery.notification_id.into(),
         ],
     ))
     .await?;
-    refresh_status(&txn, delivery.notification_id).await?;
-    txn.commit().await
+    Ok(())
 }
+
+/// A notification's status from its deliveries' `status` column: `pending`
+/// while any is on its way, then `deferred`, `sent`, `suppressed`, `failed`
+/// or `partially_sent`.
+const STATUS_OF_DELIVERIES: &str = "CASE \
+     WHEN bool_or(status IN ('pending', 'retrying', 'sending')) THEN 'pending' \
+     WHEN bool_or(status = 'deferred') THEN 'deferred' \
+     WHEN bool_and(status = 'sent') THEN 'sent' \
+     WHEN bool_and(status = 'suppressed') THEN 'suppressed' \
+     WHEN bool_or(status = 'sent') THEN 'partially_sent' \
+     WHEN bool_and(status IN ('failed', 'suppressed')) AND bool_or(status = 'failed') THEN 'failed' \
+     ELSE 'pending' END AS status";
 
 /// A notification's status from its deliveries: `pending` while any is on
 /// its way, then `sent`, `suppressed`, `failed` or `partially_sent`.
 pub async fn refresh_status<C: ConnectionTrait>(db: &C, notification_id: i64) -> Result<(), DbErr> {
     db.execute_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,
-        "UPDATE notifications n SET status = s.status FROM ( \
-           SELECT CASE \
-             WHEN bool_or(status IN ('pending', 'retrying', 'sending')) THEN 'pending' \
-             WHEN bool_or(status = 'deferred') THEN 'deferred' \
-             WHEN bool_and(status = 'sent') THEN 'sent' \
-             WHEN bool_and(status = 'suppressed') THEN 'suppressed' \
-             WHEN bool_or(status = 'sent') THEN 'partially_sent' \
-             WHEN bool_and(status IN ('failed', 'suppressed')) AND bool_or(status = 'failed') THEN 'failed' \
-             ELSE 'pending' END AS status \
-           FROM deliveries WHERE notification_id = $1 AND deleted_at IS NULL) s \
-         WHERE n.id = $1",
+        &format!(
+            "UPDATE notifications n SET status = s.status FROM ( \
+               SELECT {STATUS_OF_DELIVERIES} FROM deliveries \
+               WHERE notification_id = $1 AND deleted_at IS NULL) s \
+             WHERE n.id = $1"
+        ),
         [notification_id.into()],
     ))
     .await?;
