@@ -324,7 +324,7 @@ const STATUS_OF_DELIVERIES: &str = "CASE \
 pub async fn refresh_status<C: ConnectionTrait>(db: &C, notification_id: i64) -> Result<(), DbErr> {
     db.execute_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,
-        &format!(
+        format!(
             "UPDATE notifications n SET status = s.status FROM ( \
                SELECT {STATUS_OF_DELIVERIES} FROM deliveries \
                WHERE notification_id = $1 AND deleted_at IS NULL) s \

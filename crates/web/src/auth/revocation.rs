@@ -27,9 +27,12 @@ use crate::redis::Redis;
 /// How long Redis keeps a revocation: longer than any access token lives.
 pub const RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Revocations read per Redis round trip while loading.
-const PAGE: isize = 20_000;
-/// A reload starts this long before the newest revocation already loaded.
-const SKEW_MARGIN_MS: i64 = 60_000;
+const PAGE: isize = 50_000;
+/// A reload starts this long before the newest revocation already loaded
+/// (for writers whose clocks run a little behind).
+const SKEW_MARGIN_MS: i64 = 5_000;
+/// Inserts per write-lock while loading: requests wait at most that long.
+const LOCK_BATCH: usize = 2_000;
 
 fn set_key(redis: &Redis) -> String {
     redis.key("revocations")
@@ -64,7 +67,8 @@ struct Inner {
     until: HashMap<Uuid, i64>,
     /// Every (until, session) inserted, soonest first.
     expiry: BinaryHeap<Reverse<(i64, Uuid)>>,
-    /// The newest revocation time (ms) read from Redis so far.
+    /// When the last load from Redis started (ms): everything recorded
+    /// before then (less the skew margin) is in the list.
     loaded_through_ms: Option<i64>,
 }
 
@@ -128,8 +132,13 @@ impl RevocationList {
 
     /// Loads the revocations recorded in Redis: all of them the first time,
     /// then only those recorded since the last load. Returns how many were
-    /// read. Requests keep being answered meanwhile: the lock is taken per
-    /// page.
+    /// read. Requests keep being answered meanwhile: the lock is taken for
+    /// [`LOCK_BATCH`] inserts at a time, and the map is sized once up front.
+    ///
+    /// Pages go by rank, each starting just after the last member read (its
+    /// rank asked again), so entries the writers' cleanup removes meanwhile
+    /// do not shift a page. A reload starts from when the previous load
+    /// started, less a margin for writers whose clocks run behind.
     pub async fn load(&self, redis: &Redis) -> redis::RedisResult<usize> {
         let now_ms = chrono::Utc::now().timestamp_millis();
         let since = self
@@ -138,33 +147,48 @@ impl RevocationList {
             .ok()
             .and_then(|i| i.loaded_through_ms)
             .map(|t| t - SKEW_MARGIN_MS)
-            // An hour inside the retention: entries the writers' cleanup
-            // removes during the load are below this, so pages do not shift.
-            .unwrap_or(now_ms - RETENTION.as_millis() as i64 + 3_600_000);
+            .unwrap_or(now_ms - RETENTION.as_millis() as i64);
+        let started_ms = now_ms;
         let key = set_key(redis);
         let mut conn = redis.connection();
-        let mut offset = 0;
-        let mut newest = since;
+        let (mut start, total): (isize, isize) = redis::pipe()
+            .zcount(&key, "-inf", format!("({since}"))
+            .zcard(&key)
+            .query_async(&mut conn)
+            .await?;
+        if let Ok(mut inner) = self.inner.write() {
+            let more = (total - start).max(0) as usize;
+            inner.until.reserve(more);
+            inner.expiry.reserve(more);
+        }
+        let mut read = 0;
         loop {
             let page: Vec<(String, f64)> = conn
-                .zrangebyscore_limit_withscores(&key, since, "+inf", offset, PAGE)
+                .zrange_withscores(&key, start, start + PAGE - 1)
                 .await?;
-            let read = page.len();
-            let parsed = page.iter().filter_map(|(member, score)| {
-                newest = newest.max(*score as i64);
-                let (session, until) = member.split_once(':')?;
-                Some((session.parse::<Uuid>().ok()?, until.parse::<i64>().ok()?))
-            });
-            self.revoke_many(parsed.collect::<Vec<_>>());
-            offset += read as isize;
-            if read < PAGE as usize {
+            let Some((last, _)) = page.last() else { break };
+            let next: Option<usize> = conn.zrank(&key, last).await?;
+            read += page.len();
+            let parsed: Vec<(Uuid, i64)> = page
+                .iter()
+                .filter_map(|(member, _)| {
+                    let (session, until) = member.split_once(':')?;
+                    Some((session.parse().ok()?, until.parse().ok()?))
+                })
+                .collect();
+            for batch in parsed.chunks(LOCK_BATCH) {
+                self.revoke_many(batch.iter().copied());
+            }
+            if page.len() < PAGE as usize {
                 break;
             }
+            // Gone meanwhile (rewritten): carry on by position.
+            start = next.map_or(start + PAGE, |rank| rank as isize + 1);
         }
         if let Ok(mut inner) = self.inner.write() {
-            inner.loaded_through_ms = Some(newest.max(inner.loaded_through_ms.unwrap_or(i64::MIN)));
+            inner.loaded_through_ms = Some(started_ms);
         }
-        Ok(offset as usize)
+        Ok(read)
     }
 }
 
