@@ -77,9 +77,11 @@ impl Hasher {
                 retry_after_secs: expected.as_secs().max(1),
             }));
         }
-        self.waiting.fetch_add(1, Ordering::Relaxed);
+        // Counted as waiting until it gets a worker, or until the request
+        // is dropped (a client that went away): never left counted.
+        let in_line = InLine::join(&self.waiting);
         let permit = self.permits.acquire().await;
-        self.waiting.fetch_sub(1, Ordering::Relaxed);
+        drop(in_line);
         let _permit =
             permit.map_err(|_| HashError::Failed(anyhow::anyhow!("the hasher is closed")))?;
         let started = Instant::now();
@@ -95,6 +97,22 @@ impl Hasher {
         };
         self.hash_ns.store(average, Ordering::Relaxed);
         Ok(result?)
+    }
+}
+
+/// One request waiting for a hashing worker.
+struct InLine<'a>(&'a AtomicUsize);
+
+impl<'a> InLine<'a> {
+    fn join(waiting: &'a AtomicUsize) -> Self {
+        waiting.fetch_add(1, Ordering::Relaxed);
+        Self(waiting)
+    }
+}
+
+impl Drop for InLine<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
