@@ -12,6 +12,7 @@
 //! brings a stale notification status up to date; only an operator's replay
 //! tries a `failed` delivery again, and nothing ever resends a `sent` one.
 
+use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -269,7 +270,26 @@ async fn record_outcome(
     delivery: &delivery::Model,
     record: &Outcome,
 ) -> Result<(), DbErr> {
-    let sql = format!(
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        RECORD_OUTCOME.as_str(),
+        [
+            delivery.id.into(),
+            record.state.into(),
+            record.error.clone().into(),
+            record.provider_id.clone().into(),
+            record.outcome.into(),
+            record.duration_ms.into(),
+            delivery.notification_id.into(),
+        ],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// The statement behind [`record_outcome`], built once.
+static RECORD_OUTCOME: LazyLock<String> = LazyLock::new(|| {
+    format!(
         "WITH d AS ( \
            UPDATE deliveries SET \
              status = CASE WHEN status = 'sent' THEN status ELSE $2 END, \
@@ -289,23 +309,8 @@ async fn record_outcome(
              UNION ALL SELECT status FROM d) all_deliveries) s \
          WHERE n.id = $7",
         aggregate = STATUS_OF_DELIVERIES,
-    );
-    db.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        &sql,
-        [
-            delivery.id.into(),
-            record.state.into(),
-            record.error.clone().into(),
-            record.provider_id.clone().into(),
-            record.outcome.into(),
-            record.duration_ms.into(),
-            delivery.notification_id.into(),
-        ],
-    ))
-    .await?;
-    Ok(())
-}
+    )
+});
 
 /// A notification's status from its deliveries' `status` column: `pending`
 /// while any is on its way, then `deferred`, `sent`, `suppressed`, `failed`
@@ -319,17 +324,22 @@ const STATUS_OF_DELIVERIES: &str = "CASE \
      WHEN bool_and(status IN ('failed', 'suppressed')) AND bool_or(status = 'failed') THEN 'failed' \
      ELSE 'pending' END AS status";
 
+/// The statement behind [`refresh_status`], built once.
+static REFRESH_STATUS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "UPDATE notifications n SET status = s.status FROM ( \
+           SELECT {STATUS_OF_DELIVERIES} FROM deliveries \
+           WHERE notification_id = $1 AND deleted_at IS NULL) s \
+         WHERE n.id = $1"
+    )
+});
+
 /// A notification's status from its deliveries: `pending` while any is on
 /// its way, then `sent`, `suppressed`, `failed` or `partially_sent`.
 pub async fn refresh_status<C: ConnectionTrait>(db: &C, notification_id: i64) -> Result<(), DbErr> {
     db.execute_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,
-        format!(
-            "UPDATE notifications n SET status = s.status FROM ( \
-               SELECT {STATUS_OF_DELIVERIES} FROM deliveries \
-               WHERE notification_id = $1 AND deleted_at IS NULL) s \
-             WHERE n.id = $1"
-        ),
+        REFRESH_STATUS.as_str(),
         [notification_id.into()],
     ))
     .await?;
