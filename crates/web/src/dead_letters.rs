@@ -86,11 +86,26 @@ async fn replay(
     Ok(HttpResponse::Ok().json(json!({ "queue": queue, "replayed": replayed })))
 }
 
-/// Adds the two routes under `prefix` to a service's OpenAPI document.
+/// Adds the two routes under `prefix` to a service's OpenAPI document, and
+/// the `bearer` security scheme they name if the document lacks it.
 pub fn document(openapi: &mut Value, prefix: &str, queues: &[&str]) {
     let error = json!({"$ref": "#/components/schemas/ErrorDoc"});
     let failure = |description: &str| json!({"description": description, "content": {"application/json": {"schema": error}}});
     let list = queues.join(", ");
+    // The `bearer` scheme these routes (and every service's own) name.
+    if let Some(doc) = openapi.as_object_mut() {
+        let components = doc.entry("components").or_insert_with(|| json!({}));
+        if let Some(components) = components.as_object_mut() {
+            let schemes = components
+                .entry("securitySchemes")
+                .or_insert_with(|| json!({}));
+            if let Some(schemes) = schemes.as_object_mut() {
+                schemes.entry("bearer").or_insert_with(
+                    || json!({"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}),
+                );
+            }
+        }
+    }
     let Some(paths) = openapi["paths"].as_object_mut() else {
         return;
     };

@@ -68,28 +68,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         users::delete,
         jwks::jwks,
     ),
-    components(schemas(dayone_web::error::ErrorDoc)),
-    modifiers(&BearerAuth)
+    components(schemas(dayone_web::error::ErrorDoc))
 )]
 pub struct ApiDoc;
-
-struct BearerAuth;
-
-impl utoipa::Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .build(),
-            ),
-        );
-    }
-}
 
 async fn openapi() -> HttpResponse {
     dead_letters::openapi_response(ApiDoc::openapi(), PREFIX, QUEUES)

@@ -91,4 +91,8 @@ async fn a_dead_lettered_task_result_is_replayed_into_the_run_history() {
         .await
         .unwrap();
     assert!(doc["paths"]["/v1/scheduler/admin/dead-letters/{queue}/replay"]["post"].is_object());
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
 }
