@@ -148,7 +148,6 @@ impl RevocationList {
             .and_then(|i| i.loaded_through_ms)
             .map(|t| t - SKEW_MARGIN_MS)
             .unwrap_or(now_ms - RETENTION.as_millis() as i64);
-        let started_ms = now_ms;
         let key = set_key(redis);
         let mut conn = redis.connection();
         let (mut start, total): (isize, isize) = redis::pipe()
@@ -186,7 +185,7 @@ impl RevocationList {
             start = next.map_or(start + PAGE, |rank| rank as isize + 1);
         }
         if let Ok(mut inner) = self.inner.write() {
-            inner.loaded_through_ms = Some(started_ms);
+            inner.loaded_through_ms = Some(now_ms);
         }
         Ok(read)
     }

@@ -3,19 +3,17 @@
 //! configured, text and HTML parts, and for promotional
 //! mail the `List-Unsubscribe` headers (RFC 2369 and RFC 8058 one-click).
 
-use std::time::Duration;
-
-use lettre::message::header::{Header, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use lettre::Message;
 use lettre::address::Envelope;
+use lettre::message::header::{Header, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::transport::smtp::response::Response;
-use lettre::transport::smtp::{self};
 use secrecy::ExposeSecret;
 use tokio::net::TcpStream;
 use tokio::sync::{Mutex, Semaphore};
