@@ -139,6 +139,7 @@ pub fn document(openapi: &mut Value, prefix: &str, queues: &[&str]) {
             ],
             "responses": {
                 "200": {"description": "`{\"queue\", \"replayed\"}`"},
+                "400": failure("`limit` is not a whole number"),
                 "401": failure("No or invalid token"),
                 "403": failure("Not an admin"),
                 "404": failure("Not a queue of this service"),
