@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m0001_contacts;
 mod m0002_deliveries;
 mod m0003_delivery_claims;
+mod m0004_hot_deliveries;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_contacts::Migration),
             Box::new(m0002_deliveries::Migration),
             Box::new(m0003_delivery_claims::Migration),
+            Box::new(m0004_hot_deliveries::Migration),
         ]
     }
 }

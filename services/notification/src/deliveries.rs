@@ -11,6 +11,11 @@
 //! A redelivered job that finds its delivery settled sends nothing and
 //! brings a stale notification status up to date; only an operator's replay
 //! tries a `failed` delivery again, and nothing ever resends a `sent` one.
+//!
+//! Deliveries are never soft-deleted (retention deletes whole notifications),
+//! so their statements do not filter on `deleted_at`: that filter matches
+//! the table's partial index of live rows, and a plan made before the
+//! table has statistics would read that whole index on every statement.
 
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
@@ -60,12 +65,7 @@ pub async fn accept<C: ConnectionTrait>(
     let row = db
         .query_one_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
-            "WITH created AS ( \
-               INSERT INTO notifications (uuid, channel, category, template, recipient_user_uuid, job, status) \
-               VALUES ($1, $2, $3, $4, $5, $6, 'pending') ON CONFLICT (uuid) DO NOTHING RETURNING *) \
-             SELECT * FROM created UNION ALL \
-             SELECT * FROM notifications WHERE uuid = $1 AND deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM created) \
-             LIMIT 1",
+            ACCEPT.as_str(),
             [
                 envelope.id.into(),
                 info.channel.into(),
@@ -79,6 +79,93 @@ pub async fn accept<C: ConnectionTrait>(
         .ok_or_else(|| DbErr::RecordNotFound(format!("notification {}", envelope.id)))?;
     notification::Model::from_query_result(&row, "")
 }
+
+/// `n`: the job's notification, inserted by this statement or found.
+const NOTIFICATION_ROW: &str = "WITH created AS ( \
+       INSERT INTO notifications (uuid, channel, category, template, recipient_user_uuid, job, status) \
+       VALUES ($1, $2, $3, $4, $5, $6, 'pending') ON CONFLICT (uuid) DO NOTHING RETURNING *), \
+     n AS ( \
+       SELECT * FROM created UNION ALL \
+       SELECT * FROM notifications WHERE uuid = $1 AND deleted_at IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM created) \
+       LIMIT 1)";
+
+static ACCEPT: LazyLock<String> = LazyLock::new(|| format!("{NOTIFICATION_ROW} SELECT * FROM n"));
+
+/// A job's notification, and its one delivery when that was new and so
+/// claimed in the same statement.
+pub struct Accepted {
+    pub notification: notification::Model,
+    /// `Some`: created `sending` under this worker's lease; call the
+    /// provider. `None`: it existed (a redelivered job): claim it as usual.
+    pub claimed: Option<delivery::Model>,
+}
+
+/// [`accept`] for a job with one address: in the same round trip the
+/// delivery is created already claimed (a row nobody else has seen can only
+/// be this worker's). Only for deliveries that need no preference check
+/// first; a redelivered job finds its delivery and gets `claimed: None`.
+pub async fn accept_claiming(
+    db: &DatabaseConnection,
+    envelope: &RawEnvelope,
+    info: JobInfo<'_>,
+    address: &str,
+    lease: Duration,
+) -> Result<Accepted, DbErr> {
+    let job = serde_json::to_value(envelope).map_err(|e| DbErr::Custom(e.to_string()))?;
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            ACCEPT_CLAIMING.as_str(),
+            [
+                envelope.id.into(),
+                info.channel.into(),
+                info.category.into(),
+                info.template.into(),
+                info.recipient.into(),
+                job.into(),
+                address.into(),
+                lease.as_secs_f64().into(),
+            ],
+        ))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("notification {}", envelope.id)))?;
+    Ok(Accepted {
+        notification: notification::Model::from_query_result(&row, "n_")?,
+        claimed: delivery::Model::from_query_result_optional(&row, "d_")?,
+    })
+}
+
+/// The statement behind [`accept_claiming`], built once: both rows' columns
+/// under the prefixes `n_` and `d_`.
+static ACCEPT_CLAIMING: LazyLock<String> = LazyLock::new(|| {
+    use sea_orm::{IdenStatic, Iterable};
+    let columns = |table: &str, prefix: &str, names: Vec<&str>| {
+        names
+            .iter()
+            .map(|c| format!("{table}.{c} AS {prefix}{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "{NOTIFICATION_ROW}, \
+         d AS ( \
+           INSERT INTO deliveries (notification_id, channel, address, status, lease_until) \
+           SELECT id, $2, $7, 'sending', now() + make_interval(secs => $8) FROM n \
+           ON CONFLICT (notification_id, channel, address) DO NOTHING RETURNING *) \
+         SELECT {}, {} FROM n LEFT JOIN d ON true",
+        columns(
+            "n",
+            "n_",
+            notification::Column::iter().map(|c| c.as_str()).collect()
+        ),
+        columns(
+            "d",
+            "d_",
+            delivery::Column::iter().map(|c| c.as_str()).collect()
+        ),
+    )
+});
 
 /// The delivery of `notification` to `address` on `channel`.
 pub async fn delivery_for(
@@ -95,7 +182,7 @@ pub async fn delivery_for(
                ON CONFLICT (notification_id, channel, address) DO NOTHING RETURNING *) \
              SELECT * FROM created UNION ALL \
              SELECT * FROM deliveries WHERE notification_id = $1 AND channel = $2 AND address = $3 \
-               AND deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM created) \
+               AND NOT EXISTS (SELECT 1 FROM created) \
              LIMIT 1",
             [notification.id.into(), channel.into(), address.into()],
         ))
@@ -153,7 +240,7 @@ pub async fn claim<C: ConnectionTrait>(
         .query_one_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
             "UPDATE deliveries SET status = 'sending', lease_until = now() + make_interval(secs => $2) \
-             WHERE id = $1 AND deleted_at IS NULL AND ( \
+             WHERE id = $1 AND ( \
                status IN ('pending', 'retrying', 'deferred') \
                OR (status = 'sending' AND lease_until < now()) \
                OR ($3 AND status = 'failed')) \
@@ -305,7 +392,7 @@ static RECORD_OUTCOME: LazyLock<String> = LazyLock::new(|| {
          UPDATE notifications n SET status = s.status FROM ( \
            SELECT {aggregate} FROM ( \
              SELECT status FROM deliveries \
-             WHERE notification_id = $7 AND id <> $1 AND deleted_at IS NULL \
+             WHERE notification_id = $7 AND id <> $1 \
              UNION ALL SELECT status FROM d) all_deliveries) s \
          WHERE n.id = $7",
         aggregate = STATUS_OF_DELIVERIES,
@@ -329,7 +416,7 @@ static REFRESH_STATUS: LazyLock<String> = LazyLock::new(|| {
     format!(
         "UPDATE notifications n SET status = s.status FROM ( \
            SELECT {STATUS_OF_DELIVERIES} FROM deliveries \
-           WHERE notification_id = $1 AND deleted_at IS NULL) s \
+           WHERE notification_id = $1) s \
          WHERE n.id = $1"
     )
 });

@@ -20,8 +20,8 @@ use secrecy::ExposeSecret;
 use crate::channels::SendError;
 use crate::channels::email::Outgoing;
 use crate::channels::sms::{SmsKind, SmsSender};
-use crate::deliveries::{self, Claim, JobInfo, status};
-use crate::entities::{device, notification};
+use crate::deliveries::{self, Accepted, Claim, JobInfo, status};
+use crate::entities::{delivery, device, notification};
 use crate::preferences::{self, Channel};
 use crate::recipients;
 use crate::state::NotifyState;
@@ -58,6 +58,44 @@ struct Target<'a> {
     /// For promotional messages: whose preferences apply.
     user: Option<uuid::Uuid>,
     preference: Channel,
+    /// The delivery when [`deliveries::accept_claiming`] created it
+    /// already claimed.
+    claimed: Option<delivery::Model>,
+}
+
+/// Whether a delivery must pass the user's opt-outs and quiet hours before
+/// it is claimed.
+fn needs_preferences(category: Category, user: Option<uuid::Uuid>) -> bool {
+    category == Category::Promotional && user.is_some()
+}
+
+/// The job's notification; a delivery to one address that needs no
+/// preference check is created, already claimed, in the same round trip.
+async fn accept_to(
+    state: &NotifyState,
+    message: &Incoming,
+    info: JobInfo<'_>,
+    category: Category,
+    address: &str,
+) -> Result<Accepted, HandlerError> {
+    if needs_preferences(category, info.recipient) {
+        let notification = deliveries::accept(&state.db, &message.envelope, info)
+            .await
+            .map_err(transient)?;
+        return Ok(Accepted {
+            notification,
+            claimed: None,
+        });
+    }
+    deliveries::accept_claiming(
+        &state.db,
+        &message.envelope,
+        info,
+        address,
+        state.claim_lease(),
+    )
+    .await
+    .map_err(transient)
 }
 
 /// Delivers to one target unless already settled; promotional messages
@@ -66,13 +104,43 @@ struct Target<'a> {
 /// uuid, the key that stays the same for every resend of it.
 async fn deliver<F>(
     state: &NotifyState,
-    target: Target<'_>,
+    mut target: Target<'_>,
     message: &Incoming,
     send: impl FnOnce(uuid::Uuid) -> F,
 ) -> Result<Result<(), SendError>, HandlerError>
 where
     F: Future<Output = Result<String, SendError>>,
 {
+    let delivery = match target.claimed.take() {
+        Some(delivery) => delivery,
+        None => match claim(state, &target, message).await? {
+            Some(delivery) => delivery,
+            None => return Ok(Ok(())),
+        },
+    };
+    let lease = state.claim_lease();
+    let last_try = message.attempt >= state.max_attempts;
+    let result = deliveries::attempt(&state.db, &delivery, last_try, lease, send(delivery.uuid))
+        .await
+        .map_err(transient)?;
+    match &result {
+        Ok(_) => {
+            tracing::info!(notification = %target.notification.uuid, channel = target.channel, "delivered")
+        }
+        Err(e) => {
+            tracing::warn!(notification = %target.notification.uuid, channel = target.channel, error = %e, "delivery failed")
+        }
+    }
+    Ok(result.map(|_| ()))
+}
+
+/// Finds (or creates) the target's delivery and claims it: `None` when
+/// there is nothing to send (settled before, suppressed or deferred).
+async fn claim(
+    state: &NotifyState,
+    target: &Target<'_>,
+    message: &Incoming,
+) -> Result<Option<delivery::Model>, HandlerError> {
     let db = &state.db;
     let delivery =
         deliveries::delivery_for(db, target.notification, target.channel, target.address)
@@ -86,7 +154,7 @@ where
             .await
             .map_err(transient)?;
         tracing::info!(delivery = %delivery.uuid, status = %delivery.status, "already settled; not sending again");
-        return Ok(Ok(()));
+        return Ok(None);
     }
     if target.category == Category::Promotional
         && let Some(user) = target.user
@@ -103,48 +171,52 @@ where
             .await
             .map_err(transient)?;
             tracing::info!(user_id = %user, channel = target.channel, "promotional message suppressed by opt-out");
-            return Ok(Ok(()));
+            return Ok(None);
         }
         if let Some(until) = preferences::quiet_until(prefs.as_ref(), Utc::now()) {
             deliveries::mark(db, &delivery, status::DEFERRED, None, Some(until))
                 .await
                 .map_err(transient)?;
             tracing::info!(user_id = %user, until = %until, "promotional message deferred to the end of quiet hours");
-            return Ok(Ok(()));
+            return Ok(None);
         }
     }
-    let lease = state.claim_lease();
-    match deliveries::claim(db, &delivery, lease, retry_failed)
+    match deliveries::claim(db, &delivery, state.claim_lease(), retry_failed)
         .await
         .map_err(transient)?
     {
-        Claim::Claimed => {}
+        Claim::Claimed => Ok(Some(delivery)),
         Claim::Settled(settled) => {
             tracing::info!(delivery = %delivery.uuid, status = %settled, "settled by another copy; not sending again");
-            return Ok(Ok(()));
+            Ok(None)
         }
         Claim::Busy(wait) => {
             // Another worker is calling the provider, or died doing so: look
             // again once its lease may have run out, without using a try.
-            return Err(HandlerError::Busy(
+            Err(HandlerError::Busy(
                 format!("delivery {} is being sent by another worker", delivery.uuid),
                 wait + Duration::from_millis(100),
-            ));
+            ))
         }
     }
-    let last_try = message.attempt >= state.max_attempts;
-    let result = deliveries::attempt(db, &delivery, last_try, lease, send(delivery.uuid))
-        .await
-        .map_err(transient)?;
-    match &result {
-        Ok(_) => {
-            tracing::info!(notification = %target.notification.uuid, channel = target.channel, "delivered")
-        }
-        Err(e) => {
-            tracing::warn!(notification = %target.notification.uuid, channel = target.channel, error = %e, "delivery failed")
-        }
+}
+
+/// A job with no address to send to: its notification is recorded failed,
+/// and the job goes to the dead letters.
+async fn nowhere_to_send(
+    state: &NotifyState,
+    message: &Incoming,
+    info: JobInfo<'_>,
+    why: &str,
+) -> HandlerError {
+    let failed = async {
+        let notification = deliveries::accept(&state.db, &message.envelope, info).await?;
+        deliveries::fail_notification(&state.db, notification.id).await
+    };
+    match failed.await {
+        Ok(()) => permanent(why),
+        Err(e) => transient(e),
     }
-    Ok(result.map(|_| ()))
 }
 
 /// A provider failure as the consumer's outcome.
@@ -164,27 +236,24 @@ pub async fn email(state: &NotifyState, message: Incoming) -> Result<(), Handler
         .unwrap_or_default();
     let category = job.payload.template.category();
     let recipient = &job.payload.recipient;
-    let notification = deliveries::accept(
-        &state.db,
-        &message.envelope,
-        JobInfo {
-            channel: "email",
-            category: category_name(category),
-            template: &template_name,
-            recipient: recipient.user_uuid,
-        },
-    )
-    .await
-    .map_err(transient)?;
+    let info = JobInfo {
+        channel: "email",
+        category: category_name(category),
+        template: &template_name,
+        recipient: recipient.user_uuid,
+    };
     let Some((address, name)) = recipients::email(&state.db, recipient)
         .await
         .map_err(transient)?
     else {
-        deliveries::fail_notification(&state.db, notification.id)
-            .await
-            .map_err(transient)?;
-        return Err(permanent("no email address for the recipient"));
+        return Err(
+            nowhere_to_send(state, &message, info, "no email address for the recipient").await,
+        );
     };
+    let Accepted {
+        notification,
+        claimed,
+    } = accept_to(state, &message, info, category, &address).await?;
     let unsubscribe_url = match (category, recipient.user_uuid) {
         (Category::Promotional, Some(user)) => Some(format!(
             "{}/v1/notifications/unsubscribe?token={}",
@@ -220,6 +289,7 @@ pub async fn email(state: &NotifyState, message: Incoming) -> Result<(), Handler
             category,
             user: recipient.user_uuid,
             preference: Channel::Email,
+            claimed,
         },
         &message,
         |_| {
@@ -252,27 +322,24 @@ where
         .ok()
         .and_then(|v| v["template"].as_str().map(str::to_owned))
         .unwrap_or_default();
-    let notification = deliveries::accept(
-        &state.db,
-        &message.envelope,
-        JobInfo {
-            channel: "sms",
-            category: category_name(category),
-            template: &template,
-            recipient: recipient.user_uuid,
-        },
-    )
-    .await
-    .map_err(transient)?;
+    let info = JobInfo {
+        channel: "sms",
+        category: category_name(category),
+        template: &template,
+        recipient: recipient.user_uuid,
+    };
     let Some(phone) = recipients::phone(&state.db, recipient)
         .await
         .map_err(transient)?
     else {
-        deliveries::fail_notification(&state.db, notification.id)
-            .await
-            .map_err(transient)?;
-        return Err(permanent("no phone number for the recipient"));
+        return Err(
+            nowhere_to_send(state, &message, info, "no phone number for the recipient").await,
+        );
     };
+    let Accepted {
+        notification,
+        claimed,
+    } = accept_to(state, &message, info, category, &phone).await?;
     tracing::info!(notification = %notification.uuid, user_id = ?recipient.user_uuid, template = %template, kind = K::NAME, "sending SMS");
     let sent = deliver(
         state,
@@ -283,6 +350,7 @@ where
             category,
             user: recipient.user_uuid,
             preference: Channel::Sms,
+            claimed,
         },
         &message,
         |key| sender.send(&phone, &job.payload, key),
@@ -356,6 +424,7 @@ pub async fn push(state: &NotifyState, message: Incoming) -> Result<(), HandlerE
                 category: push.category,
                 user: Some(user),
                 preference: Channel::Push,
+                claimed: None,
             },
             &message,
             send,

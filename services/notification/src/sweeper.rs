@@ -40,7 +40,7 @@ pub async fn sweep(state: &NotifyState) -> anyhow::Result<usize> {
             DbBackend::Postgres,
             "SELECT DISTINCT n.id, n.uuid::text AS uuid, n.job FROM deliveries d \
              JOIN notifications n ON n.id = d.notification_id \
-             WHERE d.status = 'deferred' AND d.not_before <= now() AND d.deleted_at IS NULL \
+             WHERE d.status = 'deferred' AND d.not_before <= now() \
              LIMIT 500",
         ))
         .await?;
