@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 
 mod m0001_users;
 mod m0002_sessions_and_tokens;
+mod m0003_users_changed;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_users::Migration),
             Box::new(m0002_sessions_and_tokens::Migration),
+            Box::new(m0003_users_changed::Migration),
         ]
     }
 }

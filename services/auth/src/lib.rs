@@ -19,6 +19,7 @@ pub mod keys;
 pub mod links;
 pub mod notify;
 pub mod passwords;
+pub mod profiles;
 pub mod routes;
 pub mod secrets;
 pub mod sessions;

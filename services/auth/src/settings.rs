@@ -22,6 +22,10 @@ pub struct AuthSettings {
     /// start is refused at once: 503 with Retry-After.
     #[serde(default = "default_hashing_max_wait_ms")]
     pub hashing_max_wait_ms: u64,
+    /// Accounts `GET /v1/auth/me` keeps in memory (0: none; it then reads
+    /// the database every time).
+    #[serde(default = "default_profile_cache_entries")]
+    pub profile_cache_entries: usize,
     /// Access-token lifetime; at most 15 minutes.
     pub access_token_ttl_secs: u64,
     /// How long a session lives without being refreshed.
@@ -45,6 +49,10 @@ pub struct AuthSettings {
 
 fn default_hashing_max_wait_ms() -> u64 {
     1000
+}
+
+fn default_profile_cache_entries() -> usize {
+    100_000
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -6,6 +6,7 @@ use dayone_web::{RunningService, ServiceInfo, ServiceRuntime};
 
 use crate::cleanup::AuthTasks;
 use crate::keys::SigningKeys;
+use crate::profiles::Profiles;
 use crate::state::AuthState;
 use crate::{Settings, passwords, routes};
 
@@ -61,7 +62,14 @@ impl Application {
             settings.auth.hashing_workers,
             std::time::Duration::from_millis(settings.auth.hashing_max_wait_ms),
         );
+        let profiles = std::sync::Arc::new(Profiles::new(settings.auth.profile_cache_entries));
+        runtime.track(tokio::spawn(
+            profiles
+                .clone()
+                .listen(runtime.db().get_postgres_connection_pool().clone()),
+        ));
         let state = web::Data::new(AuthState {
+            profiles,
             db: runtime.db().clone(),
             redis: runtime.redis().clone(),
             outbox: runtime.outbox.clone(),

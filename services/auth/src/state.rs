@@ -24,4 +24,6 @@ pub struct AuthState {
     /// bcrypt for requests: bounded, in order, refusing what would wait
     /// too long.
     pub hasher: crate::passwords::Hasher,
+    /// Accounts in memory for `GET /v1/auth/me`.
+    pub profiles: std::sync::Arc<crate::profiles::Profiles>,
 }

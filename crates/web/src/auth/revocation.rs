@@ -162,15 +162,15 @@ impl RevocationList {
         }
         let mut read = 0;
         loop {
-            let page: Vec<(String, f64)> = conn
-                .zrange_withscores(&key, start, start + PAGE - 1)
-                .await?;
-            let Some((last, _)) = page.last() else { break };
+            // Members only: their scores (when revoked) are not needed here,
+            // and half the reply.
+            let page: Vec<String> = conn.zrange(&key, start, start + PAGE - 1).await?;
+            let Some(last) = page.last() else { break };
             let next: Option<usize> = conn.zrank(&key, last).await?;
             read += page.len();
             let parsed: Vec<(Uuid, i64)> = page
                 .iter()
-                .filter_map(|(member, _)| {
+                .filter_map(|member| {
                     let (session, until) = member.split_once(':')?;
                     Some((session.parse().ok()?, until.parse().ok()?))
                 })

@@ -15,6 +15,9 @@ use super::{Claims, TokenSettings};
 /// of forged tokens cannot turn into a flood of requests to auth.
 const MIN_REFRESH_INTERVAL: Duration = Duration::from_secs(5);
 
+/// Most tokens remembered as verified; when full it starts again empty.
+const VERIFIED_CAPACITY: usize = 10_000;
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum TokenError {
     #[error("the token is malformed")]
@@ -39,6 +42,12 @@ pub enum TokenError {
 pub struct TokenVerifier {
     settings: TokenSettings,
     keys: RwLock<HashMap<String, DecodingKey>>,
+    /// Tokens whose signature, algorithm, issuer and audience were checked,
+    /// by their exact text (a client sends the same token for up to 15
+    /// minutes): the signature check is most of a token-checked request's
+    /// CPU. Only expiry, which changes with time, is checked again. Emptied
+    /// whenever the keys change, so a withdrawn key's tokens go at once.
+    verified: RwLock<HashMap<Box<str>, Claims>>,
     /// `None`: the keys were given (the auth service itself).
     remote: Option<Remote>,
 }
@@ -54,6 +63,7 @@ impl TokenVerifier {
         Self {
             settings,
             keys: RwLock::new(HashMap::new()),
+            verified: RwLock::new(HashMap::new()),
             remote: Some(Remote {
                 client: reqwest::Client::builder()
                     .timeout(Duration::from_secs(5))
@@ -69,6 +79,7 @@ impl TokenVerifier {
         Self {
             settings,
             keys: RwLock::new(ed25519_keys(jwks)),
+            verified: RwLock::new(HashMap::new()),
             remote: None,
         }
     }
@@ -79,6 +90,29 @@ impl TokenVerifier {
 
     /// Checks signature, algorithm, issuer, audience and expiry.
     pub async fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        let known = self
+            .verified
+            .read()
+            .ok()
+            .and_then(|verified| verified.get(token).cloned());
+        if let Some(claims) = known {
+            let now = jsonwebtoken::get_current_timestamp();
+            if claims.exp.saturating_add(self.settings.leeway_secs as i64) < now as i64 {
+                return Err(TokenError::Expired);
+            }
+            return Ok(claims);
+        }
+        let claims = self.verify_signed(token).await?;
+        if let Ok(mut verified) = self.verified.write() {
+            if verified.len() >= VERIFIED_CAPACITY {
+                verified.clear();
+            }
+            verified.insert(token.into(), claims.clone());
+        }
+        Ok(claims)
+    }
+
+    async fn verify_signed(&self, token: &str) -> Result<Claims, TokenError> {
         let header = decode_header(token).map_err(|_| TokenError::Malformed)?;
         // Only EdDSA: refuses `alg: none` and HS256 signed with a public key.
         if header.alg != Algorithm::EdDSA {
@@ -142,6 +176,9 @@ impl TokenVerifier {
         tracing::info!(keys = keys.len(), "JWKS refreshed");
         if let Ok(mut current) = self.keys.write() {
             *current = keys;
+        }
+        if let Ok(mut verified) = self.verified.write() {
+            verified.clear();
         }
         Ok(())
     }

@@ -3,6 +3,7 @@ use dayone_model::messages::users::UserDeleted;
 use dayone_model::{BaseEntity, Envelope};
 use dayone_web::ApiError;
 use dayone_web::auth::{ADMIN, AuthenticatedUser};
+use dayone_web::error::ErrorCode;
 use sea_orm::{ActiveModelTrait, Set, TransactionTrait};
 use serde::{Deserialize, Deserializer};
 use utoipa::ToSchema;
@@ -128,6 +129,7 @@ pub(crate) async fn update(
         Vec::new()
     };
     txn.commit().await?;
+    state.profiles.forget(updated.uuid);
     sessions::after_revoke(state, &revoked).await;
     state.outbox.wake();
     tracing::info!(user_id = %updated.uuid, by = %actor.user_uuid, "account updated");
@@ -155,6 +157,7 @@ pub(crate) async fn delete(
         )
         .await?;
     txn.commit().await?;
+    state.profiles.forget(target.uuid);
     sessions::after_revoke(state, &revoked).await;
     state.outbox.wake();
     tracing::info!(user_id = %target.uuid, by = %actor.user_uuid, "account deleted");
@@ -176,8 +179,14 @@ pub async fn me(
     state: web::Data<AuthState>,
     auth: AuthenticatedUser,
 ) -> Result<HttpResponse, ApiError> {
-    let user = caller(&state, &auth).await?;
-    Ok(HttpResponse::Ok().json(UserResponse::from(user)))
+    // From memory when it is there (see `profiles`); the writes below
+    // read the row itself.
+    let user = state
+        .profiles
+        .get(&state.db, auth.user_uuid)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::InvalidToken, "the account no longer exists"))?;
+    Ok(HttpResponse::Ok().json(UserResponse::from(user.as_ref().clone())))
 }
 
 /// Changes the caller's name or phone.

@@ -47,6 +47,7 @@ pub async fn verify(
         change.update(&txn).await?;
     }
     txn.commit().await?;
+    state.profiles.forget(user.uuid);
     tracing::info!(user_id = %user.uuid, "email verified");
     Ok(HttpResponse::NoContent().finish())
 }

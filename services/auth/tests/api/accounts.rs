@@ -250,3 +250,62 @@ async fn deleting_an_account_ends_its_sessions_and_it_cannot_log_in() {
         .await;
     assert_eq!(again.status(), 404);
 }
+
+async fn my_name(app: &AuthApp, user: &User) -> Option<String> {
+    let response = app.get_as("/v1/auth/me", &user.tokens.access).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    body["name"].as_str().map(str::to_owned)
+}
+
+#[tokio::test]
+async fn me_is_answered_from_memory_and_any_change_to_the_row_reaches_it() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
+    use std::time::{Duration, Instant};
+
+    let app = spawn_app().await;
+    let user = app.new_user().await;
+    // The first read after the listener is up keeps the profile.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    my_name(&app, &user).await;
+
+    // With the users table locked, a read that went to the database would
+    // wait for the lock; the profile comes from memory.
+    let lock = app.db.begin().await.unwrap();
+    lock.execute_unprepared("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let read = tokio::time::timeout(Duration::from_secs(3), my_name(&app, &user)).await;
+    lock.rollback().await.unwrap();
+    assert!(read.is_ok(), "GET /me waited for the locked users table");
+
+    // A change made behind the service's back (an operator in psql) is seen
+    // at once: the row's trigger announces it and the entry is dropped.
+    app.db
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "UPDATE users SET name = 'Set in psql' WHERE uuid = $1",
+            [user.uuid.into()],
+        ))
+        .await
+        .unwrap();
+    let started = Instant::now();
+    while my_name(&app, &user).await.as_deref() != Some("Set in psql") {
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "GET /me still shows the old name"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // A change through the API is seen by the very next read.
+    let changed = patch(
+        &app,
+        "/v1/auth/me",
+        &user.tokens.access,
+        json!({"name": "Ada"}),
+    )
+    .await;
+    assert_eq!(changed.status(), 200);
+    assert_eq!(my_name(&app, &user).await.as_deref(), Some("Ada"));
+}

@@ -235,3 +235,23 @@ async fn a_previous_key_listed_for_rotation_is_still_accepted() {
         jsonwebtoken::encode(&header, &claims, &EncodingKey::from_ed_der(old.as_ref())).unwrap();
     assert_eq!(me(&app, &token).await.0, 200);
 }
+
+#[tokio::test]
+async fn a_token_accepted_before_is_refused_once_it_expires() {
+    // Verified tokens are remembered by their text; expiry is still checked
+    // on every request. The test settings allow `leeway_secs` (5) of skew.
+    let app = spawn_app().await;
+    let user = app.new_user().await;
+    let keys = SigningKeys::from_settings(&settings(&app).auth).unwrap();
+    let token = keys
+        .sign(&claims_for(&user, |c| {
+            c.exp = chrono::Utc::now().timestamp() - 4;
+            c.iat = c.exp - 900;
+        }))
+        .unwrap();
+    assert_eq!(me(&app, &token).await.0, 200, "within the leeway");
+    assert_eq!(me(&app, &token).await.0, 200, "remembered");
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let (status, code, _) = me(&app, &token).await;
+    assert_eq!((status, code.as_str()), (401, "invalid_token"));
+}
