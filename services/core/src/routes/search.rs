@@ -66,10 +66,9 @@ pub async fn search(
         in_stock: filters.in_stock,
         limit: limit as usize,
         offset: offset as usize,
+        any_word: false,
     };
-    let results = state
-        .search
-        .search(&request)
+    let results = crate::search::search(state.search.as_ref(), &request)
         .await
         .map_err(|e| ApiError::unavailable("search", e))?;
     Ok(HttpResponse::Ok().json(results))

@@ -67,7 +67,7 @@ pub fn search_body(request: &SearchRequest) -> Value {
                         "query": request.text,
                         "fields": ["name^4", "description"],
                         "fuzziness": "AUTO",
-                        "operator": "and"
+                        "operator": if request.any_word { "or" } else { "and" }
                     }},
                     {"match_phrase_prefix": {"name": {"query": request.text, "boost": 1.5}}}
                 ],
@@ -142,6 +142,7 @@ pub fn results(response: &Value) -> anyhow::Result<SearchResults> {
             .unwrap_or_default(),
         hits,
         facets: super::embedded::facets(&response["aggregations"]),
+        relaxed: false,
     })
 }
 

@@ -133,6 +133,7 @@ impl Embedded {
         let f = self.fields;
         let terms = self.terms(&request.text);
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let last = terms.len().saturating_sub(1);
         for (i, word) in terms.iter().enumerate() {
             let in_name = Term::from_field_text(f.name, word);
@@ -182,7 +183,18 @@ impl Embedded {
                     boosted(Box::new(FuzzyTermQuery::new_prefix(in_name, 0, false)), 1.5),
                 ));
             }
-            clauses.push((Occur::Must, Box::new(BooleanQuery::new(options))));
+            words.push((Occur::Must, Box::new(BooleanQuery::new(options))));
+        }
+        if request.any_word {
+            // Any word will do; each one matched adds to the score.
+            for word in &mut words {
+                word.0 = Occur::Should;
+            }
+            if !words.is_empty() {
+                clauses.push((Occur::Must, Box::new(BooleanQuery::new(words))));
+            }
+        } else {
+            clauses.extend(words);
         }
         if let Some(category) = &request.category {
             clauses.push((
@@ -273,6 +285,7 @@ impl Embedded {
             total: total as u64,
             hits,
             facets: facets(&aggregated),
+            relaxed: false,
         })
     }
 }
@@ -424,6 +437,41 @@ mod tests {
             assert!(results.total > 0, "{typo}");
         }
         assert_eq!(index.search(&request("xylophone")).await.unwrap().total, 0);
+    }
+
+    #[tokio::test]
+    async fn a_three_letter_word_with_a_typo_is_found() {
+        let index = catalogue().await;
+        let results = index.search(&request("pto")).await.unwrap();
+        assert_eq!(results.hits[0].name, "Tea pot");
+    }
+
+    #[tokio::test]
+    async fn words_never_found_together_give_the_products_with_most_of_them() {
+        let index = catalogue().await;
+        // No product is both porcelain and running, or a trail grinder.
+        let all = index.search(&request("porcelain running")).await.unwrap();
+        assert_eq!(all.total, 0, "every word must match first");
+        let results = super::super::search(&index, &request("trail shoes grinder"))
+            .await
+            .unwrap();
+        assert!(results.relaxed);
+        assert_eq!(results.total, 2);
+        assert_eq!(results.hits[0].name, "Running shoes", "two of three words");
+        // With a filter, only what it lets through.
+        let filtered = SearchRequest {
+            category: Some("kitchen".into()),
+            ..request("porcelain running")
+        };
+        let results = super::super::search(&index, &filtered).await.unwrap();
+        assert!(results.relaxed);
+        assert_eq!(results.hits.len(), 1);
+        assert_eq!(results.hits[0].name, "Espresso cup");
+        // A query that matched as it was is not marked.
+        let exact = super::super::search(&index, &request("espresso cup"))
+            .await
+            .unwrap();
+        assert!(!exact.relaxed && exact.total > 0);
     }
 
     #[tokio::test]

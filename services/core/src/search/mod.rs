@@ -8,8 +8,11 @@
 //!   index shared by all instances, fed from the `core.search-index` queue.
 //!
 //! Both rank by relevance (BM25; the name weighs more than the
-//! description), tolerate typos (edit distance 1 from 4 letters, 2 from 8),
-//! filter by category, price and stock, and count facets.
+//! description), tolerate typos (Elasticsearch's `AUTO`: edit distance 1
+//! from 3 letters, 2 from 6), filter by category, price and stock, and count
+//! facets. A query's words must all match; when no product has them all,
+//! [`search`] asks again for products with any of them, most words first,
+//! and says so (`relaxed`), rather than answer nothing.
 
 pub mod elastic;
 pub mod embedded;
@@ -36,6 +39,9 @@ pub struct SearchRequest {
     pub in_stock: bool,
     pub limit: usize,
     pub offset: usize,
+    /// Any of the words rather than all of them (products with more of them
+    /// rank higher). Set by [`search`] when all of them found nothing.
+    pub any_word: bool,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -70,6 +76,9 @@ pub struct SearchResults {
     pub total: u64,
     pub hits: Vec<Hit>,
     pub facets: Facets,
+    /// True when no product had every word of the query and these are the
+    /// products with some of them, most words first.
+    pub relaxed: bool,
 }
 
 /// The price bands of the price facet, in cents: `[from, to)`.
@@ -93,11 +102,32 @@ pub trait SearchBackend: Send + Sync + 'static {
     fn per_instance(&self) -> bool;
 }
 
-/// Typo tolerance: how many edits a query term may be from an index term.
+/// Typo tolerance: how many edits a query term may be from an index term
+/// (Elasticsearch's `fuzziness: AUTO`, so both backends agree).
 pub fn fuzziness(term: &str) -> u8 {
     match term.chars().count() {
-        0..=3 => 0,
-        4..=7 => 1,
+        0..=2 => 0,
+        3..=5 => 1,
         _ => 2,
     }
+}
+
+/// Searches `backend`: every word must match, and if no product has them
+/// all (two words that never occur together, say), the products with any
+/// of them, marked `relaxed`.
+pub async fn search(
+    backend: &dyn SearchBackend,
+    request: &SearchRequest,
+) -> anyhow::Result<SearchResults> {
+    let results = backend.search(request).await?;
+    if results.total > 0 || request.any_word || request.text.split_whitespace().nth(1).is_none() {
+        return Ok(results);
+    }
+    let relaxed = SearchRequest {
+        any_word: true,
+        ..request.clone()
+    };
+    let mut results = backend.search(&relaxed).await?;
+    results.relaxed = results.total > 0;
+    Ok(results)
 }
