@@ -51,12 +51,34 @@ async fn main() -> anyhow::Result<()> {
             }
         }
     };
+    // One hash's time, as the service takes it: logins one at a time.
+    let mut alone = run(1, options.seconds.min(5), login.clone()).await;
+    alone.ok.sort_unstable();
+    let one_hash = alone
+        .ok
+        .get(alone.ok.len() / 2)
+        .copied()
+        .unwrap_or_default();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let ideal = cores as f64 / one_hash.as_secs_f64().max(1e-9);
     // Logins are CPU-bound (bcrypt): two concurrent requests per core keep
     // both cores busy without measuring only queueing.
     let login_workers = options.concurrency.min(4);
-    run(login_workers, options.seconds, login)
-        .await
-        .report(&format!("POST /v1/auth/login (x{login_workers})"));
+    let busy = run(login_workers, options.seconds, login.clone()).await;
+    let rate = busy.ok.len() as f64 / busy.elapsed.as_secs_f64();
+    busy.report(&format!("POST /v1/auth/login (x{login_workers})"));
+    println!(
+        "    one login alone takes {:.0} ms (p50), so {cores} cores can do {ideal:.2}/s: logins ran at {:.2} x that",
+        one_hash.as_secs_f64() * 1000.0,
+        rate / ideal,
+    );
+    // Overload: more logins than the pool can start within the service's
+    // wait bound (auth.hashing_max_wait_ms); the excess is refused with 503
+    // at once, and the answered ones stay within the bound plus one hash.
+    let overload = options.concurrency.max(16);
+    run(overload, options.seconds, login).await.report(&format!(
+        "POST /v1/auth/login (x{overload}, overload; failed = 503)"
+    ));
 
     let tokens: Value = setup
         .post(format!("{base}/v1/auth/login"))
