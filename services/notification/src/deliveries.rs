@@ -60,24 +60,37 @@ pub async fn accept<C: ConnectionTrait>(
     envelope: &RawEnvelope,
     info: JobInfo<'_>,
 ) -> Result<notification::Model, DbErr> {
-    let job = serde_json::to_value(envelope).map_err(|e| DbErr::Custom(e.to_string()))?;
     // One round trip: the new row, or the one an earlier copy made.
-    let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            ACCEPT.as_str(),
-            [
-                envelope.id.into(),
-                info.channel.into(),
-                info.category.into(),
-                info.template.into(),
-                info.recipient.into(),
-                job.into(),
-            ],
-        ))
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound(format!("notification {}", envelope.id)))?;
+    let row = job_row(db, ACCEPT.as_str(), envelope, info, Vec::new()).await?;
     notification::Model::from_query_result(&row, "")
+}
+
+/// Runs a statement that starts with [`NOTIFICATION_ROW`]: its first six
+/// parameters are the job's, then `more`.
+async fn job_row<C: ConnectionTrait>(
+    db: &C,
+    sql: &str,
+    envelope: &RawEnvelope,
+    info: JobInfo<'_>,
+    more: Vec<sea_orm::Value>,
+) -> Result<sea_orm::QueryResult, DbErr> {
+    let job = serde_json::to_value(envelope).map_err(|e| DbErr::Custom(e.to_string()))?;
+    let mut values: Vec<sea_orm::Value> = vec![
+        envelope.id.into(),
+        info.channel.into(),
+        info.category.into(),
+        info.template.into(),
+        info.recipient.into(),
+        job.into(),
+    ];
+    values.extend(more);
+    db.query_one_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        sql,
+        values,
+    ))
+    .await?
+    .ok_or_else(|| DbErr::RecordNotFound(format!("notification {}", envelope.id)))
 }
 
 /// `n`: the job's notification, inserted by this statement or found.
@@ -112,24 +125,8 @@ pub async fn accept_claiming(
     address: &str,
     lease: Duration,
 ) -> Result<Accepted, DbErr> {
-    let job = serde_json::to_value(envelope).map_err(|e| DbErr::Custom(e.to_string()))?;
-    let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            ACCEPT_CLAIMING.as_str(),
-            [
-                envelope.id.into(),
-                info.channel.into(),
-                info.category.into(),
-                info.template.into(),
-                info.recipient.into(),
-                job.into(),
-                address.into(),
-                lease.as_secs_f64().into(),
-            ],
-        ))
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound(format!("notification {}", envelope.id)))?;
+    let more = vec![address.into(), lease.as_secs_f64().into()];
+    let row = job_row(db, ACCEPT_CLAIMING.as_str(), envelope, info, more).await?;
     Ok(Accepted {
         notification: notification::Model::from_query_result(&row, "n_")?,
         claimed: delivery::Model::from_query_result_optional(&row, "d_")?,
