@@ -132,8 +132,10 @@ impl RevocationList {
 
     /// Loads the revocations recorded in Redis: all of them the first time,
     /// then only those recorded since the last load. Returns how many were
-    /// read. Requests keep being answered meanwhile: the lock is taken for
-    /// [`LOCK_BATCH`] inserts at a time, and the map is sized once up front.
+    /// read. Requests keep being answered meanwhile: the first load is built
+    /// beside the list (sized once up front) and swapped in under the lock
+    /// at the end; a reload takes the lock for [`LOCK_BATCH`] inserts at a
+    /// time.
     ///
     /// Pages go by rank, each starting just after the last member read (its
     /// rank asked again), so entries the writers' cleanup removes meanwhile
@@ -141,11 +143,8 @@ impl RevocationList {
     /// started, less a margin for writers whose clocks run behind.
     pub async fn load(&self, redis: &Redis) -> redis::RedisResult<usize> {
         let now_ms = chrono::Utc::now().timestamp_millis();
-        let since = self
-            .inner
-            .read()
-            .ok()
-            .and_then(|i| i.loaded_through_ms)
+        let loaded_through = self.inner.read().ok().and_then(|i| i.loaded_through_ms);
+        let since = loaded_through
             .map(|t| t - SKEW_MARGIN_MS)
             .unwrap_or(now_ms - RETENTION.as_millis() as i64);
         let key = set_key(redis);
@@ -155,11 +154,19 @@ impl RevocationList {
             .zcard(&key)
             .query_async(&mut conn)
             .await?;
-        if let Ok(mut inner) = self.inner.write() {
-            let more = (total - start).max(0) as usize;
+        let more = (total - start).max(0) as usize;
+        // The first load is built beside the list and swapped in at the end:
+        // inserting a million entries under the lock, batch after batch,
+        // kept readers out for a whole page at a time (the writer took the
+        // lock back before a woken reader could). A reload is small and
+        // goes in place.
+        let mut built = (loaded_through.is_none() && more > LOCK_BATCH).then(|| {
+            let mut inner = Inner::default();
             inner.until.reserve(more);
             inner.expiry.reserve(more);
-        }
+            inner
+        });
+        let now = chrono::Utc::now().timestamp();
         let mut read = 0;
         loop {
             // Members only: their scores (when revoked) are not needed here,
@@ -175,8 +182,17 @@ impl RevocationList {
                     Some((session.parse().ok()?, until.parse().ok()?))
                 })
                 .collect();
-            for batch in parsed.chunks(LOCK_BATCH) {
-                self.revoke_many(batch.iter().copied());
+            match built.as_mut() {
+                Some(built) => {
+                    for (session, until) in parsed {
+                        built.insert(session, until, now);
+                    }
+                }
+                None => {
+                    for batch in parsed.chunks(LOCK_BATCH) {
+                        self.revoke_many(batch.iter().copied());
+                    }
+                }
             }
             if page.len() < PAGE as usize {
                 break;
@@ -185,6 +201,14 @@ impl RevocationList {
             start = next.map_or(start + PAGE, |rank| rank as isize + 1);
         }
         if let Ok(mut inner) = self.inner.write() {
+            if let Some(mut built) = built {
+                // Broadcasts that arrived meanwhile join what was loaded.
+                let now = chrono::Utc::now().timestamp();
+                for (session, until) in std::mem::take(&mut inner.until) {
+                    built.insert(session, until, now);
+                }
+                *inner = built;
+            }
             inner.loaded_through_ms = Some(now_ms);
         }
         Ok(read)

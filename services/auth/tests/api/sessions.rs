@@ -1,5 +1,6 @@
 use reqwest::Method;
 use serde_json::Value;
+use uuid::Uuid;
 
 use crate::helpers::{PASSWORD, error_code, spawn_app};
 
@@ -197,4 +198,30 @@ async fn a_revocation_is_recorded_in_redis_for_instances_that_start_later() {
     let list = dayone_web::auth::RevocationList::default();
     assert_eq!(list.load(&redis).await.unwrap(), 1);
     assert!(list.is_revoked(&claims["sid"].as_str().unwrap().parse().unwrap()));
+}
+
+#[tokio::test]
+async fn a_large_first_load_keeps_what_was_broadcast_before_it() {
+    // More than one lock batch: the first load is built beside the list and
+    // swapped in, and a revocation heard meanwhile must survive the swap.
+    let app = spawn_app().await;
+    let settings: dayone_auth::Settings = dayone_web::settings::load_with(
+        "auth",
+        &dayone_test_support::config_dir(),
+        app.env.vars.clone(),
+    )
+    .unwrap();
+    let redis = dayone_web::redis::Redis::connect_lazy(&settings.common.redis).unwrap();
+    let until = chrono::Utc::now().timestamp() + 900;
+    let recorded: Vec<(Uuid, i64)> = (0..5_000).map(|_| (Uuid::new_v4(), until)).collect();
+    dayone_web::auth::record_revocations(&redis, &recorded)
+        .await
+        .unwrap();
+    let list = dayone_web::auth::RevocationList::default();
+    let heard = Uuid::new_v4();
+    list.revoke(heard, until);
+    assert_eq!(list.load(&redis).await.unwrap(), 5_000);
+    assert_eq!(list.len(), 5_001);
+    assert!(list.is_revoked(&heard));
+    assert!(recorded.iter().all(|(session, _)| list.is_revoked(session)));
 }
