@@ -201,19 +201,29 @@ async fn claim(
     }
 }
 
-/// A job with no address to send to: its notification is recorded failed,
-/// and the job goes to the dead letters.
+/// A job with no address to send to. A user's address may only not have
+/// reached the contact projection yet (their `user.registered` event comes
+/// on another queue), so such a job is tried again until its last try;
+/// then, or at once for a job naming nobody, its notification is recorded
+/// failed and the job goes to the dead letters.
 async fn nowhere_to_send(
     state: &NotifyState,
     message: &Incoming,
     info: JobInfo<'_>,
     why: &str,
 ) -> HandlerError {
-    let failed = async {
+    let later = info.recipient.is_some() && message.attempt < state.max_attempts;
+    let recorded = async {
         let notification = deliveries::accept(&state.db, &message.envelope, info).await?;
-        deliveries::fail_notification(&state.db, notification.id).await
+        if !later {
+            deliveries::fail_notification(&state.db, notification.id).await?;
+        }
+        Ok::<_, DbErr>(())
     };
-    match failed.await {
+    match recorded.await {
+        Ok(()) if later => HandlerError::Transient(anyhow::anyhow!(
+            "{why} yet (the contact may not be projected yet)"
+        )),
         Ok(()) => permanent(why),
         Err(e) => transient(e),
     }

@@ -107,6 +107,30 @@ async fn an_email_job_without_an_address_uses_the_contact_projection() {
 }
 
 #[tokio::test]
+async fn a_job_that_arrives_before_its_users_contact_waits_for_it() {
+    // The user's `user.registered` comes on another queue and can be
+    // projected a little after a job naming them: the job is tried again
+    // rather than dead-lettered as having no address.
+    let app = spawn_app().await;
+    let user = uuid::Uuid::new_v4();
+    let to = unique_email();
+    app.publish(EmailJob {
+        recipient: Recipient {
+            user_uuid: Some(user),
+            ..Default::default()
+        },
+        template: EmailTemplate::Welcome,
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    crate::helpers::contact(&app, user, &to, None).await;
+    let message = mail::wait_for(&app.env.stack, &to, Duration::from_secs(30))
+        .await
+        .expect("delivered once the contact was there");
+    assert_eq!(message["subject"], "Welcome to Dayone, Projected");
+}
+
+#[tokio::test]
 async fn promotional_email_carries_one_click_unsubscribe_headers_that_work() {
     let app = spawn_app().await;
     let user = app.user().await;
