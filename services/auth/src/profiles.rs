@@ -6,8 +6,11 @@
 //! made it, and every auth instance listens. A load that began before such
 //! an announcement is not kept, and entries are only served while the
 //! listener is connected: after it reconnects everything is dropped, since
-//! announcements made meanwhile were lost. The instance that makes a change
-//! also drops the entry at once, so its own next read sees it. Entries
+//! announcements made meanwhile were lost. The routes that change the
+//! profile (name, phone, roles, email verification, deletion) also drop the
+//! entry at once, so the same instance's next read sees that change without
+//! waiting for the announcement; a password change moves only `updated_at`
+//! and is left to it. Entries
 //! expire after [`MAX_AGE`] whatever happens, a bound on any staleness the
 //! listener could miss (a connection that died silently).
 
@@ -29,8 +32,11 @@ pub const CHANNEL: &str = "users_changed";
 /// The longest an entry is served.
 pub const MAX_AGE: Duration = Duration::from_secs(60);
 
+/// Each account with when it was read.
+type Entries = HashMap<Uuid, (Arc<user::Model>, Instant)>;
+
 pub struct Profiles {
-    entries: RwLock<HashMap<Uuid, (Arc<user::Model>, Instant)>>,
+    entries: RwLock<Entries>,
     /// Bumped by every drop; a load that saw another value is not kept.
     generation: AtomicU64,
     /// Whether changes are being heard: entries are served only then.
@@ -93,11 +99,11 @@ impl Profiles {
         entries.clear();
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<Uuid, (Arc<user::Model>, Instant)>> {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Entries> {
         self.entries.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<Uuid, (Arc<user::Model>, Instant)>> {
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Entries> {
         self.entries.write().unwrap_or_else(|e| e.into_inner())
     }
 

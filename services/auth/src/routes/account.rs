@@ -3,13 +3,12 @@ use dayone_model::messages::users::UserDeleted;
 use dayone_model::{BaseEntity, Envelope};
 use dayone_web::ApiError;
 use dayone_web::auth::{ADMIN, AuthenticatedUser};
-use dayone_web::error::ErrorCode;
 use sea_orm::{ActiveModelTrait, Set, TransactionTrait};
 use serde::{Deserialize, Deserializer};
 use utoipa::ToSchema;
 
 use super::Problems;
-use super::sessions::caller;
+use super::sessions::{cached_caller, caller};
 use crate::domain::{Phone, parse_name};
 use crate::entities::user;
 use crate::error::AuthError;
@@ -179,13 +178,7 @@ pub async fn me(
     state: web::Data<AuthState>,
     auth: AuthenticatedUser,
 ) -> Result<HttpResponse, ApiError> {
-    // From memory when it is there (see `profiles`); the writes below
-    // read the row itself.
-    let user = state
-        .profiles
-        .get(&state.db, auth.user_uuid)
-        .await?
-        .ok_or_else(|| ApiError::new(ErrorCode::InvalidToken, "the account no longer exists"))?;
+    let user = cached_caller(&state, &auth).await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(user.as_ref().clone())))
 }
 
