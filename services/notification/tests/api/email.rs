@@ -92,14 +92,7 @@ async fn an_email_job_without_an_address_uses_the_contact_projection() {
     let user = uuid::Uuid::new_v4();
     let to = unique_email();
     crate::helpers::contact(&app, user, &to, None).await;
-    app.publish(EmailJob {
-        recipient: Recipient {
-            user_uuid: Some(user),
-            ..Default::default()
-        },
-        template: EmailTemplate::Welcome,
-    })
-    .await;
+    app.publish(crate::helpers::welcome_to(user)).await;
     let message = mail::wait_for(&app.env.stack, &to, Duration::from_secs(15))
         .await
         .expect("delivered");
@@ -114,14 +107,7 @@ async fn a_job_that_arrives_before_its_users_contact_waits_for_it() {
     let app = spawn_app().await;
     let user = uuid::Uuid::new_v4();
     let to = unique_email();
-    app.publish(EmailJob {
-        recipient: Recipient {
-            user_uuid: Some(user),
-            ..Default::default()
-        },
-        template: EmailTemplate::Welcome,
-    })
-    .await;
+    app.publish(crate::helpers::welcome_to(user)).await;
     tokio::time::sleep(Duration::from_millis(150)).await;
     crate::helpers::contact(&app, user, &to, None).await;
     let message = mail::wait_for(&app.env.stack, &to, Duration::from_secs(30))

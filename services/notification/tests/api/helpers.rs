@@ -135,6 +135,19 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> NotifyApp {
     }
 }
 
+/// The welcome email to a user known only by uuid: the address comes from
+/// the contact projection.
+pub fn welcome_to(user: Uuid) -> dayone_model::messages::notifications::EmailJob {
+    use dayone_model::messages::notifications::{EmailJob, EmailTemplate, Recipient};
+    EmailJob {
+        recipient: Recipient {
+            user_uuid: Some(user),
+            ..Default::default()
+        },
+        template: EmailTemplate::Welcome,
+    }
+}
+
 pub fn unique_email() -> String {
     format!("n-{}@example.com", Uuid::new_v4().simple())
 }

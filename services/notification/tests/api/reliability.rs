@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use dayone_model::messages::notifications::{
-    EmailJob, EmailTemplate, Recipient, TransactionalSms, TransactionalSmsTemplate,
+    Recipient, TransactionalSms, TransactionalSmsTemplate,
 };
 use dayone_test_support::{eventually, mail};
 use reqwest::Method;
@@ -309,14 +309,7 @@ async fn a_poison_job_lands_in_the_dead_letter_queue_and_replays_once_fixed() {
     let admin = app.admin().await;
     // No address in the job and no contact for the user: it cannot be sent.
     let user = uuid::Uuid::new_v4();
-    app.publish(EmailJob {
-        recipient: Recipient {
-            user_uuid: Some(user),
-            ..Default::default()
-        },
-        template: EmailTemplate::Welcome,
-    })
-    .await;
+    app.publish(crate::helpers::welcome_to(user)).await;
     let dead = eventually(Duration::from_secs(10), || async {
         (dead_letters(&app, &admin).await["dead_letters"]["notification.email"] == 1).then_some(())
     })
