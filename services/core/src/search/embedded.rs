@@ -134,6 +134,13 @@ impl Embedded {
         let terms = self.terms(&request.text);
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        // Every word must match, or (relaxed) any will do, each one matched
+        // adding to the score.
+        let each = if request.any_word {
+            Occur::Should
+        } else {
+            Occur::Must
+        };
         let last = terms.len().saturating_sub(1);
         for (i, word) in terms.iter().enumerate() {
             let in_name = Term::from_field_text(f.name, word);
@@ -183,16 +190,10 @@ impl Embedded {
                     boosted(Box::new(FuzzyTermQuery::new_prefix(in_name, 0, false)), 1.5),
                 ));
             }
-            words.push((Occur::Must, Box::new(BooleanQuery::new(options))));
+            words.push((each, Box::new(BooleanQuery::new(options))));
         }
-        if request.any_word {
-            // Any word will do; each one matched adds to the score.
-            for word in &mut words {
-                word.0 = Occur::Should;
-            }
-            if !words.is_empty() {
-                clauses.push((Occur::Must, Box::new(BooleanQuery::new(words))));
-            }
+        if request.any_word && !words.is_empty() {
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(words))));
         } else {
             clauses.extend(words);
         }

@@ -122,6 +122,21 @@ async fn search_ranks_by_relevance_tolerates_typos_and_filters_with_facets() {
         ]
     );
     assert_eq!(search(&app, "q=zzzyzzy").await["total"], 0);
+
+    // A three-letter word with a typo.
+    assert!(search(&app, "q=cpu").await["total"].as_u64().unwrap() >= 1);
+    // No product has both words: the products with either, marked relaxed.
+    let relaxed = search(&app, "q=trail%20grinder").await;
+    assert_eq!(
+        (relaxed["total"].as_u64(), &relaxed["relaxed"]),
+        (Some(2), &json!(true))
+    );
+    assert_eq!(search(&app, "q=espresso%20cup").await["relaxed"], false);
+    let nothing = search(&app, "q=zzzyzzy%20qqqxq").await;
+    assert_eq!(
+        (nothing["total"].as_u64(), &nothing["relaxed"]),
+        (Some(0), &json!(false))
+    );
 }
 
 #[tokio::test]
