@@ -5,6 +5,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use rand::RngCore;
@@ -120,10 +121,11 @@ impl TraceParent {
     /// A new trace with a new root span.
     pub fn new_root() -> Self {
         let mut rng = rand::rng();
+        let trace_id = random_hex(&mut rng, 16);
         Self {
-            trace_id: random_hex(&mut rng, 16),
+            sampled: sampled(&trace_id),
+            trace_id,
             span_id: random_hex(&mut rng, 8),
-            sampled: true,
         }
     }
 
@@ -133,6 +135,16 @@ impl TraceParent {
             trace_id: self.trace_id.clone(),
             span_id: random_hex(&mut rand::rng(), 8),
             sampled: self.sampled,
+        }
+    }
+
+    /// A child of a trace that a hop exporting no spans (the gateway) has
+    /// started: that hop could not make the sampling decision, so this span,
+    /// the first that can be exported, makes it as a new root would.
+    pub fn child_deciding(&self) -> Self {
+        Self {
+            sampled: sampled(&self.trace_id),
+            ..self.child()
         }
     }
 
@@ -154,13 +166,52 @@ impl fmt::Debug for TraceParent {
 }
 
 fn random_hex(rng: &mut impl RngCore, bytes: usize) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut buf = [0u8; 16];
+    let buf = &mut buf[..bytes];
     loop {
-        let mut buf = vec![0u8; bytes];
-        rng.fill_bytes(&mut buf);
+        rng.fill_bytes(buf);
         if buf.iter().any(|b| *b != 0) {
-            return buf.iter().map(|b| format!("{b:02x}")).collect();
+            let mut hex = String::with_capacity(bytes * 2);
+            for b in buf.iter() {
+                hex.push(char::from(DIGITS[usize::from(b >> 4)]));
+                hex.push(char::from(DIGITS[usize::from(b & 0xf)]));
+            }
+            return hex;
         }
     }
+}
+
+/// The share of new traces that are sampled (exported), as the bits of an
+/// `f64`; 1.0 until [`set_sample_ratio`] says otherwise.
+static SAMPLE_RATIO: AtomicU64 = AtomicU64::new(0x3FF0_0000_0000_0000);
+
+/// Sets the share of new root traces that are sampled, clamped to 0..=1.
+/// A trace that arrives with a `traceparent` keeps its caller's decision,
+/// so a trace is exported whole or not at all (OpenTelemetry's
+/// `parentbased_traceidratio`).
+pub fn set_sample_ratio(ratio: f64) {
+    let ratio = if ratio.is_nan() {
+        1.0
+    } else {
+        ratio.clamp(0.0, 1.0)
+    };
+    SAMPLE_RATIO.store(ratio.to_bits(), Ordering::Relaxed);
+}
+
+/// Whether a new trace with this id is sampled: its last 16 hex digits,
+/// read as a number, fall below the ratio's share of the range (so the
+/// decision follows from the id, as in OpenTelemetry's `TraceIdRatioBased`).
+fn sampled(trace_id: &str) -> bool {
+    let ratio = f64::from_bits(SAMPLE_RATIO.load(Ordering::Relaxed));
+    if ratio >= 1.0 {
+        return true;
+    }
+    let low = trace_id
+        .get(trace_id.len().saturating_sub(16)..)
+        .and_then(|tail| u64::from_str_radix(tail, 16).ok())
+        .unwrap_or(0);
+    (low as f64) < ratio * (u64::MAX as f64)
 }
 
 #[cfg(test)]
@@ -202,6 +253,34 @@ mod tests {
         assert_eq!(child.trace_id, root.trace_id);
         assert_ne!(child.span_id, root.span_id);
         assert!(TraceParent::parse(&child.to_header()).is_some());
+    }
+
+    #[test]
+    fn a_ratio_samples_that_share_of_new_traces_and_children_follow_their_root() {
+        let count = |n: usize| (0..n).filter(|_| TraceParent::new_root().sampled).count();
+        assert_eq!(count(1000), 1000, "every trace is sampled by default");
+        set_sample_ratio(0.25);
+        let share = count(20_000) as f64 / 20_000.0;
+        let unsampled = (0..100)
+            .map(|_| TraceParent::new_root())
+            .find(|t| !t.sampled)
+            .unwrap();
+        set_sample_ratio(0.0);
+        let none = count(1000);
+        let gateway_root =
+            TraceParent::parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").unwrap();
+        let (kept, decided) = (gateway_root.child(), gateway_root.child_deciding());
+        set_sample_ratio(1.0);
+        assert!(kept.sampled, "a caller's decision is kept");
+        assert!(
+            !decided.sampled,
+            "a trace the gateway started is decided here"
+        );
+        assert_eq!(decided.trace_id, gateway_root.trace_id);
+        assert!((0.22..0.28).contains(&share), "sampled share {share}");
+        assert_eq!(none, 0);
+        assert!(!unsampled.child().sampled, "a child follows its root");
+        assert!(unsampled.to_header().ends_with("-00"));
     }
 
     #[tokio::test]

@@ -3,11 +3,13 @@
 //! logged deep inside a handler still carries `request_id` and `trace_id` at
 //! the top level where a log shipper and Kibana look for them.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Write;
 
 use chrono::{SecondsFormat, Utc};
-use serde_json::{Map, Value};
+use serde::Serialize;
+use serde_json::Value;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Subscriber};
@@ -17,7 +19,10 @@ use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 
 /// Span fields, stored in each span's extensions by [`JsonLayer`].
-struct SpanFields(Map<String, Value>);
+struct SpanFields(Fields);
+
+/// Field values by name (field names are static in `tracing`).
+type Fields = BTreeMap<&'static str, Value>;
 
 /// Writes each event as one JSON line (to stdout unless told otherwise).
 pub struct JsonLayer<W = fn() -> std::io::Stdout> {
@@ -42,28 +47,27 @@ impl<W> JsonLayer<W> {
     }
 }
 
-struct JsonVisitor<'a>(&'a mut Map<String, Value>);
+struct JsonVisitor<'a>(&'a mut Fields);
 
 impl Visit for JsonVisitor<'_> {
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         self.0
-            .insert(field.name().to_owned(), Value::String(format!("{value:?}")));
+            .insert(field.name(), Value::String(format!("{value:?}")));
     }
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.0
-            .insert(field.name().to_owned(), Value::String(value.to_owned()));
+        self.0.insert(field.name(), Value::String(value.to_owned()));
     }
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.0.insert(field.name().to_owned(), value.into());
+        self.0.insert(field.name(), value.into());
     }
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.0.insert(field.name().to_owned(), value.into());
+        self.0.insert(field.name(), value.into());
     }
     fn record_f64(&mut self, field: &Field, value: f64) {
-        self.0.insert(field.name().to_owned(), value.into());
+        self.0.insert(field.name(), value.into());
     }
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.0.insert(field.name().to_owned(), value.into());
+        self.0.insert(field.name(), value.into());
     }
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
         // The whole cause chain: the top message alone rarely says why.
@@ -74,7 +78,22 @@ impl Visit for JsonVisitor<'_> {
             chain.push_str(&cause.to_string());
             source = cause.source();
         }
-        self.0.insert(field.name().to_owned(), Value::String(chain));
+        self.0.insert(field.name(), Value::String(chain));
+    }
+}
+
+/// One value of a line, borrowed from wherever it lives.
+enum Entry<'a> {
+    Str(&'a str),
+    Value(&'a Value),
+}
+
+impl Serialize for Entry<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Entry::Str(s) => serializer.serialize_str(s),
+            Entry::Value(v) => v.serialize(serializer),
+        }
     }
 }
 
@@ -84,7 +103,7 @@ where
     W: for<'w> MakeWriter<'w> + 'static,
 {
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
-        let mut fields = Map::new();
+        let mut fields = Fields::new();
         attrs.record(&mut JsonVisitor(&mut fields));
         if let Some(span) = ctx.span(id) {
             span.extensions_mut().insert(SpanFields(fields));
@@ -100,35 +119,42 @@ where
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        // The line borrows every value where it lives (the spans' stored
+        // fields, the event's), so writing a line copies nothing twice.
         let meta = event.metadata();
-        let mut line = Map::new();
-        line.insert(
-            "timestamp".into(),
-            Value::String(Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true)),
-        );
-        line.insert("level".into(), Value::String(meta.level().to_string()));
-        line.insert("service".into(), Value::String(self.service.to_owned()));
+        let timestamp = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
+        let spans: Vec<_> = ctx
+            .event_scope(event)
+            .map(|scope| scope.from_root().collect())
+            .unwrap_or_default();
+        let extensions: Vec<_> = spans.iter().map(|span| span.extensions()).collect();
+        let mut event_fields = Fields::new();
+        event.record(&mut JsonVisitor(&mut event_fields));
+
+        let mut line: BTreeMap<&str, Entry<'_>> = BTreeMap::new();
+        line.insert("timestamp", Entry::Str(&timestamp));
+        line.insert("level", Entry::Str(meta.level().as_str()));
+        line.insert("service", Entry::Str(self.service));
         if let Some(instance) = &self.instance {
-            line.insert("instance".into(), Value::String(instance.clone()));
+            line.insert("instance", Entry::Str(instance));
         }
-        line.insert("target".into(), Value::String(meta.target().to_owned()));
-        if let Some(scope) = ctx.event_scope(event) {
-            let mut span_names = Vec::new();
-            for span in scope.from_root() {
-                span_names.push(span.name());
-                if let Some(fields) = span.extensions().get::<SpanFields>() {
-                    for (k, v) in &fields.0 {
-                        line.insert(k.clone(), v.clone());
-                    }
-                }
-            }
-            if let Some(name) = span_names.last() {
-                line.insert("span".into(), Value::String((*name).to_owned()));
+        line.insert("target", Entry::Str(meta.target()));
+        // Outermost first, so inner spans win, and the event's own fields
+        // win over all.
+        for fields in extensions.iter().filter_map(|e| e.get::<SpanFields>()) {
+            for (k, v) in &fields.0 {
+                line.insert(k, Entry::Value(v));
             }
         }
-        event.record(&mut JsonVisitor(&mut line));
+        if let Some(span) = spans.last() {
+            line.insert("span", Entry::Str(span.name()));
+        }
+        for (k, v) in &event_fields {
+            line.insert(k, Entry::Value(v));
+        }
         // One write per line, so concurrent lines never interleave.
-        if let Ok(mut bytes) = serde_json::to_vec(&Value::Object(line)) {
+        let mut bytes = Vec::with_capacity(512);
+        if serde_json::to_writer(&mut bytes, &line).is_ok() {
             bytes.push(b'\n');
             let _ = self.make_writer.make_writer().write_all(&bytes);
         }

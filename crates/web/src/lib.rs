@@ -46,6 +46,7 @@ pub fn init_telemetry(
     settings: &CommonSettings,
 ) -> reporting::ReportingGuard {
     dayone_telemetry::init(service, settings.log.format, &settings.log.filter);
+    dayone_telemetry::context::set_sample_ratio(settings.telemetry.trace_sample_ratio);
     dayone_telemetry::otlp::init(
         &settings.telemetry.otlp_endpoint,
         service,

@@ -29,6 +29,8 @@ use crate::reporting::{ErrorReporter, ServerError};
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 pub const SERVED_BY_HEADER: &str = "x-served-by";
+/// Set by the gateway when it started the request's trace.
+pub const TRACE_ROOT_HEADER: &str = "x-trace-root";
 
 /// `APP_INSTANCE` (e.g. `auth-1`), read once.
 fn served_by() -> Option<&'static HeaderValue> {
@@ -67,10 +69,14 @@ pub async fn observe(
         .get("traceparent")
         .and_then(|v| v.to_str().ok())
         .and_then(TraceParent::parse);
-    let trace = parent
-        .as_ref()
-        .map(TraceParent::child)
-        .unwrap_or_else(TraceParent::new_root);
+    // The gateway says when it started the trace itself (it exports no
+    // spans, so the sampling decision falls to this service).
+    let gateway_root = headers.contains_key(TRACE_ROOT_HEADER);
+    let trace = match &parent {
+        Some(parent) if gateway_root => parent.child_deciding(),
+        Some(parent) => parent.child(),
+        None => TraceParent::new_root(),
+    };
     let request_bytes = content_length(headers);
     let method = req.method().to_string();
     let path = req.path().to_owned();

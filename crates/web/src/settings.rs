@@ -89,6 +89,9 @@ pub struct TelemetrySettings {
     /// OTLP/HTTP base URL of a collector (`http://otel-collector:4318`);
     /// empty: spans are not exported.
     pub otlp_endpoint: String,
+    /// The share of traces started here (no incoming `traceparent`) that are
+    /// exported, 0..=1; a trace that arrives keeps its caller's decision.
+    pub trace_sample_ratio: f64,
     /// At debug level, JSON request and response bodies up to this size are
     /// logged, redacted.
     pub log_body_limit_bytes: usize,
