@@ -343,6 +343,239 @@ async fn a_flood_from_one_address_is_limited_with_a_json_429() {
     assert_eq!(get("/v1/core/health").await.status(), 200);
 }
 
+/// An answer read off the wire: nginx's own errors come before any routing,
+/// so the requests that provoke them are sent as raw bytes, not through an
+/// HTTP client that would refuse to send them.
+struct RawResponse {
+    status: u16,
+    /// Header names lowercased, in the order sent.
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl RawResponse {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+}
+
+/// Sends `request` as it is over a new connection to the gateway and reads
+/// one answer through its Content-Length (nginx's `return` always sends one),
+/// without waiting for nginx to close the connection.
+fn send_raw(request: &[u8]) -> RawResponse {
+    use std::io::{Read, Write};
+
+    let port = TestStack::load().port("GATEWAY_PORT");
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap_or_else(|e| {
+        panic!("the test stack's gateway is not running ({e}); run `scripts/stack test up`")
+    });
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream.write_all(request).unwrap();
+    let mut received = Vec::new();
+    let mut chunk = [0_u8; 16 * 1024];
+    loop {
+        if let Some(end) = received.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&received[..end]).into_owned();
+            let mut lines = head.split("\r\n");
+            let status_line = lines.next().unwrap();
+            let status = status_line
+                .split(' ')
+                .nth(1)
+                .and_then(|s| s.parse().ok())
+                .unwrap_or_else(|| panic!("not an HTTP status line: {status_line:?}"));
+            let headers: Vec<(String, String)> = lines
+                .filter_map(|l| l.split_once(':'))
+                .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+                .collect();
+            let length = headers
+                .iter()
+                .find(|(n, _)| n == "content-length")
+                .map(|(_, v)| v.parse::<usize>().unwrap());
+            let body_start = end + 4;
+            if let Some(length) = length
+                && received.len() >= body_start + length
+            {
+                let body = received[body_start..body_start + length].to_vec();
+                return RawResponse {
+                    status,
+                    headers,
+                    body,
+                };
+            }
+        }
+        let n = stream.read(&mut chunk).unwrap_or_else(|e| {
+            panic!(
+                "no complete answer ({e}); got {:?}",
+                String::from_utf8_lossy(&received)
+            )
+        });
+        assert!(
+            n > 0,
+            "nginx closed the connection after {:?}",
+            String::from_utf8_lossy(&received)
+        );
+        received.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// Asserts that nginx answered `request` itself, with `status` and the
+/// services' error shape carrying `code`, and returns the answer.
+#[track_caller]
+fn assert_gateway_error(case: &str, request: &[u8], status: u16, code: &str) -> RawResponse {
+    let response = send_raw(request);
+    assert_eq!(response.status, status, "{case}");
+    assert_eq!(
+        response.header("content-type"),
+        Some("application/json"),
+        "{case}: {}",
+        String::from_utf8_lossy(&response.body)
+    );
+    assert!(
+        response.header("x-served-by").is_none(),
+        "{case} reached a service"
+    );
+    let body = response.json();
+    assert_eq!(body["code"], code, "{case}: {body}");
+    assert!(body["message"].is_string(), "{case}: {body}");
+    let id = response.header("x-request-id").unwrap_or_default();
+    assert!(!id.is_empty(), "{case}: no X-Request-Id");
+    assert_eq!(body["request_id"], id, "{case}");
+    response
+}
+
+#[test]
+fn requests_nginx_refuses_itself_get_the_services_json_error_not_html() {
+    let long_header = format!("X-Padding: {}", "a".repeat(20 * 1024));
+    let long_uri = format!("/v1/core/{}", "a".repeat(10 * 1024));
+    let cases: Vec<(&str, String, u16, &str)> = vec![
+        (
+            "NUL byte in the path",
+            "GET /v1/core/%00 HTTP/1.1\r\nHost: gateway\r\n\r\n".into(),
+            400,
+            "bad_request",
+        ),
+        (
+            "unparsable request line",
+            "GET /a b HTTP/1.1\r\nHost: gateway\r\n\r\n".into(),
+            400,
+            "bad_request",
+        ),
+        (
+            "negative Content-Length",
+            "POST /v1/orders HTTP/1.1\r\nHost: gateway\r\nContent-Length: -1\r\n\r\n".into(),
+            400,
+            "bad_request",
+        ),
+        (
+            "two Content-Lengths",
+            "POST /v1/orders HTTP/1.1\r\nHost: gateway\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab".into(),
+            400,
+            "bad_request",
+        ),
+        (
+            "invalid chunked body",
+            "POST /v1/orders HTTP/1.1\r\nHost: gateway\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n".into(),
+            400,
+            "bad_request",
+        ),
+        (
+            "20 kB header",
+            format!("GET /v1/core/health HTTP/1.1\r\nHost: gateway\r\n{long_header}\r\n\r\n"),
+            400,
+            "header_too_large",
+        ),
+        (
+            "10 kB URI",
+            format!("GET {long_uri} HTTP/1.1\r\nHost: gateway\r\n\r\n"),
+            414,
+            "uri_too_long",
+        ),
+        (
+            "body over client_max_body_size",
+            "POST /v1/orders HTTP/1.1\r\nHost: gateway\r\nContent-Length: 2097152\r\n\r\n".into(),
+            413,
+            "payload_too_large",
+        ),
+        (
+            "Transfer-Encoding other than chunked",
+            "POST /v1/orders HTTP/1.1\r\nHost: gateway\r\nTransfer-Encoding: chunked, identity\r\n\r\n".into(),
+            501,
+            "not_implemented",
+        ),
+        (
+            "HTTP/2.0 request line over HTTP/1",
+            "GET /v1/core/health HTTP/2.0\r\nHost: gateway\r\n\r\n".into(),
+            505,
+            "http_version_not_supported",
+        ),
+        (
+            "TRACE",
+            "TRACE / HTTP/1.1\r\nHost: gateway\r\n\r\n".into(),
+            405,
+            "method_not_allowed",
+        ),
+        (
+            "an internal error location asked for directly",
+            "GET /gateway/errors/bad-request HTTP/1.1\r\nHost: gateway\r\nConnection: close\r\n\r\n".into(),
+            404,
+            "not_found",
+        ),
+    ];
+    for (case, request, status, code) in cases {
+        assert_gateway_error(case, request.as_bytes(), status, code);
+    }
+}
+
+#[test]
+fn nginx_errors_keep_the_clients_request_id_and_hide_the_nginx_version() {
+    let id = format!("e2e-{}", uuid::Uuid::new_v4().simple());
+    let request = format!(
+        "POST /v1/orders HTTP/1.1\r\nHost: gateway\r\nX-Request-Id: {id}\r\nContent-Length: -1\r\n\r\n"
+    );
+    let response = assert_gateway_error(
+        "negative Content-Length",
+        request.as_bytes(),
+        400,
+        "bad_request",
+    );
+    assert_eq!(response.header("x-request-id"), Some(id.as_str()));
+    assert_eq!(
+        response.header("server"),
+        Some("nginx"),
+        "server_tokens off"
+    );
+}
+
+#[test]
+fn trace_is_a_json_405_with_allow_where_the_gateway_knows_the_methods() {
+    let health = assert_gateway_error(
+        "TRACE /gateway/health",
+        b"TRACE /gateway/health HTTP/1.1\r\nHost: gateway\r\n\r\n",
+        405,
+        "method_not_allowed",
+    );
+    assert_eq!(health.header("allow"), Some("GET, HEAD"));
+    assert_eq!(health.json()["message"], "TRACE is not allowed");
+    // A service's methods are the service's to say; nginx does not guess.
+    let proxied = assert_gateway_error(
+        "TRACE /v1/core/health",
+        b"TRACE /v1/core/health HTTP/1.1\r\nHost: gateway\r\n\r\n",
+        405,
+        "method_not_allowed",
+    );
+    assert_eq!(proxied.header("allow"), None);
+}
+
 #[test]
 fn every_listener_of_the_stack_is_bound_to_loopback_only() {
     let stack = TestStack::load();
