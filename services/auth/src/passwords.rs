@@ -1,5 +1,14 @@
 //! bcrypt, off the async executor (a cost-12 hash takes ~200 ms of CPU).
 //!
+//! bcrypt reads only the first 72 bytes of its input, so a password is
+//! hashed as the hex SHA-256 of its UTF-8 bytes (64 bytes: every byte of the
+//! password counts), and the stored hash says so with a `bcrypt_sha256$`
+//! prefix, as Django's `BCryptSHA256PasswordHasher` does. We keep bcrypt
+//! rather than move to argon2id: the hashing pool, its overload answer and
+//! the benchmarks are tuned to it, and existing hashes need no migration.
+//! Hashes made before the prefix (plain bcrypt) still verify, as bcrypt
+//! always did, and are re-made with the prefix at the next login.
+//!
 //! Requests hash through a [`Hasher`]: a pool as wide as the cores, served
 //! in arrival order. Without it every concurrent login ran at once, and with
 //! 16 clients each answer waited for the whole batch. A request that would
@@ -50,15 +59,13 @@ impl Hasher {
 
     /// Hashes `password` with `cost`, in turn.
     pub async fn hash(&self, password: String, cost: u32) -> Result<String, HashError> {
-        self.run(move || bcrypt::hash(password, cost).context("Failed to hash the password"))
-            .await
+        self.run(move || make(&password, cost)).await
     }
 
     /// Checks `password` against `hash`, in turn. A malformed hash counts
     /// as a mismatch.
     pub async fn verify(&self, password: String, hash: String) -> Result<bool, HashError> {
-        self.run(move || Ok(bcrypt::verify(password, &hash).unwrap_or(false)))
-            .await
+        self.run(move || Ok(check(&password, &hash))).await
     }
 
     async fn run<T: Send + 'static>(
@@ -127,20 +134,75 @@ pub enum HashError {
 
 /// Hashes `password` with `cost` on the blocking pool.
 pub async fn hash(password: String, cost: u32) -> anyhow::Result<String> {
-    tokio::task::spawn_blocking(move || bcrypt::hash(password, cost))
+    tokio::task::spawn_blocking(move || make(&password, cost))
         .await
         .context("bcrypt task panicked")?
-        .context("Failed to hash the password")
 }
 
-/// The cost a bcrypt hash was made with (`$2b$12$...` -> 12).
-pub fn cost_of(hash: &str) -> Option<u32> {
+/// The prefix of a hash of the pre-hashed password.
+const PREHASHED: &str = "bcrypt_sha256$";
+
+/// What bcrypt is given: 64 hex digits, whatever the password's length.
+fn prehash(password: &str) -> String {
+    use sha2::Digest;
+    format!("{:x}", sha2::Sha256::digest(password.as_bytes()))
+}
+
+/// A new stored hash of `password`.
+fn make(password: &str, cost: u32) -> anyhow::Result<String> {
+    let hash = bcrypt::hash(prehash(password), cost).context("Failed to hash the password")?;
+    Ok(format!("{PREHASHED}{hash}"))
+}
+
+/// Whether `password` matches the stored hash (either form); a malformed
+/// hash is a mismatch.
+fn check(password: &str, stored: &str) -> bool {
+    match stored.strip_prefix(PREHASHED) {
+        Some(hash) => bcrypt::verify(prehash(password), hash).unwrap_or(false),
+        None => bcrypt::verify(password, stored).unwrap_or(false),
+    }
+}
+
+/// Whether a stored hash is in today's form at `cost`; login re-makes it
+/// otherwise.
+pub fn is_current(stored: &str, cost: u32) -> bool {
+    stored.starts_with(PREHASHED) && cost_of(stored) == Some(cost)
+}
+
+/// The cost a stored hash was made with (`bcrypt_sha256$$2b$12$...` or
+/// `$2b$12$...` -> 12).
+pub fn cost_of(stored: &str) -> Option<u32> {
+    let hash = stored.strip_prefix(PREHASHED).unwrap_or(stored);
     hash.split('$').nth(2)?.parse().ok()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::cost_of;
+    use super::*;
+
+    #[test]
+    fn every_byte_of_a_long_password_counts() {
+        let password = "p".repeat(72);
+        let stored = make(&password, 4).unwrap();
+        assert!(stored.starts_with("bcrypt_sha256$$2b$04$"), "{stored}");
+        assert!(check(&password, &stored));
+        assert!(!check(&format!("{password}wrong suffix"), &stored));
+        assert!(!check("p", &stored));
+        // Plain bcrypt, for comparison, cannot tell them apart.
+        let plain = bcrypt::hash(&password, 4).unwrap();
+        assert!(check(&format!("{password}wrong suffix"), &plain));
+    }
+
+    #[test]
+    fn hashes_made_before_the_prefix_still_verify_and_are_not_current() {
+        let plain = bcrypt::hash("an old password", 4).unwrap();
+        assert!(check("an old password", &plain));
+        assert!(!check("another", &plain));
+        assert!(!is_current(&plain, 4));
+        assert!(is_current(&make("x", 4).unwrap(), 4));
+        assert!(!is_current(&make("x", 4).unwrap(), 5));
+        assert!(!check("x", "bcrypt_sha256$garbage"));
+    }
 
     #[test]
     fn the_cost_is_read_from_the_hash() {

@@ -93,8 +93,9 @@ pub async fn login(
         .await
         .map_err(AuthError::from)?;
 
-    // A hash made with another cost is re-made now that we have the password.
-    let user = if passwords::cost_of(&user.password_hash) != Some(state.settings.bcrypt_cost) {
+    // A hash made with another cost, or before passwords were pre-hashed,
+    // is re-made now that we have the password.
+    let user = if !passwords::is_current(&user.password_hash, state.settings.bcrypt_cost) {
         let rehashed = state
             .hasher
             .hash(password, state.settings.bcrypt_cost)

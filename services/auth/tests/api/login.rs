@@ -235,8 +235,43 @@ async fn a_hash_made_with_another_cost_is_upgraded_on_login() {
         .unwrap()
         .unwrap();
     let hash: String = row.try_get("", "password_hash").unwrap();
-    assert!(hash.starts_with("$2b$04$"), "{hash}");
-    assert!(bcrypt::verify(PASSWORD, &hash).unwrap());
+    assert!(hash.starts_with("bcrypt_sha256$$2b$04$"), "{hash}");
+    app.login(&user.email, PASSWORD).await;
+}
+
+#[tokio::test]
+async fn a_nul_in_the_email_is_a_422_naming_it_not_a_500() {
+    let app = spawn_app().await;
+    let response = app
+        .post(
+            "/v1/auth/login",
+            json!({"email": "a\u{0}@example.com", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "validation_failed");
+    assert!(body["details"]["fields"]["email"].is_array(), "{body}");
+}
+
+/// bcrypt reads 72 bytes; the stored hash is of the whole password, so a
+/// wrong ending after 72 bytes is a wrong password.
+#[tokio::test]
+async fn a_wrong_suffix_after_72_bytes_does_not_log_in() {
+    let app = spawn_app().await;
+    let email = unique_email();
+    let password = format!("{}-the-real-ending", "x".repeat(72));
+    let registered = app
+        .post(
+            "/v1/auth/register",
+            json!({"email": email, "password": password}),
+        )
+        .await;
+    assert_eq!(registered.status(), 201);
+    let wrong = format!("{}-another-ending", "x".repeat(72));
+    let response = app.login_response(&email, &wrong).await;
+    assert_eq!(response.status(), 401);
+    app.login(&email, &password).await;
 }
 
 /// With one hashing worker and a short bound, a burst of logins is served
