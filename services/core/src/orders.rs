@@ -12,6 +12,7 @@ use dayone_model::messages::catalog::{OrderCancelled, OrderLine, OrderPlaced};
 use dayone_model::messages::notifications::{EmailJob, EmailTemplate};
 use dayone_model::{BaseEntity, Envelope};
 use dayone_web::idempotency::{self, Replay};
+use dayone_web::paging::Page;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
@@ -273,16 +274,15 @@ pub async fn visible(
 pub async fn mine(
     db: &DatabaseConnection,
     user: Uuid,
-    page: u64,
-    per_page: u64,
+    page: Page,
 ) -> Result<(Vec<OrderResponse>, u64), DbErr> {
     let query = order::Entity::active()
         .filter(order::Column::UserUuid.eq(user))
         .order_by_desc(order::Column::CreatedAt);
     let total = query.clone().count(db).await?;
     let orders = query
-        .offset((page - 1) * per_page)
-        .limit(per_page)
+        .offset(page.offset())
+        .limit(page.per_page)
         .all(db)
         .await?;
     let mut out = Vec::with_capacity(orders.len());

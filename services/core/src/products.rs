@@ -8,6 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use dayone_broker::Outbox;
 use dayone_model::messages::catalog::{ProductChanged, ProductDeleted, ProductSnapshot};
 use dayone_model::{BaseEntity, Envelope};
+use dayone_web::paging::Page;
 use sea_orm::sea_query::Condition;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, PaginatorTrait,
@@ -77,16 +78,15 @@ fn filtered(filters: &Filters) -> Select<product::Entity> {
 pub async fn page(
     db: &DatabaseConnection,
     filters: &Filters,
-    page: u64,
-    per_page: u64,
+    page: Page,
 ) -> Result<(Vec<product::Model>, u64), DbErr> {
     let query = filtered(filters)
         .order_by_desc(product::Column::CreatedAt)
         .order_by_desc(product::Column::Uuid);
     let total = query.clone().count(db).await?;
     let items = query
-        .offset((page - 1) * per_page)
-        .limit(per_page)
+        .offset(page.offset())
+        .limit(page.per_page)
         .all(db)
         .await?;
     Ok((items, total))

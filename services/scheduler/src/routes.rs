@@ -10,6 +10,7 @@ use dayone_web::ApiError;
 use dayone_web::auth::AuthenticatedUser;
 use dayone_web::dead_letters;
 use dayone_web::extractors::resource;
+use dayone_web::paging::{Page, PageBounds};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
@@ -252,27 +253,27 @@ pub async fn history(
 ) -> Result<HttpResponse, ApiError> {
     user.require_admin()?;
     let job = find(&state, &name).await?;
-    let per_page = paging.per_page.unwrap_or(50);
-    if !(1..=500).contains(&per_page) {
-        return Err(ApiError::validation(&[(
-            "per_page",
-            "must be between 1 and 500".into(),
-        )]));
-    }
-    let page = paging.page.unwrap_or(1).max(1);
+    let page = Page::checked(
+        paging.page,
+        paging.per_page,
+        PageBounds {
+            default_per_page: 50,
+            max_per_page: 500,
+        },
+    )?;
     let query = job_run::Entity::active()
         .filter(job_run::Column::JobId.eq(job.id))
         .order_by_desc(job_run::Column::ScheduledFor);
     let total = query.clone().count(&state.db).await?;
     let runs = query
-        .offset((page - 1) * per_page)
-        .limit(per_page)
+        .offset(page.offset())
+        .limit(page.per_page)
         .all(&state.db)
         .await?;
     Ok(HttpResponse::Ok().json(RunPage {
         items: runs.into_iter().map(RunView::from).collect(),
-        page,
-        per_page,
+        page: page.page,
+        per_page: page.per_page,
         total,
     }))
 }

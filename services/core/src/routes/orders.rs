@@ -3,6 +3,7 @@ use std::sync::Arc;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
 use dayone_web::auth::AuthenticatedUser;
+use dayone_web::paging::Page;
 use dayone_web::{ApiError, ErrorCode};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -140,13 +141,12 @@ pub async fn list(
     user: AuthenticatedUser,
     paging: web::Query<Paging>,
 ) -> Result<HttpResponse, ApiError> {
-    let per_page = super::products::limit(paging.per_page, "per_page")?;
-    let page = paging.page.unwrap_or(1).max(1);
-    let (items, total) = orders::mine(&state.db, user.user_uuid, page, per_page).await?;
+    let page = Page::checked(paging.page, paging.per_page, super::products::PAGES)?;
+    let (items, total) = orders::mine(&state.db, user.user_uuid, page).await?;
     Ok(HttpResponse::Ok().json(OrderPage {
         items,
-        page,
-        per_page,
+        page: page.page,
+        per_page: page.per_page,
         total,
     }))
 }

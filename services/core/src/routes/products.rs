@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, HttpResponseBuilder, web};
 use dayone_model::BaseEntity;
 use dayone_web::ApiError;
 use dayone_web::auth::AuthenticatedUser;
+use dayone_web::paging::{Page, PageBounds};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -93,6 +94,12 @@ pub(crate) fn filters(
     })
 }
 
+/// `/v1/products` and `/v1/orders` pages.
+pub(crate) const PAGES: PageBounds = PageBounds {
+    default_per_page: 20,
+    max_per_page: 100,
+};
+
 pub(crate) fn limit(value: Option<u64>, name: &'static str) -> Result<u64, ApiError> {
     match value.unwrap_or(20) {
         n @ 1..=100 => Ok(n),
@@ -138,24 +145,20 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let per_page = limit(query.per_page, "per_page")?;
-    let page = match query.page.unwrap_or(1) {
-        0 => return Err(ApiError::validation(&[("page", "starts at 1".into())])),
-        p => p,
-    };
+    let page = Page::checked(query.page, query.per_page, PAGES)?;
     let filters = filters(
         query.category,
         query.min_price_cents,
         query.max_price_cents,
         query.in_stock,
     )?;
-    let (items, total) = products::page(&state.db, &filters, page, per_page).await?;
+    let (items, total) = products::page(&state.db, &filters, page).await?;
     let mut response = HttpResponse::Ok();
     deprecated(&mut response, &state, "/v2/products");
     Ok(response.json(ProductPage {
         items: items.into_iter().map(ProductV1::from).collect(),
-        page,
-        per_page,
+        page: page.page,
+        per_page: page.per_page,
         total,
     }))
 }

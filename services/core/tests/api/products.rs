@@ -146,6 +146,45 @@ async fn v1_pages_filter_and_announce_their_successor() {
     assert_eq!(app.get("/v1/products?page=abc").await.status(), 400);
 }
 
+/// What PostgreSQL cannot store or count is refused by name, never a 500.
+#[tokio::test]
+async fn a_nul_or_an_overflowing_page_is_a_422_naming_the_parameter() {
+    let app = spawn_app().await;
+    let user = app.user().await;
+    for (path, field) in [
+        ("/v1/products?category=a%00b", "category"),
+        ("/v2/products?category=a%00b", "category"),
+        ("/v1/products?page=9223372036854775807&per_page=100", "page"),
+        ("/v1/products?page=18446744073709551615", "page"),
+        ("/v1/orders?page=9223372036854775807&per_page=100", "page"),
+    ] {
+        let response = app.send(Method::GET, path, Some(&user.token), None).await;
+        let (status, body) = json(response).await;
+        assert_eq!(status, 422, "{path}: {body}");
+        assert_eq!(body["code"], "validation_failed", "{path}");
+        assert!(
+            body["details"]["fields"][field].is_array(),
+            "{path}: {body}"
+        );
+    }
+    let admin = app.admin().await;
+    let response = app
+        .send(
+            Method::POST,
+            "/v1/products",
+            Some(&admin.token),
+            Some(json!({"name": "Lamp\u{0}", "price_cents": 100, "stock": 1})),
+        )
+        .await;
+    let (status, body) = json(response).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("validation_failed")),
+        "{body}"
+    );
+    assert!(body["details"]["fields"]["name"].is_array(), "{body}");
+}
+
 #[tokio::test]
 async fn v2_shows_money_as_amount_and_currency_and_pages_by_cursor() {
     let app = spawn_app().await;

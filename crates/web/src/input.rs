@@ -1,0 +1,179 @@
+//! What PostgreSQL cannot store never reaches a handler. `text` refuses the
+//! NUL character, and every string a client sends may end up in a `text`
+//! column or a query parameter, where NUL made a 500 (and an alert an
+//! anonymous caller could trigger). This middleware answers instead:
+//! - a query parameter holding `%00` is a 422 naming the parameter;
+//! - a path holding `%00` is a 400 `invalid_path`;
+//! - a JSON body holding `\u0000` in any string or key is a 422 naming the
+//!   field (`items[2].name`).
+//!
+//! Bodies without a `\u0000` escape cost one scan; the JSON is parsed here
+//! only when one is present.
+
+use actix_web::HttpMessage;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::web::BytesMut;
+use futures_util::StreamExt;
+use percent_encoding::percent_decode_str;
+use serde_json::Value;
+
+use crate::error::{ApiError, ErrorCode};
+use crate::extractors::JSON_LIMIT;
+
+const NUL_MESSAGE: &str = "must not contain the NUL character (\\u0000)";
+
+pub async fn refuse_unstorable(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    // Answered here as responses, not errors, so the middleware around
+    // this one logs them and adds the request id like any other answer.
+    if req.path().contains("%00") {
+        let error = ApiError::new(
+            ErrorCode::InvalidPath,
+            "the path must not contain the NUL character (%00)",
+        );
+        return Ok(req.error_response(error));
+    }
+    if let Some(name) = nul_parameter(req.query_string()) {
+        let error = ApiError::validation(&[(&name, NUL_MESSAGE.to_owned())]);
+        return Ok(req.error_response(error));
+    }
+    if is_json(&req) {
+        let mut payload = req.take_payload();
+        let mut body = BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            match chunk {
+                Ok(chunk) => body.extend_from_slice(&chunk),
+                Err(e) => return Ok(req.error_response(e)),
+            }
+            if body.len() > JSON_LIMIT {
+                let error = ApiError::new(
+                    ErrorCode::PayloadTooLarge,
+                    format!("the JSON body is larger than {JSON_LIMIT} bytes"),
+                );
+                return Ok(req.error_response(error));
+            }
+        }
+        let body = body.freeze();
+        if let Some(field) = nul_field(&body) {
+            let error = ApiError::validation(&[(&field, NUL_MESSAGE.to_owned())]);
+            return Ok(req.error_response(error));
+        }
+        req.set_payload(Payload::from(body));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+fn is_json(req: &ServiceRequest) -> bool {
+    req.headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"))
+}
+
+/// The first query parameter whose name or value decodes to a NUL.
+fn nul_parameter(query: &str) -> Option<String> {
+    if !query.contains("%00") {
+        return None;
+    }
+    query.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if !key.contains("%00") && !value.contains("%00") {
+            return None;
+        }
+        let name = percent_decode_str(&key.replace('+', " "))
+            .decode_utf8_lossy()
+            .replace('\0', "");
+        Some(if name.is_empty() {
+            "query".to_owned()
+        } else {
+            name
+        })
+    })
+}
+
+/// Where a JSON body holds a NUL, as a path (`items[2].name`; `body` for
+/// the top level); `None` when it holds none (or is not JSON: the
+/// extractor says so).
+fn nul_field(body: &[u8]) -> Option<String> {
+    body.windows(6).position(|w| w == b"\\u0000")?;
+    let value: Value = serde_json::from_slice(body).ok()?;
+    let mut path = String::new();
+    find_nul(&value, &mut path).then(|| {
+        if path.is_empty() {
+            "body".to_owned()
+        } else {
+            path
+        }
+    })
+}
+
+fn find_nul(value: &Value, path: &mut String) -> bool {
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().enumerate().any(|(i, item)| {
+            let len = path.len();
+            path.push_str(&format!("[{i}]"));
+            let found = find_nul(item, path);
+            if !found {
+                path.truncate(len);
+            }
+            found
+        }),
+        Value::Object(fields) => fields.iter().any(|(key, item)| {
+            let len = path.len();
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(&key.replace('\0', ""));
+            let found = key.contains('\0') || find_nul(item, path);
+            if !found {
+                path.truncate(len);
+            }
+            found
+        }),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nul_is_found_wherever_it_is_in_the_body() {
+        assert_eq!(
+            nul_field(br#"{"email":"a\u0000@example.com"}"#).as_deref(),
+            Some("email")
+        );
+        assert_eq!(
+            nul_field(br#"{"items":[{"name":"ok"},{"name":"b\u0000"}]}"#).as_deref(),
+            Some("items[1].name")
+        );
+        assert_eq!(
+            nul_field(br#"{"data":{"k\u0000ey":1}}"#).as_deref(),
+            Some("data.key")
+        );
+        assert_eq!(nul_field(br#""\u0000""#).as_deref(), Some("body"));
+    }
+
+    #[test]
+    fn an_escaped_backslash_or_other_escapes_are_not_a_nul() {
+        assert_eq!(nul_field(br#"{"path":"C:\\u0000"}"#), None);
+        assert_eq!(nul_field(br#"{"name":"caf\u00e9 \u0001"}"#), None);
+        assert_eq!(nul_field(b"not json \\u0000"), None);
+    }
+
+    #[test]
+    fn a_nul_in_a_query_parameter_names_it() {
+        assert_eq!(nul_parameter("category=a%00b").as_deref(), Some("category"));
+        assert_eq!(nul_parameter("page=1&q=x%00").as_deref(), Some("q"));
+        assert_eq!(nul_parameter("a%00=1").as_deref(), Some("a"));
+        assert_eq!(nul_parameter("%00").as_deref(), Some("query"));
+        assert_eq!(nul_parameter("category=a%2500"), None);
+        assert_eq!(nul_parameter("page=100"), None);
+    }
+}
