@@ -1,6 +1,9 @@
 //! `GET /health` (the process is alive) and `GET /ready` (it can do its work:
 //! PostgreSQL, RabbitMQ and Redis answer). Both are mounted at the root for
-//! probes and under the service's public prefix for the gateway.
+//! probes and operators, who see the instance and each dependency with its
+//! latency and error, and under the service's public prefix for the gateway,
+//! where the same status and code come without them: the internet learns
+//! whether the service can answer, not what it runs on.
 
 use std::time::{Duration, Instant};
 
@@ -42,10 +45,16 @@ struct Check {
 
 pub fn routes(info: ServiceInfo) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
-        for prefix in ["", info.prefix] {
-            cfg.route(&format!("{prefix}/health"), web::get().to(health))
-                .route(&format!("{prefix}/ready"), web::get().to(ready));
-        }
+        cfg.route("/health", web::get().to(health))
+            .route("/ready", web::get().to(ready));
+        cfg.route(
+            &format!("{}/health", info.prefix),
+            web::get().to(public_health),
+        )
+        .route(
+            &format!("{}/ready", info.prefix),
+            web::get().to(public_ready),
+        );
     }
 }
 
@@ -56,6 +65,30 @@ async fn health(info: web::Data<ServiceInfo>) -> HttpResponse {
         "version": info.version,
         "instance": std::env::var("APP_INSTANCE").ok(),
     }))
+}
+
+async fn public_health(info: web::Data<ServiceInfo>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({
+        "status": "ok",
+        "service": info.name,
+        "version": info.version,
+    }))
+}
+
+/// `/ready` without the dependencies' names, latencies and errors.
+async fn public_ready(info: web::Data<ServiceInfo>, deps: web::Data<Dependencies>) -> HttpResponse {
+    let detailed = ready(info, deps).await;
+    if detailed.status().is_success() {
+        return HttpResponse::Ok().json(json!({"status": "ready"}));
+    }
+    HttpResponse::ServiceUnavailable()
+        .insert_header(("Retry-After", "5"))
+        .json(json!({
+            "status": "unavailable",
+            "code": "dependency_unavailable",
+            "message": "the service cannot do its work right now",
+            "request_id": RequestContext::current_request_id(),
+        }))
 }
 
 async fn ready(info: web::Data<ServiceInfo>, deps: web::Data<Dependencies>) -> HttpResponse {

@@ -14,7 +14,7 @@ use std::time::{Instant, SystemTime};
 
 use actix_web::body::{BodySize, BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes, BytesMut};
 use actix_web::{HttpMessage, ResponseError};
@@ -32,16 +32,22 @@ pub const SERVED_BY_HEADER: &str = "x-served-by";
 /// Set by the gateway when it started the request's trace.
 pub const TRACE_ROOT_HEADER: &str = "x-trace-root";
 
-/// `APP_INSTANCE` (e.g. `auth-1`), read once.
-fn served_by() -> Option<&'static HeaderValue> {
-    static VALUE: std::sync::OnceLock<Option<HeaderValue>> = std::sync::OnceLock::new();
-    VALUE
-        .get_or_init(|| {
-            std::env::var("APP_INSTANCE")
-                .ok()
-                .and_then(|v| HeaderValue::from_str(&v).ok())
-        })
-        .as_ref()
+/// What every answer says about the service, set once when it starts.
+#[derive(Debug, Clone, Default)]
+pub struct ResponsePolicy {
+    /// `X-Served-By`: `APP_INSTANCE` (e.g. `auth-1`) when
+    /// `application.expose_instance` is on.
+    pub served_by: Option<HeaderValue>,
+}
+
+impl ResponsePolicy {
+    pub fn new(instance: Option<&str>, expose_instance: bool) -> Self {
+        Self {
+            served_by: instance
+                .filter(|_| expose_instance)
+                .and_then(|v| HeaderValue::from_str(v).ok()),
+        }
+    }
 }
 
 /// Accepts a client's request id only when it is a short plain token, so it
@@ -96,6 +102,9 @@ pub async fn observe(
         user: Default::default(),
     };
     let reporter = req.app_data::<web::Data<ErrorReporter>>().cloned();
+    let served_by = req
+        .app_data::<web::Data<ResponsePolicy>>()
+        .and_then(|p| p.served_by.clone());
     let body_limit = req
         .app_data::<web::Data<BodyLogging>>()
         .map_or(0, |b| b.limit_bytes);
@@ -145,10 +154,19 @@ pub async fn observe(
             .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
     }
     // Which instance answered: what an operator needs behind a load balancer.
-    if let Some(value) = served_by() {
-        response
-            .headers_mut()
-            .insert(HeaderName::from_static(SERVED_BY_HEADER), value.clone());
+    let headers = response.headers_mut();
+    if let Some(value) = served_by {
+        headers.insert(HeaderName::from_static(SERVED_BY_HEADER), value);
+    }
+    // A JSON answer is never to be sniffed as anything else, and an answer
+    // meant for one caller (tokens, secrets, accounts) is never stored by a
+    // cache on the way; a route that may be cached says so itself (JWKS).
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     if log_bodies && is_json(response.headers()) {
         let (http_request, res) = response.into_parts();

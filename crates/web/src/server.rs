@@ -26,7 +26,8 @@ use crate::auth::{RevocationList, RevocationSubscriber, TokenVerifier};
 use crate::client::TrustedProxies;
 use crate::extractors;
 use crate::health::{self, Dependencies, ServiceInfo};
-use crate::middleware::{BodyLogging, observe};
+use crate::input::refuse_unstorable;
+use crate::middleware::{BodyLogging, ResponsePolicy, observe};
 use crate::redis::Redis;
 use crate::reporting::ErrorReporter;
 use crate::settings::{CommonSettings, DatabaseSettings};
@@ -189,14 +190,20 @@ impl ServiceRuntime {
         let revocations = web::Data::new(self.revocations.clone());
         let proxies = web::Data::new(TrustedProxies(app.trusted_proxies.clone()));
         let reporter = web::Data::new(ErrorReporter::new(info.name, self.alerter.clone()));
+        let policy = web::Data::new(ResponsePolicy::new(
+            self.settings.instance.as_deref(),
+            app.expose_instance,
+        ));
         let body_logging = web::Data::new(BodyLogging {
             limit_bytes: self.settings.telemetry.log_body_limit_bytes,
         });
         let mut server = HttpServer::new(move || {
             // The last wrap runs first: `observe` sees the response before
             // `Compress` encodes it, so the debug log shows the JSON body
-            // and the access line its size, whatever the client accepts.
+            // and the access line its size, whatever the client accepts;
+            // it also sees (and logs) `refuse_unstorable`'s answers.
             App::new()
+                .wrap(from_fn(refuse_unstorable))
                 .wrap(from_fn(observe))
                 .wrap(Compress::default())
                 .app_data(extractors::json_config())
@@ -209,6 +216,7 @@ impl ServiceRuntime {
                 .app_data(proxies.clone())
                 .app_data(reporter.clone())
                 .app_data(body_logging.clone())
+                .app_data(policy.clone())
                 .configure(health::routes(info))
                 .configure(configure.clone())
                 .default_service(web::to(extractors::not_found))

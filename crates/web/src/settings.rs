@@ -81,6 +81,9 @@ pub struct CommonSettings {
     pub housekeeping: HousekeepingSettings,
     pub telemetry: TelemetrySettings,
     pub sentry: SentrySettings,
+    /// This replica's name (`APP_INSTANCE`, e.g. `auth-1`), if it has one.
+    #[serde(default)]
+    pub instance: Option<String>,
 }
 
 /// Trace export and request/response logging.
@@ -132,6 +135,11 @@ pub struct ApplicationSettings {
     /// Peers (the gateway) whose `X-Real-IP` header is believed: addresses
     /// or CIDR networks.
     pub trusted_proxies: Vec<crate::client::ProxyNet>,
+    /// Name the answering instance (`APP_INSTANCE`) in an `X-Served-By`
+    /// header: handy behind a load balancer in development; production
+    /// does not tell the internet its topology (the gateway's access log
+    /// records the upstream).
+    pub expose_instance: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -31,6 +31,12 @@ impl Application {
             "auth.access_token_ttl_secs must be between 1 and {MAX_ACCESS_TOKEN_TTL_SECS}"
         );
         anyhow::ensure!(
+            settings.auth.access_token_ttl_secs <= settings.common.tokens.max_lifetime_secs,
+            "auth.access_token_ttl_secs must not exceed tokens.max_lifetime_secs ({}): \
+             services would refuse the tokens",
+            settings.common.tokens.max_lifetime_secs
+        );
+        anyhow::ensure!(
             (4..=31).contains(&settings.auth.bcrypt_cost),
             "auth.bcrypt_cost must be between 4 and 31"
         );

@@ -44,6 +44,9 @@ pub struct TokenSettings {
     pub audience: String,
     /// The auth service's JWKS (through the gateway, or auth's service name).
     pub jwks_url: String,
-    /// Clock skew tolerated on `exp`, in seconds.
+    /// Clock skew tolerated on `exp` and `iat`, in seconds.
     pub leeway_secs: u64,
+    /// The longest an access token may be valid (`exp - iat`); a token
+    /// claiming more is refused, whoever signed it.
+    pub max_lifetime_secs: u64,
 }

@@ -28,6 +28,10 @@ pub enum TokenError {
     UnknownKey,
     #[error("the token has expired")]
     Expired,
+    #[error("the token claims to be issued in the future")]
+    IssuedInFuture,
+    #[error("the token is valid for longer than tokens may be")]
+    LifetimeTooLong,
     #[error("the token is not meant for this audience")]
     WrongAudience,
     #[error("the token was not issued by the expected issuer")]
@@ -88,7 +92,8 @@ impl TokenVerifier {
         &self.settings
     }
 
-    /// Checks signature, algorithm, issuer, audience and expiry.
+    /// Checks signature, algorithm, issuer, audience, expiry, that `iat` is
+    /// not in the future and that the lifetime is within the maximum.
     pub async fn verify(&self, token: &str) -> Result<Claims, TokenError> {
         let known = self
             .verified
@@ -131,7 +136,7 @@ impl TokenVerifier {
         validation.set_audience(&[&self.settings.audience]);
         validation.set_issuer(&[&self.settings.issuer]);
         validation.set_required_spec_claims(&["exp", "iat", "sub", "aud", "iss"]);
-        decode::<Claims>(token, &key, &validation)
+        let claims = decode::<Claims>(token, &key, &validation)
             .map(|data| data.claims)
             .map_err(|e| {
                 use jsonwebtoken::errors::ErrorKind;
@@ -143,7 +148,16 @@ impl TokenVerifier {
                     ErrorKind::InvalidAlgorithm => TokenError::WrongAlgorithm,
                     _ => TokenError::Malformed,
                 }
-            })
+            })?;
+        let now = jsonwebtoken::get_current_timestamp() as i64;
+        let leeway = self.settings.leeway_secs as i64;
+        if claims.iat > now.saturating_add(leeway) {
+            return Err(TokenError::IssuedInFuture);
+        }
+        if claims.exp.saturating_sub(claims.iat) > self.settings.max_lifetime_secs as i64 {
+            return Err(TokenError::LifetimeTooLong);
+        }
+        Ok(claims)
     }
 
     fn key(&self, kid: &str) -> Option<DecodingKey> {

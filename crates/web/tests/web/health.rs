@@ -20,7 +20,7 @@ async fn health_answers_at_the_root_and_under_the_public_prefix() {
 #[tokio::test]
 async fn ready_reports_each_dependency_up() {
     let app = spawn_app().await;
-    let response = app.get("/v1/webtest/ready").await;
+    let response = app.get("/ready").await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["status"], "ready");
@@ -37,6 +37,12 @@ async fn ready_names_the_dependency_that_is_down(var: &str, dependency: &str) {
     let app = spawn(&env).await;
     // Give the broker supervisor a moment: "down" must not be "not yet".
     tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let public = app.get("/v1/webtest/ready").await;
+    assert_eq!(public.status(), 503);
+    let public: Value = public.json().await.unwrap();
+    assert_eq!(public["code"], "dependency_unavailable");
+    assert!(!public.to_string().contains(dependency), "{public}");
 
     let response = app.get("/ready").await;
 

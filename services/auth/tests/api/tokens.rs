@@ -105,6 +105,14 @@ async fn expired_tokens_and_tokens_for_another_audience_or_issuer_are_refused() 
             c.exp = chrono::Utc::now().timestamp() - 60;
             c.iat = c.exp - 900;
         }),
+        // Issued a day ahead and valid for a year: the signer is trusted,
+        // the claims are not.
+        claims_for(&user, |c| {
+            c.iat = chrono::Utc::now().timestamp() + 86_400;
+            c.exp = c.iat + 600;
+        }),
+        claims_for(&user, |c| c.exp = c.iat + 365 * 86_400),
+        claims_for(&user, |c| c.exp = c.iat + 901),
         claims_for(&user, |c| c.aud = "another-api".into()),
         claims_for(&user, |c| c.iss = "someone-else".into()),
     ];
