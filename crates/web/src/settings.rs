@@ -81,6 +81,9 @@ pub struct CommonSettings {
     pub housekeeping: HousekeepingSettings,
     pub telemetry: TelemetrySettings,
     pub sentry: SentrySettings,
+    /// Named request limits (`dayone_web::throttle::Throttles`).
+    #[serde(default)]
+    pub throttles: crate::throttle::Throttles,
     /// This replica's name (`APP_INSTANCE`, e.g. `auth-1`), if it has one.
     #[serde(default)]
     pub instance: Option<String>,

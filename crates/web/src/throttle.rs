@@ -80,3 +80,80 @@ pub async fn reset(redis: &Redis, key: &str) -> redis::RedisResult<()> {
         .query_async::<()>(&mut redis.connection())
         .await
 }
+
+/// A declared rate: at most `max` per `window_secs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+pub struct Rate {
+    pub max: u64,
+    pub window_secs: u64,
+}
+
+impl From<Rate> for Limit {
+    fn from(rate: Rate) -> Self {
+        Limit {
+            max: rate.max,
+            window: Duration::from_secs(rate.window_secs.max(1)),
+        }
+    }
+}
+
+/// Throttle policies by name, from the `throttles:` settings, in the manner
+/// of DRF's scoped throttles: a route names its policy and the subject it
+/// counts (the client's address, the account, a phone number), and the
+/// numbers live in settings, not in code. Counters are in Redis, so every
+/// replica shares them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Throttles(std::collections::BTreeMap<String, Rate>);
+
+impl Throttles {
+    /// Fails (at start-up) when a policy the service uses is not declared,
+    /// so a typo in settings cannot turn a limit off.
+    pub fn require(&self, names: &[&str]) -> anyhow::Result<()> {
+        let missing: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|n| !self.0.contains_key(*n))
+            .collect();
+        anyhow::ensure!(
+            missing.is_empty(),
+            "throttles.{} must be set (max and window_secs)",
+            missing.join(", throttles.")
+        );
+        Ok(())
+    }
+
+    /// The policy's limit; an undeclared one (which [`Self::require`] keeps
+    /// from happening) allows nothing.
+    pub fn limit(&self, name: &str) -> Limit {
+        self.0.get(name).copied().map_or(
+            Limit {
+                max: 0,
+                window: Duration::from_secs(60),
+            },
+            Limit::from,
+        )
+    }
+
+    /// Counts one request of `subject` under policy `name`: `Ok` while
+    /// within the limit, a 429 with `Retry-After` (saying `what`) beyond it.
+    /// A Redis failure is a 503: a limit that cannot be checked is not
+    /// waived.
+    pub async fn check(
+        &self,
+        redis: &Redis,
+        name: &str,
+        subject: &str,
+        what: &str,
+    ) -> Result<Usage, ApiError> {
+        let limit = self.limit(name);
+        let usage = hit(redis, &format!("throttle:{name}:{subject}"), limit)
+            .await
+            .map_err(|e| ApiError::unavailable("Redis", e).with_retry_after(5))?;
+        if usage.exceeds(limit) {
+            metrics::counter!("throttled_requests_total", "policy" => name.to_owned()).increment(1);
+            return Err(usage.too_many(format!("{what}; try again later")));
+        }
+        Ok(usage)
+    }
+}

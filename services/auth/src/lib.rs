@@ -16,6 +16,7 @@ pub mod domain;
 pub mod entities;
 pub mod error;
 pub mod keys;
+pub mod limits;
 pub mod links;
 pub mod notify;
 pub mod passwords;

@@ -65,7 +65,6 @@ pub struct LoginLimits {
 #[derive(Debug, Clone, Deserialize)]
 pub struct OtpSettings {
     pub ttl_secs: u64,
-    pub max_requests_per_phone: u64,
     pub max_verifications_per_phone: u64,
     pub window_secs: u64,
 }

@@ -40,6 +40,7 @@ impl Application {
             (4..=31).contains(&settings.auth.bcrypt_cost),
             "auth.bcrypt_cost must be between 4 and 31"
         );
+        settings.common.throttles.require(crate::limits::ALL)?;
         let keys = SigningKeys::from_settings(&settings.auth)?;
         let mut runtime = ServiceRuntime::start::<auth_migration::Migrator>(
             INFO,
@@ -76,6 +77,8 @@ impl Application {
         ));
         let state = web::Data::new(AuthState {
             profiles,
+            throttles: settings.common.throttles.clone(),
+            alerter: runtime.alerter().clone(),
             db: runtime.db().clone(),
             redis: runtime.redis().clone(),
             outbox: runtime.outbox.clone(),

@@ -24,6 +24,10 @@ pub struct AuthState {
     /// bcrypt for requests: bounded, in order, refusing what would wait
     /// too long.
     pub hasher: crate::passwords::Hasher,
+    /// Request limits by name (`throttles:` in settings; see [`crate::limits`]).
+    pub throttles: dayone_web::throttle::Throttles,
+    /// Where a spent SMS budget is announced.
+    pub alerter: dayone_web::alerts::Alerter,
     /// Accounts in memory for `GET /v1/auth/me`.
     pub profiles: std::sync::Arc<crate::profiles::Profiles>,
 }

@@ -3,6 +3,7 @@ use std::time::Duration;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use dayone_web::ApiError;
+use dayone_web::client::ClientIp;
 use dayone_web::throttle::{self, Limit};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, Set, Statement, TransactionTrait};
 use secrecy::ExposeSecret;
@@ -17,7 +18,7 @@ use crate::error::AuthError;
 use crate::secrets::{otp_code, otp_hash};
 use crate::sessions::{self, TokenResponse};
 use crate::state::AuthState;
-use crate::{notify, users};
+use crate::{limits, notify, users};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -56,6 +57,7 @@ fn limit(max: u64, state: &AuthState) -> Limit {
 )]
 pub async fn request(
     state: web::Data<AuthState>,
+    client: ClientIp,
     body: web::Json<OtpRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let mut problems = Problems::default();
@@ -65,23 +67,27 @@ pub async fn request(
         return Err(AuthError::Invalid(vec![]).into());
     };
 
-    let requests = limit(state.settings.otp.max_requests_per_phone, &state);
-    let usage = throttle::hit(
-        &state.redis,
-        &format!("otp-requests:{}", phone.as_str()),
-        requests,
+    // From one address, for many numbers (SMS pumping), and for one number
+    // from many addresses; then the budget every SMS shares.
+    limits::per_address(
+        &state,
+        limits::OTP_REQUEST_PER_ADDRESS,
+        client,
+        "too many codes requested from this address",
     )
-    .await
-    .map_err(AuthError::from)?;
-    if usage.exceeds(requests) {
-        return Err(AuthError::Throttled {
-            usage,
-            message: "too many codes requested for this number; try again later",
-        }
-        .into());
-    }
+    .await?;
+    state
+        .throttles
+        .check(
+            &state.redis,
+            limits::OTP_REQUEST_PER_PHONE,
+            phone.as_str(),
+            "too many codes requested for this number",
+        )
+        .await?;
 
     if let Some(user) = users::find_by_phone(&state.db, phone.as_str()).await? {
+        limits::spend_sms(&state).await?;
         let code = otp_code();
         let txn = state.db.begin().await?;
         // Only the newest code works.

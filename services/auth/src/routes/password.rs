@@ -1,9 +1,7 @@
-use std::time::Duration;
-
 use actix_web::{HttpResponse, web};
 use dayone_model::messages::notifications::EmailTemplate;
 use dayone_web::ApiError;
-use dayone_web::throttle::{self, Limit};
+use dayone_web::client::ClientIp;
 use sea_orm::{ActiveModelTrait, Set, TransactionTrait};
 use serde::Deserialize;
 use serde_json::json;
@@ -15,14 +13,7 @@ use crate::entities::one_time_token::PASSWORD_RESET;
 use crate::entities::user;
 use crate::error::AuthError;
 use crate::state::AuthState;
-use crate::{links, notify, sessions, users};
-
-/// Reset emails per address per hour: enough for a forgetful user, too few
-/// to flood an inbox.
-const RESET_EMAILS: Limit = Limit {
-    max: 5,
-    window: Duration::from_secs(3600),
-};
+use crate::{limits, links, notify, sessions, users};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -53,6 +44,7 @@ pub struct ResetRequest {
 )]
 pub async fn forgot(
     state: web::Data<AuthState>,
+    client: ClientIp,
     body: web::Json<ForgotRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let mut problems = Problems::default();
@@ -62,20 +54,24 @@ pub async fn forgot(
         return Err(AuthError::Invalid(vec![]).into());
     };
 
-    let usage = throttle::hit(
-        &state.redis,
-        &format!("reset-emails:{}", email.as_str()),
-        RESET_EMAILS,
+    // From one address for many emails, and for one email (its inbox)
+    // from anywhere: enough for a forgetful user, too few to flood.
+    limits::per_address(
+        &state,
+        limits::PASSWORD_RESET_PER_ADDRESS,
+        client,
+        "too many reset links requested from this address",
     )
-    .await
-    .map_err(AuthError::from)?;
-    if usage.exceeds(RESET_EMAILS) {
-        return Err(AuthError::Throttled {
-            usage,
-            message: "too many reset emails for this address; try again later",
-        }
-        .into());
-    }
+    .await?;
+    state
+        .throttles
+        .check(
+            &state.redis,
+            limits::PASSWORD_RESET_PER_EMAIL,
+            email.as_str(),
+            "too many reset emails for this email address",
+        )
+        .await?;
     if let Some(user) = users::find_by_email(&state.db, email.as_str()).await? {
         let txn = state.db.begin().await?;
         let ttl = state.settings.password_reset_ttl_secs;

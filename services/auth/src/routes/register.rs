@@ -2,6 +2,7 @@ use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, web};
 use dayone_model::messages::notifications::EmailTemplate;
 use dayone_web::ApiError;
+use dayone_web::client::ClientIp;
 use sea_orm::TransactionTrait;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -12,7 +13,7 @@ use crate::entities::one_time_token::EMAIL_VERIFICATION;
 use crate::error::AuthError;
 use crate::state::AuthState;
 use crate::users::{NewUser, UserResponse, insert_user};
-use crate::{links, notify};
+use crate::{limits, links, notify};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -40,6 +41,7 @@ pub struct RegisterRequest {
 )]
 pub async fn register(
     state: web::Data<AuthState>,
+    client: ClientIp,
     body: web::Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
@@ -59,6 +61,14 @@ pub async fn register(
         return Err(AuthError::Invalid(vec![]).into());
     };
 
+    // Each account sends two emails to an address the caller chose.
+    limits::per_address(
+        &state,
+        limits::REGISTER_PER_ADDRESS,
+        client,
+        "too many accounts registered from this address",
+    )
+    .await?;
     let password_hash = state
         .hasher
         .hash(password.expose().to_owned(), state.settings.bcrypt_cost)

@@ -162,6 +162,21 @@ impl AuthApp {
         User { tokens, ..user }
     }
 
+    /// The settings this app was started with.
+    pub fn settings(&self) -> dayone_auth::Settings {
+        dayone_web::settings::load_with(
+            "auth",
+            &dayone_test_support::config_dir(),
+            self.env.vars.clone(),
+        )
+        .unwrap()
+    }
+
+    /// The app's Redis, with its key prefix.
+    pub fn redis(&self) -> dayone_web::redis::Redis {
+        dayone_web::redis::Redis::connect_lazy(&self.settings().common.redis).unwrap()
+    }
+
     /// Outbox rows of this type (published or not).
     pub async fn outbox_count(&self, routing_key: &str) -> i64 {
         self.db

@@ -9,6 +9,7 @@ mod cleanup;
 mod email;
 mod health;
 mod helpers;
+mod limits;
 mod login;
 mod migrate;
 mod otp;

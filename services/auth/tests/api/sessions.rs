@@ -2,7 +2,7 @@ use reqwest::Method;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::helpers::{AuthApp, PASSWORD, error_code, spawn_app};
+use crate::helpers::{PASSWORD, error_code, spawn_app};
 
 #[tokio::test]
 async fn logout_ends_the_current_session_only() {
@@ -175,15 +175,6 @@ async fn session_endpoints_need_a_token() {
 }
 
 /// The Redis the test's auth service uses (its key prefix included).
-fn redis_of(app: &AuthApp) -> dayone_web::redis::Redis {
-    let settings: dayone_auth::Settings = dayone_web::settings::load_with(
-        "auth",
-        &dayone_test_support::config_dir(),
-        app.env.vars.clone(),
-    )
-    .unwrap();
-    dayone_web::redis::Redis::connect_lazy(&settings.common.redis).unwrap()
-}
 
 #[tokio::test]
 async fn a_revocation_is_recorded_in_redis_for_instances_that_start_later() {
@@ -199,7 +190,7 @@ async fn a_revocation_is_recorded_in_redis_for_instances_that_start_later() {
     .unwrap();
     app.post_as("/v1/auth/logout", &user.tokens.access).await;
 
-    let redis = redis_of(&app);
+    let redis = app.redis();
     let list = dayone_web::auth::RevocationList::default();
     assert_eq!(list.load(&redis).await.unwrap(), 1);
     assert!(list.is_revoked(&claims["sid"].as_str().unwrap().parse().unwrap()));
@@ -210,7 +201,7 @@ async fn a_large_first_load_keeps_what_was_broadcast_before_it() {
     // More than one lock batch: the first load is built beside the list and
     // swapped in, and a revocation heard meanwhile must survive the swap.
     let app = spawn_app().await;
-    let redis = redis_of(&app);
+    let redis = app.redis();
     let until = chrono::Utc::now().timestamp() + 900;
     let recorded: Vec<(Uuid, i64)> = (0..5_000).map(|_| (Uuid::new_v4(), until)).collect();
     dayone_web::auth::record_revocations(&redis, &recorded)

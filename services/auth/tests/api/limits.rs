@@ -1,0 +1,161 @@
+//! The request limits that keep auth from being used to spend money or
+//! flood inboxes: per address on registration, login codes and reset links,
+//! and one SMS budget for everyone. The numbers come from settings; these
+//! tests set small ones.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{AuthApp, PASSWORD, spawn_app_with, unique_email, unique_phone};
+
+async fn post_from(app: &AuthApp, address: &str, path: &str, body: Value) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .header("x-real-ip", address)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn assert_limited(response: reqwest::Response, what: &str) {
+    assert_eq!(response.status(), 429, "{what}");
+    let retry: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=3600).contains(&retry), "{what}: Retry-After {retry}");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "rate_limited", "{what}");
+}
+
+/// SMS pumping: one address asks codes for many numbers it registered.
+#[tokio::test]
+async fn login_codes_from_one_address_for_many_numbers_stop_at_its_limit() {
+    let app = spawn_app_with(&[("APP_THROTTLES__OTP_REQUEST_PER_ADDRESS__MAX", "3")]).await;
+    let mut phones = Vec::new();
+    for _ in 0..5 {
+        let phone = unique_phone();
+        app.register(&unique_email(), Some(&phone)).await;
+        phones.push(phone);
+    }
+    let pump = "203.0.113.7";
+    for phone in &phones[..3] {
+        let response = post_from(&app, pump, "/v1/auth/otp/request", json!({"phone": phone})).await;
+        assert_eq!(response.status(), 202);
+    }
+    let refused = post_from(
+        &app,
+        pump,
+        "/v1/auth/otp/request",
+        json!({"phone": phones[3]}),
+    )
+    .await;
+    assert_limited(refused, "the fourth number from one address").await;
+    assert_eq!(
+        app.outbox_count("sms.transactional").await,
+        3,
+        "no SMS for a refused request"
+    );
+    // Another address is not held back by it.
+    let other = post_from(
+        &app,
+        "198.51.100.9",
+        "/v1/auth/otp/request",
+        json!({"phone": phones[4]}),
+    )
+    .await;
+    assert_eq!(other.status(), 202);
+    assert_eq!(app.outbox_count("sms.transactional").await, 4);
+}
+
+/// However many addresses ask, auth sends no more SMS than its budget, and
+/// says so to the alert webhook.
+#[tokio::test]
+async fn the_sms_budget_caps_codes_from_every_address_together() {
+    let app = spawn_app_with(&[("APP_THROTTLES__SMS_BUDGET__MAX", "2")]).await;
+    let mut statuses = Vec::new();
+    for i in 0..4 {
+        let phone = unique_phone();
+        app.register(&unique_email(), Some(&phone)).await;
+        let address = format!("192.0.2.{}", 10 + i);
+        let response = post_from(
+            &app,
+            &address,
+            "/v1/auth/otp/request",
+            json!({"phone": phone}),
+        )
+        .await;
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(statuses, [202, 202, 429, 429]);
+    assert_eq!(app.outbox_count("sms.transactional").await, 2);
+    // The alert went out once (or was logged): its key is set in Redis.
+    let alerted: Option<String> = redis::cmd("GET")
+        .arg(app.redis().key("alert:sms_budget_spent"))
+        .query_async(&mut app.redis().connection())
+        .await
+        .unwrap();
+    assert_eq!(alerted.as_deref(), Some("auth"));
+}
+
+#[tokio::test]
+async fn registrations_from_one_address_stop_at_its_limit() {
+    let app = spawn_app_with(&[("APP_THROTTLES__REGISTER_PER_ADDRESS__MAX", "2")]).await;
+    let register = |address: &'static str| {
+        let app = &app;
+        async move {
+            post_from(
+                app,
+                address,
+                "/v1/auth/register",
+                json!({"email": unique_email(), "password": PASSWORD}),
+            )
+            .await
+        }
+    };
+    assert_eq!(register("203.0.113.8").await.status(), 201);
+    assert_eq!(register("203.0.113.8").await.status(), 201);
+    assert_limited(register("203.0.113.8").await, "the third account").await;
+    assert_eq!(register("198.51.100.8").await.status(), 201);
+}
+
+/// Reset links for many different emails from one address.
+#[tokio::test]
+async fn reset_links_from_one_address_for_many_emails_stop_at_its_limit() {
+    let app = spawn_app_with(&[("APP_THROTTLES__PASSWORD_RESET_PER_ADDRESS__MAX", "2")]).await;
+    let forgot = |address: &'static str| {
+        let app = &app;
+        async move {
+            post_from(
+                app,
+                address,
+                "/v1/auth/password/forgot",
+                json!({"email": unique_email()}),
+            )
+            .await
+        }
+    };
+    assert_eq!(forgot("203.0.113.9").await.status(), 202);
+    assert_eq!(forgot("203.0.113.9").await.status(), 202);
+    assert_limited(forgot("203.0.113.9").await, "the third email").await;
+    assert_eq!(forgot("198.51.100.10").await.status(), 202);
+}
+
+#[tokio::test]
+async fn a_policy_missing_from_settings_keeps_auth_from_starting() {
+    let app = spawn_app_with(&[]).await;
+    let mut settings = app.settings();
+    settings.common.throttles = serde_json::from_value(json!({
+        "register_per_address": {"max": 1, "window_secs": 60}
+    }))
+    .unwrap();
+    let error = dayone_auth::Application::build(settings)
+        .await
+        .err()
+        .expect("auth started without its limits");
+    assert!(
+        error.to_string().contains("throttles.sms_budget"),
+        "{error}"
+    );
+}
