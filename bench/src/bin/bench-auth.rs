@@ -155,5 +155,82 @@ async fn main() -> anyhow::Result<()> {
     run(options.concurrency, options.seconds, me)
         .await
         .report(&format!("GET /v1/auth/me (x{})", options.concurrency));
+    enumeration_timing(&setup, &base).await
+}
+
+/// Reset-link and login-code requests, one at a time, for accounts that
+/// exist and for ones that do not, alternating: the medians should not
+/// tell them apart (auth answers no sooner than a floor either way).
+async fn enumeration_timing(client: &reqwest::Client, base: &str) -> anyhow::Result<()> {
+    const ROUNDS: usize = 20;
+    let mut known = Vec::new();
+    for _ in 0..ROUNDS {
+        let id = uuid::Uuid::new_v4();
+        let email = format!("timing-{}@example.com", id.simple());
+        let phone = format!("+1555{:07}", id.as_u128() % 10_000_000);
+        let response = client
+            .post(format!("{base}/v1/auth/register"))
+            .json(&json!({"email": email, "password": "a benchmark passphrase", "phone": phone}))
+            .send()
+            .await?;
+        anyhow::ensure!(
+            response.status() == 201,
+            "register: {}",
+            response.text().await?
+        );
+        known.push((email, phone));
+    }
+    let timed = |path: &'static str, body: Value| async move {
+        let started = std::time::Instant::now();
+        let response = client
+            .post(format!("{base}{path}"))
+            .json(&body)
+            .send()
+            .await;
+        let ok = response.is_ok_and(|r| r.status() == 202);
+        ok.then(|| started.elapsed())
+    };
+    let median = |mut v: Vec<std::time::Duration>| {
+        v.sort_unstable();
+        v.get(v.len() / 2)
+            .copied()
+            .unwrap_or_default()
+            .as_secs_f64()
+            * 1000.0
+    };
+    for (path, field) in [
+        ("/v1/auth/password/forgot", "email"),
+        ("/v1/auth/otp/request", "phone"),
+    ] {
+        let (mut yes, mut no) = (Vec::new(), Vec::new());
+        for (i, (email, phone)) in known.iter().enumerate() {
+            let id = uuid::Uuid::new_v4();
+            let (existing, unknown) = if field == "email" {
+                (email.clone(), format!("nobody-{}@example.com", id.simple()))
+            } else {
+                (
+                    phone.clone(),
+                    format!("+1556{:07}", id.as_u128() % 10_000_000),
+                )
+            };
+            // Alternate which goes first, so drift hits both alike.
+            let pair = [existing, unknown];
+            let order = if i % 2 == 0 { [0, 1] } else { [1, 0] };
+            for which in order {
+                let took = timed(path, json!({ field: pair[which] })).await;
+                let took = took.ok_or_else(|| anyhow::anyhow!("{path} was not a 202"))?;
+                if which == 0 {
+                    yes.push(took)
+                } else {
+                    no.push(took)
+                }
+            }
+        }
+        let (yes, no) = (median(yes), median(no));
+        println!(
+            "{path:<26} known {yes:6.1} ms, unknown {no:6.1} ms (medians of {ROUNDS}): ratio {:.2}",
+            yes.max(no) / yes.min(no).max(1e-9)
+        );
+    }
     Ok(())
 }

@@ -135,6 +135,25 @@ impl Throttles {
         )
     }
 
+    /// A 429 (saying `what`) when `subject` has used up policy `name`,
+    /// without counting this request.
+    pub async fn spent(
+        &self,
+        redis: &Redis,
+        name: &str,
+        subject: &str,
+        what: &str,
+    ) -> Result<(), ApiError> {
+        let limit = self.limit(name);
+        let used = usage(redis, &format!("throttle:{name}:{subject}"))
+            .await
+            .map_err(|e| ApiError::unavailable("Redis", e).with_retry_after(5))?;
+        if used.reached(limit) {
+            return Err(used.too_many(format!("{what}; try again later")));
+        }
+        Ok(())
+    }
+
     /// Counts one request of `subject` under policy `name`: `Ok` while
     /// within the limit, a 429 with `Retry-After` (saying `what`) beyond it.
     /// A Redis failure is a 503: a limit that cannot be checked is not

@@ -38,35 +38,53 @@ pub async fn per_address(
         .map(drop)
 }
 
-/// Takes one SMS from the budget every user shares. When it is spent, the
-/// SMS is refused (429 until the window ends) and the alert webhook hears
-/// of it once per alert window.
+/// A 429 for everyone while the SMS budget is spent: asked before looking
+/// the number up, so the answer says nothing about whether it is known, and
+/// numbers nobody has do not use the budget up.
+pub async fn sms_budget_left(state: &AuthState) -> Result<(), ApiError> {
+    let result = state
+        .throttles
+        .spent(&state.redis, SMS_BUDGET, "all", SMS_BUDGET_SPENT)
+        .await;
+    alert_if_spent(state, &result).await;
+    result
+}
+
+/// Takes one SMS from the budget every user shares (two requests racing
+/// for its last SMS: the second is refused here).
 pub async fn spend_sms(state: &AuthState) -> Result<(), ApiError> {
     let result = state
         .throttles
-        .check(
-            &state.redis,
-            SMS_BUDGET,
-            "all",
-            "the hourly SMS budget is spent",
-        )
-        .await;
-    if let Err(error) = &result
+        .check(&state.redis, SMS_BUDGET, "all", SMS_BUDGET_SPENT)
+        .await
+        .map(drop);
+    alert_if_spent(state, &result).await;
+    result
+}
+
+const SMS_BUDGET_SPENT: &str = "the hourly SMS budget is spent";
+
+/// A spent budget tells the alert webhook, once per alert window.
+async fn alert_if_spent(state: &AuthState, result: &Result<(), ApiError>) {
+    if let Err(error) = result
         && error.code() == dayone_web::ErrorCode::RateLimited
     {
         let limit = state.throttles.limit(SMS_BUDGET);
-        state
-            .alerter
-            .raise(
-                "sms_budget_spent",
-                &format!(
-                    "auth's SMS budget ({} per {} s) is spent: login codes are refused until the window ends. \
-                     Many codes to many numbers is what SMS pumping looks like.",
-                    limit.max,
-                    limit.window.as_secs()
-                ),
-            )
-            .await;
+        let text = format!(
+            "auth's SMS budget ({} per {} s) is spent: login codes are refused until the \
+             window ends. Many codes to many numbers is what SMS pumping looks like.",
+            limit.max,
+            limit.window.as_secs()
+        );
+        state.alerter.raise("sms_budget_spent", &text).await;
     }
-    result.map(drop)
+}
+
+/// Answers no sooner than `auth.anonymous_answer_floor_ms` after `started`:
+/// requests that must not tell whether an account exists (login codes,
+/// reset links) do more work when it does (a token, an outbox row), and
+/// the floor hides that difference in the answer's timing.
+pub async fn answer_floor(state: &AuthState, started: std::time::Instant) {
+    let floor = std::time::Duration::from_millis(state.settings.anonymous_answer_floor_ms);
+    tokio::time::sleep_until((started + floor).into()).await;
 }

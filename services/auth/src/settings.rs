@@ -43,6 +43,9 @@ pub struct AuthSettings {
     pub otp_pepper: SecretString,
     pub login: LoginLimits,
     pub otp: OtpSettings,
+    /// Login-code and reset-link requests answer no sooner than this, so the
+    /// extra work for a known account does not show in the timing.
+    pub anonymous_answer_floor_ms: u64,
     pub password_reset_ttl_secs: u64,
     pub email_verification_ttl_secs: u64,
 }

@@ -60,6 +60,7 @@ pub async fn request(
     client: ClientIp,
     body: web::Json<OtpRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let started = std::time::Instant::now();
     let mut problems = Problems::default();
     let phone = problems.check("phone", Phone::parse(&body.phone));
     problems.finish()?;
@@ -85,6 +86,7 @@ pub async fn request(
             "too many codes requested for this number",
         )
         .await?;
+    limits::sms_budget_left(&state).await?;
 
     if let Some(user) = users::find_by_phone(&state.db, phone.as_str()).await? {
         limits::spend_sms(&state).await?;
@@ -117,6 +119,7 @@ pub async fn request(
         state.outbox.wake();
         tracing::info!(user_id = %user.uuid, "login code sent");
     }
+    limits::answer_floor(&state, started).await;
     Ok(HttpResponse::Accepted().json(json!({
         "message": "if this number belongs to an account, a code is on its way"
     })))

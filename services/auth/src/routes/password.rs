@@ -47,6 +47,7 @@ pub async fn forgot(
     client: ClientIp,
     body: web::Json<ForgotRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let started = std::time::Instant::now();
     let mut problems = Problems::default();
     let email = problems.check("email", Email::parse(&body.email));
     problems.finish()?;
@@ -85,6 +86,7 @@ pub async fn forgot(
         state.outbox.wake();
         tracing::info!(user_id = %user.uuid, "password reset link sent");
     }
+    limits::answer_floor(&state, started).await;
     Ok(HttpResponse::Accepted().json(json!({
         "message": "if this address belongs to an account, a reset link is on its way"
     })))

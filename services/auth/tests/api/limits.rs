@@ -159,3 +159,28 @@ async fn a_policy_missing_from_settings_keeps_auth_from_starting() {
         "{error}"
     );
 }
+
+/// A known account's request does more (a token, an outbox row); neither
+/// answer comes sooner than the floor, so the timing does not tell which.
+/// (The medians, known against unknown, are in `make bench`.)
+#[tokio::test]
+async fn code_and_reset_requests_answer_no_sooner_than_the_floor_known_or_not() {
+    let app = spawn_app_with(&[("APP_AUTH__ANONYMOUS_ANSWER_FLOOR_MS", "300")]).await;
+    let (email, phone) = (unique_email(), unique_phone());
+    app.register(&email, Some(&phone)).await;
+    for (path, body) in [
+        ("/v1/auth/password/forgot", json!({"email": email})),
+        ("/v1/auth/password/forgot", json!({"email": unique_email()})),
+        ("/v1/auth/otp/request", json!({"phone": phone})),
+        ("/v1/auth/otp/request", json!({"phone": unique_phone()})),
+    ] {
+        let started = std::time::Instant::now();
+        let response = app.post(path, body.clone()).await;
+        let took = started.elapsed();
+        assert_eq!(response.status(), 202, "{path} {body}");
+        assert!(
+            took.as_millis() >= 300,
+            "{path} {body} answered in {took:?}"
+        );
+    }
+}
