@@ -1,8 +1,10 @@
 //! actix-web's extractor errors (bad JSON, query strings, paths) turned into
 //! the shared JSON error body, with a status that says what was wrong.
 
+use actix_web::dev::{AppService, HttpServiceFactory};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
-use actix_web::{HttpRequest, web};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{FromRequest, Handler, HttpRequest, Responder, web};
 
 use crate::error::{ApiError, ErrorCode};
 
@@ -69,15 +71,101 @@ pub async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiE
     ))
 }
 
-/// A JSON 405 for a known path with another method.
-pub async fn method_not_allowed(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::new(
+/// A JSON 405 for a known path with another method, with `Allow`.
+fn method_not_allowed(req: &HttpRequest, allow: &str) -> actix_web::HttpResponse {
+    let error = ApiError::new(
         ErrorCode::MethodNotAllowed,
         format!("{} is not allowed on {}", req.method(), req.path()),
-    ))
+    );
+    let mut response = actix_web::ResponseError::error_response(&error);
+    if let Ok(value) = HeaderValue::from_str(allow) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    response
 }
 
-/// A resource whose unsupported methods get the JSON 405.
-pub fn resource(path: &str) -> actix_web::Resource {
-    web::resource(path).default_service(web::to(method_not_allowed))
+/// A resource whose other methods get the JSON 405 with an `Allow` header
+/// naming the ones it has: [`resource`] records each method as it is added.
+pub struct Resource {
+    inner: actix_web::Resource,
+    allow: Vec<&'static str>,
+}
+
+/// A resource at `path`; add its methods with `.get(handler)`,
+/// `.post(handler)`... as on actix's own.
+pub fn resource(path: &str) -> Resource {
+    Resource {
+        inner: web::resource(path),
+        allow: Vec::new(),
+    }
+}
+
+macro_rules! method {
+    ($name:ident, $method:ident) => {
+        #[doc = concat!("Handles `", stringify!($method), "`.")]
+        pub fn $name<F, Args>(mut self, handler: F) -> Self
+        where
+            F: Handler<Args>,
+            Args: FromRequest + 'static,
+            F::Output: Responder + 'static,
+        {
+            self.allow.push(stringify!($method));
+            self.inner = self.inner.$name(handler);
+            self
+        }
+    };
+}
+
+impl Resource {
+    method!(get, GET);
+    method!(post, POST);
+    method!(put, PUT);
+    method!(patch, PATCH);
+    method!(delete, DELETE);
+
+    /// Data for this resource's handlers only.
+    pub fn app_data<U: 'static>(mut self, data: U) -> Self {
+        self.inner = self.inner.app_data(data);
+        self
+    }
+}
+
+impl HttpServiceFactory for Resource {
+    fn register(self, config: &mut AppService) {
+        let allow = self.allow.join(", ");
+        self.inner
+            .default_service(web::to(move |req: HttpRequest| {
+                let response = method_not_allowed(&req, &allow);
+                async move { response }
+            }))
+            .register(config);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::{App, HttpResponse, test};
+
+    use super::*;
+
+    #[actix_web::test]
+    async fn a_405_names_the_methods_the_resource_has() {
+        let app = test::init_service(
+            App::new().service(
+                resource("/thing")
+                    .get(|| async { HttpResponse::Ok().finish() })
+                    .patch(|| async { HttpResponse::Ok().finish() }),
+            ),
+        )
+        .await;
+        let response =
+            test::call_service(&app, test::TestRequest::delete().uri("/thing").to_request()).await;
+        assert_eq!(response.status(), 405);
+        let header = |name| response.headers().get(name).and_then(|v| v.to_str().ok());
+        assert_eq!(header(header::ALLOW), Some("GET, PATCH"));
+        assert_eq!(header(header::CONTENT_TYPE), Some("application/json"));
+        let ok =
+            test::call_service(&app, test::TestRequest::get().uri("/thing").to_request()).await;
+        assert_eq!(ok.status(), 200);
+    }
 }

@@ -195,8 +195,11 @@ async fn the_openapi_document_describes_the_endpoints() {
 async fn a_wrong_method_on_a_known_path_is_a_json_405() {
     let app = spawn_app().await;
     let response = app.get("/v1/auth/login").await;
+    assert_eq!(response.headers()["allow"], "POST");
     assert_eq!(
         error_code(response).await,
         (405, "method_not_allowed".into())
     );
+    let response = app.post("/v1/auth/me", serde_json::json!({})).await;
+    assert_eq!(response.headers()["allow"], "GET, PATCH");
 }
