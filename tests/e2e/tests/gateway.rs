@@ -444,6 +444,12 @@ fn assert_gateway_error(case: &str, request: &[u8], status: u16, code: &str) -> 
         response.header("x-served-by").is_none(),
         "{case} reached a service"
     );
+    assert_eq!(
+        response.header("x-content-type-options"),
+        Some("nosniff"),
+        "{case}"
+    );
+    assert_eq!(response.header("cache-control"), Some("no-store"), "{case}");
     let body = response.json();
     assert_eq!(body["code"], code, "{case}: {body}");
     assert!(body["message"].is_string(), "{case}: {body}");
