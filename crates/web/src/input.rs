@@ -13,8 +13,9 @@
 use actix_web::HttpMessage;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderMap};
 use actix_web::middleware::Next;
-use actix_web::web::BytesMut;
+use actix_web::web::{Bytes, BytesMut};
 use futures_util::StreamExt;
 use percent_encoding::percent_decode_str;
 use serde_json::Value;
@@ -41,23 +42,11 @@ pub async fn refuse_unstorable(
         let error = ApiError::validation(&[(&name, NUL_MESSAGE.to_owned())]);
         return Ok(req.error_response(error));
     }
-    if is_json(&req) {
-        let mut payload = req.take_payload();
-        let mut body = BytesMut::new();
-        while let Some(chunk) = payload.next().await {
-            match chunk {
-                Ok(chunk) => body.extend_from_slice(&chunk),
-                Err(e) => return Ok(req.error_response(e)),
-            }
-            if body.len() > JSON_LIMIT {
-                let error = ApiError::new(
-                    ErrorCode::PayloadTooLarge,
-                    format!("the JSON body is larger than {JSON_LIMIT} bytes"),
-                );
-                return Ok(req.error_response(error));
-            }
-        }
-        let body = body.freeze();
+    if is_json(req.headers()) {
+        let body = match read_json_body(&mut req).await {
+            Ok(body) => body,
+            Err(error) => return Ok(req.error_response(error)),
+        };
         if let Some(field) = nul_field(&body) {
             let error = ApiError::validation(&[(&field, NUL_MESSAGE.to_owned())]);
             return Ok(req.error_response(error));
@@ -67,11 +56,30 @@ pub async fn refuse_unstorable(
     Ok(next.call(req).await?.map_into_boxed_body())
 }
 
-fn is_json(req: &ServiceRequest) -> bool {
-    req.headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
+/// Whether the headers announce a JSON body.
+pub(crate) fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("json"))
+}
+
+/// The whole body of a JSON request, refused beyond [`JSON_LIMIT`] without
+/// reading further; the caller gives it back with `set_payload`.
+pub(crate) async fn read_json_body(req: &mut ServiceRequest) -> Result<Bytes, actix_web::Error> {
+    let mut payload = req.take_payload();
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        body.extend_from_slice(&chunk?);
+        if body.len() > JSON_LIMIT {
+            return Err(ApiError::new(
+                ErrorCode::PayloadTooLarge,
+                format!("the JSON body is larger than {JSON_LIMIT} bytes"),
+            )
+            .into());
+        }
+    }
+    Ok(body.freeze())
 }
 
 /// The first query parameter whose name or value decodes to a NUL.

@@ -12,19 +12,20 @@
 use std::panic::AssertUnwindSafe;
 use std::time::{Instant, SystemTime};
 
+use actix_web::ResponseError;
 use actix_web::body::{BodySize, BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::web::{self, Bytes, BytesMut};
-use actix_web::{HttpMessage, ResponseError};
+use actix_web::web;
 use dayone_telemetry::otlp::{self, FinishedSpan, Kind};
 use dayone_telemetry::redact::loggable_body;
 use dayone_telemetry::{RequestContext, TraceParent};
-use futures_util::{FutureExt, StreamExt};
+use futures_util::FutureExt;
 use tracing::{Instrument, Level};
 
 use crate::error::ApiError;
+use crate::input::{is_json, read_json_body};
 use crate::reporting::{ErrorReporter, ServerError};
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -110,7 +111,7 @@ pub async fn observe(
         .map_or(0, |b| b.limit_bytes);
     let log_bodies = body_limit > 0 && span.in_scope(|| tracing::enabled!(Level::DEBUG));
     if log_bodies && is_json(req.headers()) {
-        let body = read_payload(&mut req).await?;
+        let body = read_json_body(&mut req).await?;
         span.in_scope(|| {
             tracing::debug!(body = %loggable_body(&body, body_limit), "request body");
         });
@@ -276,24 +277,6 @@ fn content_length(headers: &actix_web::http::header::HeaderMap) -> Option<u64> {
         .get(actix_web::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok())
-}
-
-fn is_json(headers: &actix_web::http::header::HeaderMap) -> bool {
-    headers
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("json"))
-}
-
-/// The whole request body (the handler gets it back as a fresh payload);
-/// its own size limits still apply there.
-async fn read_payload(req: &mut ServiceRequest) -> Result<Bytes, actix_web::Error> {
-    let mut payload = req.take_payload();
-    let mut body = BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        body.extend_from_slice(&chunk?);
-    }
-    Ok(body.freeze())
 }
 
 /// The error code and internal cause of a 5xx, for the report.

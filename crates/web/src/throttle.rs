@@ -135,6 +135,11 @@ impl Throttles {
         )
     }
 
+    /// The Redis key of `subject`'s count under policy `name`.
+    fn key(name: &str, subject: &str) -> String {
+        format!("throttle:{name}:{subject}")
+    }
+
     /// A 429 (saying `what`) when `subject` has used up policy `name`,
     /// without counting this request.
     pub async fn spent(
@@ -145,9 +150,9 @@ impl Throttles {
         what: &str,
     ) -> Result<(), ApiError> {
         let limit = self.limit(name);
-        let used = usage(redis, &format!("throttle:{name}:{subject}"))
+        let used = usage(redis, &Self::key(name, subject))
             .await
-            .map_err(|e| ApiError::unavailable("Redis", e).with_retry_after(5))?;
+            .map_err(unchecked)?;
         if used.reached(limit) {
             return Err(used.too_many(format!("{what}; try again later")));
         }
@@ -166,13 +171,18 @@ impl Throttles {
         what: &str,
     ) -> Result<Usage, ApiError> {
         let limit = self.limit(name);
-        let usage = hit(redis, &format!("throttle:{name}:{subject}"), limit)
+        let usage = hit(redis, &Self::key(name, subject), limit)
             .await
-            .map_err(|e| ApiError::unavailable("Redis", e).with_retry_after(5))?;
+            .map_err(unchecked)?;
         if usage.exceeds(limit) {
             metrics::counter!("throttled_requests_total", "policy" => name.to_owned()).increment(1);
             return Err(usage.too_many(format!("{what}; try again later")));
         }
         Ok(usage)
     }
+}
+
+/// A limit that cannot be checked (Redis down) is not waived: a 503.
+fn unchecked(error: redis::RedisError) -> ApiError {
+    ApiError::unavailable("Redis", error).with_retry_after(5)
 }
