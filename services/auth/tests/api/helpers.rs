@@ -81,6 +81,18 @@ impl AuthApp {
             .unwrap()
     }
 
+    /// POSTs `body` as the gateway would for a client at `address`
+    /// (`X-Real-IP`, which auth believes from a trusted proxy).
+    pub async fn post_from(&self, address: &str, path: &str, body: Value) -> Response {
+        self.client
+            .post(self.url(path))
+            .header("x-real-ip", address)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn send_as(
         &self,
         method: reqwest::Method,

@@ -139,14 +139,13 @@ async fn failures_from_one_address_are_limited_across_accounts() {
     let login_from = |ip: &'static str, email: String| {
         let app = &app;
         async move {
-            app.client
-                .post(app.url("/v1/auth/login"))
-                .header("x-real-ip", ip)
-                .json(&json!({"email": email, "password": "wrong password!"}))
-                .send()
-                .await
-                .unwrap()
-                .status()
+            app.post_from(
+                ip,
+                "/v1/auth/login",
+                json!({"email": email, "password": "wrong password!"}),
+            )
+            .await
+            .status()
         }
     };
     for _ in 0..3 {
@@ -166,13 +165,12 @@ async fn a_proxy_is_trusted_by_its_network_and_an_untrusted_peer_cannot_pick_its
         let mut statuses = Vec::new();
         for ip in addresses {
             let status = app
-                .client
-                .post(app.url("/v1/auth/login"))
-                .header("x-real-ip", *ip)
-                .json(&json!({"email": unique_email(), "password": "wrong password!"}))
-                .send()
+                .post_from(
+                    ip,
+                    "/v1/auth/login",
+                    json!({"email": unique_email(), "password": "wrong password!"}),
+                )
                 .await
-                .unwrap()
                 .status()
                 .as_u16();
             statuses.push(status);

@@ -10,13 +10,12 @@ async fn request_code(app: &AuthApp, phone: &str) -> reqwest::Response {
 }
 
 async fn verify_from(app: &AuthApp, ip: &str, phone: &str, code: &str) -> reqwest::Response {
-    app.client
-        .post(app.url("/v1/auth/otp/verify"))
-        .header("x-real-ip", ip)
-        .json(&json!({"phone": phone, "code": code}))
-        .send()
-        .await
-        .unwrap()
+    app.post_from(
+        ip,
+        "/v1/auth/otp/verify",
+        json!({"phone": phone, "code": code}),
+    )
+    .await
 }
 
 async fn verify(app: &AuthApp, phone: &str, code: &str) -> reqwest::Response {
