@@ -244,7 +244,8 @@ pub struct RunPage {
 /// A job's runs, newest first (admins).
 #[utoipa::path(get, path = "/v1/scheduler/jobs/{name}/runs", tag = "scheduler", security(("bearer" = [])),
     params(("name" = String, Path, description = "Job name"), Paging),
-    responses((status = 200, description = "Run history", body = RunPage), (status = 404, description = "No such job", body = dayone_web::error::ErrorDoc)))]
+    responses((status = 200, description = "Run history", body = RunPage), (status = 404, description = "No such job", body = dayone_web::error::ErrorDoc),
+        (status = 422, description = "`page` or `per_page` out of bounds", body = dayone_web::error::ErrorDoc)))]
 pub async fn history(
     state: web::Data<Arc<SchedulerState>>,
     user: AuthenticatedUser,

@@ -52,7 +52,7 @@ fn limit(max: u64, state: &AuthState) -> Limit {
     responses(
         (status = 202, description = "A code is on its way if the number belongs to an account"),
         (status = 422, description = "Not a phone number", body = dayone_web::error::ErrorDoc),
-        (status = 429, description = "Too many codes requested for this number", body = dayone_web::error::ErrorDoc),
+        (status = 429, description = "Too many codes requested from this address or for this number, or the hourly SMS budget is spent", body = dayone_web::error::ErrorDoc),
     )
 )]
 pub async fn request(

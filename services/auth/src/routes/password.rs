@@ -39,7 +39,7 @@ pub struct ResetRequest {
     responses(
         (status = 202, description = "A link is on its way if the address belongs to an account"),
         (status = 422, description = "Not an email address", body = dayone_web::error::ErrorDoc),
-        (status = 429, description = "Too many reset emails for this address", body = dayone_web::error::ErrorDoc),
+        (status = 429, description = "Too many reset links requested from this address or for this email", body = dayone_web::error::ErrorDoc),
     )
 )]
 pub async fn forgot(

@@ -37,6 +37,7 @@ pub struct RegisterRequest {
         (status = 201, description = "Account created", body = UserResponse),
         (status = 409, description = "Email or phone already used", body = dayone_web::error::ErrorDoc),
         (status = 422, description = "Invalid fields", body = dayone_web::error::ErrorDoc),
+        (status = 429, description = "Too many accounts registered from this address", body = dayone_web::error::ErrorDoc),
     )
 )]
 pub async fn register(

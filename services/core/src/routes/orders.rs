@@ -134,7 +134,10 @@ pub struct OrderPage {
     tag = "orders",
     security(("bearer" = [])),
     params(Paging),
-    responses((status = 200, description = "The caller's orders", body = OrderPage))
+    responses(
+        (status = 200, description = "The caller's orders", body = OrderPage),
+        (status = 422, description = "`page` or `per_page` out of bounds", body = dayone_web::error::ErrorDoc),
+    )
 )]
 pub async fn list(
     state: web::Data<Arc<CoreState>>,
