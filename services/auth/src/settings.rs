@@ -48,6 +48,12 @@ pub struct AuthSettings {
     pub anonymous_answer_floor_ms: u64,
     pub password_reset_ttl_secs: u64,
     pub email_verification_ttl_secs: u64,
+    /// The client app's URL: emailed links are `{link_base_url}/verify-email`
+    /// and `{link_base_url}/reset-password` with `?token=...`, pages the app
+    /// serves (the gateway serves a default pair). Empty: the gateway's
+    /// `application.public_url`.
+    #[serde(default)]
+    pub link_base_url: String,
 }
 
 fn default_hashing_max_wait_ms() -> u64 {

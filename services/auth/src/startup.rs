@@ -41,6 +41,10 @@ impl Application {
             "auth.bcrypt_cost must be between 4 and 31"
         );
         settings.common.throttles.require(crate::limits::ALL)?;
+        let link_base_url = crate::notify::link_base(
+            &settings.auth.link_base_url,
+            &settings.common.application.public_url,
+        )?;
         let keys = SigningKeys::from_settings(&settings.auth)?;
         let mut runtime = ServiceRuntime::start::<auth_migration::Migrator>(
             INFO,
@@ -85,7 +89,7 @@ impl Application {
             keys,
             settings: settings.auth,
             tokens: settings.common.tokens.clone(),
-            public_url: settings.common.application.public_url.clone(),
+            link_base_url,
             revocations: runtime.revocations.clone(),
             dummy_hash,
             hasher,

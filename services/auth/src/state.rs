@@ -15,8 +15,9 @@ pub struct AuthState {
     pub keys: SigningKeys,
     pub settings: AuthSettings,
     pub tokens: TokenSettings,
-    /// Where clients reach the gateway: the base of emailed links.
-    pub public_url: String,
+    /// The base of emailed links (`auth.link_base_url`, else the gateway's
+    /// public URL), checked at start; see [`crate::notify::link_base`].
+    pub link_base_url: String,
     pub revocations: RevocationList,
     /// A bcrypt hash at the configured cost, verified against when the email
     /// is unknown, so both failures take the same time.
