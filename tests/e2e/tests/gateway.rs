@@ -9,6 +9,9 @@ use std::time::Duration;
 use dayone_test_support::{TestStack, eventually};
 use serde_json::Value;
 
+#[path = "gateway/cors.rs"]
+mod cors;
+
 fn gateway(path: &str) -> String {
     format!("{}{path}", TestStack::load().gateway_url())
 }
