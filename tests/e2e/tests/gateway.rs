@@ -11,6 +11,8 @@ use serde_json::Value;
 
 #[path = "gateway/cors.rs"]
 mod cors;
+#[path = "gateway/pages.rs"]
+mod pages;
 
 fn gateway(path: &str) -> String {
     format!("{}{path}", TestStack::load().gateway_url())
