@@ -181,7 +181,19 @@ mod tests {
                 .email(&template, Some("Ada"), Some("https://x/unsubscribe"))
                 .unwrap();
             assert!(!email.subject.is_empty(), "{template:?}");
-            assert!(email.text.contains("Ada"), "{template:?}: {}", email.text);
+            // Account emails leave the name out (see below).
+            let account = matches!(
+                template,
+                EmailTemplate::Welcome
+                    | EmailTemplate::VerifyEmail { .. }
+                    | EmailTemplate::PasswordReset { .. }
+            );
+            assert_eq!(
+                email.text.contains("Ada"),
+                !account,
+                "{template:?}: {}",
+                email.text
+            );
             assert!(email.html.contains("<html"), "{template:?}");
         }
     }
@@ -189,11 +201,36 @@ mod tests {
     #[test]
     fn html_parts_escape_what_they_are_given() {
         let templates = Templates::new().unwrap();
-        let email = templates
-            .email(&EmailTemplate::Welcome, Some("<script>x</script>"), None)
-            .unwrap();
+        let receipt = EmailTemplate::OrderReceipt {
+            order: serde_json::json!({"number": "A-1", "total": "1", "items": [{"name": "<script>x</script>", "quantity": 1, "total": "1"}]}),
+        };
+        let email = templates.email(&receipt, None, None).unwrap();
         assert!(!email.html.contains("<script>"));
         assert!(email.html.contains("&lt;script&gt;"));
+    }
+
+    /// The name is the registering caller's choice and these go to an
+    /// address nobody has confirmed yet: a stranger's inbox must not carry
+    /// their words.
+    #[test]
+    fn account_emails_do_not_carry_the_callers_name() {
+        let templates = Templates::new().unwrap();
+        let name = "Claim your prize at evil.example";
+        for template in [
+            EmailTemplate::Welcome,
+            EmailTemplate::VerifyEmail {
+                link: "https://x/verify-email?token=t".into(),
+            },
+            EmailTemplate::PasswordReset {
+                link: "https://x/reset-password?token=t".into(),
+                expires_in_minutes: 30,
+            },
+        ] {
+            let email = templates.email(&template, Some(name), None).unwrap();
+            for part in [&email.subject, &email.text, &email.html] {
+                assert!(!part.contains("evil.example"), "{template:?}: {part}");
+            }
+        }
     }
 
     #[test]

@@ -29,7 +29,8 @@ async fn a_password_reset_email_arrives_with_text_and_html_parts() {
     assert_eq!(message["subject"], "Reset your password");
     let text = message["text"].as_str().unwrap();
     assert!(
-        text.contains("Hello Ada")
+        text.starts_with("Hello,")
+            && !text.contains("Ada")
             && text.contains("https://app.example.com/reset-password?token=abc123")
             && text.contains("30 minutes"),
         "{text}"
@@ -66,10 +67,7 @@ async fn registering_in_auth_sends_the_welcome_and_verification_emails_to_the_ne
     .await
     .expect("two emails");
     let subjects: Vec<&str> = found.iter().filter_map(|m| m["subject"].as_str()).collect();
-    assert!(
-        subjects.contains(&"Welcome to Dayone, Nora"),
-        "{subjects:?}"
-    );
+    assert!(subjects.contains(&"Welcome to Dayone"), "{subjects:?}");
     assert!(
         subjects.contains(&"Confirm your email address"),
         "{subjects:?}"
@@ -96,7 +94,7 @@ async fn an_email_job_without_an_address_uses_the_contact_projection() {
     let message = mail::wait_for(&app.env.stack, &to, Duration::from_secs(15))
         .await
         .expect("delivered");
-    assert_eq!(message["subject"], "Welcome to Dayone, Projected");
+    assert_eq!(message["subject"], "Welcome to Dayone");
 }
 
 #[tokio::test]
@@ -113,7 +111,7 @@ async fn a_job_that_arrives_before_its_users_contact_waits_for_it() {
     let message = mail::wait_for(&app.env.stack, &to, Duration::from_secs(30))
         .await
         .expect("delivered once the contact was there");
-    assert_eq!(message["subject"], "Welcome to Dayone, Projected");
+    assert_eq!(message["subject"], "Welcome to Dayone");
 }
 
 #[tokio::test]
