@@ -5,7 +5,8 @@
 //! idempotency keeps work that succeeded from being done twice.
 //!
 //! A service mounts them under its own prefix with [`configure`] and adds
-//! them to its OpenAPI document with [`document`].
+//! them to its OpenAPI document with [`document`] (through
+//! [`crate::openapi::finish`]).
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -86,26 +87,12 @@ async fn replay(
     Ok(HttpResponse::Ok().json(json!({ "queue": queue, "replayed": replayed })))
 }
 
-/// Adds the two routes under `prefix` to a service's OpenAPI document, and
-/// the `bearer` security scheme they name if the document lacks it.
+/// Adds the two routes under `prefix` to a service's OpenAPI document
+/// ([`crate::openapi::finish`] calls it).
 pub fn document(openapi: &mut Value, prefix: &str, queues: &[&str]) {
     let error = json!({"$ref": "#/components/schemas/ErrorDoc"});
     let failure = |description: &str| json!({"description": description, "content": {"application/json": {"schema": error}}});
     let list = queues.join(", ");
-    // The `bearer` scheme these routes (and every service's own) name.
-    if let Some(doc) = openapi.as_object_mut() {
-        let components = doc.entry("components").or_insert_with(|| json!({}));
-        if let Some(components) = components.as_object_mut() {
-            let schemes = components
-                .entry("securitySchemes")
-                .or_insert_with(|| json!({}));
-            if let Some(schemes) = schemes.as_object_mut() {
-                schemes.entry("bearer").or_insert_with(
-                    || json!({"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}),
-                );
-            }
-        }
-    }
     let Some(paths) = openapi["paths"].as_object_mut() else {
         return;
     };
@@ -135,7 +122,7 @@ pub fn document(openapi: &mut Value, prefix: &str, queues: &[&str]) {
             "security": [{"bearer": []}],
             "parameters": [
                 {"name": "queue", "in": "path", "required": true, "schema": {"type": "string", "enum": queues}},
-                {"name": "limit", "in": "query", "required": false, "description": "At most this many (default 1000)", "schema": {"type": "integer", "format": "int32", "minimum": 0}},
+                {"name": "limit", "in": "query", "required": false, "description": "At most this many (default 1000)", "schema": {"type": "integer", "format": "int32", "minimum": 0, "maximum": u32::MAX}},
             ],
             "responses": {
                 "200": {"description": "`{\"queue\", \"replayed\"}`"},
@@ -147,11 +134,4 @@ pub fn document(openapi: &mut Value, prefix: &str, queues: &[&str]) {
             },
         }}),
     );
-}
-
-/// A service's OpenAPI document with the dead-letter routes added.
-pub fn openapi_response(doc: impl serde::Serialize, prefix: &str, queues: &[&str]) -> HttpResponse {
-    let mut doc = serde_json::to_value(doc).unwrap_or(Value::Null);
-    document(&mut doc, prefix, queues);
-    HttpResponse::Ok().json(doc)
 }

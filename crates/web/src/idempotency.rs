@@ -19,17 +19,27 @@ use uuid::Uuid;
 
 use crate::{ApiError, ErrorCode};
 
-/// The key the client sent, if any: 1 to 255 visible characters.
+/// What [`key`] accepts, for the OpenAPI documents: 1 to 255 characters of
+/// printable ASCII (spaces too), not only spaces.
+pub const KEY_PATTERN: &str = "^[\\x20-\\x7E]*[\\x21-\\x7E][\\x20-\\x7E]*$";
+pub const KEY_MAX_LENGTH: usize = 255;
+
+/// The key the client sent, if any (surrounding spaces dropped).
 pub fn key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     let Some(value) = req.headers().get("idempotency-key") else {
         return Ok(None);
     };
-    match value.to_str() {
-        Ok(key) if !key.trim().is_empty() && key.len() <= 255 => Ok(Some(key.trim().to_owned())),
-        _ => Err(ApiError::validation(&[(
+    let raw = value.as_bytes();
+    let printable = raw.iter().all(|b| (0x20..0x7f).contains(b));
+    let key = String::from_utf8_lossy(raw);
+    let key = key.trim_matches(' ');
+    if printable && !key.is_empty() && raw.len() <= KEY_MAX_LENGTH {
+        Ok(Some(key.to_owned()))
+    } else {
+        Err(ApiError::validation(&[(
             "Idempotency-Key",
-            "must be 1 to 255 visible ASCII characters".into(),
-        )])),
+            "must be 1 to 255 printable ASCII characters, not only spaces".into(),
+        )]))
     }
 }
 

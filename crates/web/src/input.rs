@@ -7,8 +7,13 @@
 //! - a JSON body holding `\u0000` in any string or key is a 422 naming the
 //!   field (`items[2].name`).
 //!
-//! Bodies without a `\u0000` escape cost one scan; the JSON is parsed here
-//! only when one is present.
+//! It also reads a whole number written as a float (`15656.0`, `1e3`) as
+//! the integer it is: JSON Schema's `integer` (the OpenAPI documents) admits
+//! it, some clients send it (Python's `json` for a float), and serde would
+//! refuse it for an integer field.
+//!
+//! Bodies without a `\u0000` escape or a digit followed by `.`, `e` or `E`
+//! cost one scan each; the JSON is parsed here only when one is present.
 
 use actix_web::HttpMessage;
 use actix_web::body::{BoxBody, MessageBody};
@@ -51,6 +56,7 @@ pub async fn refuse_unstorable(
             let error = ApiError::validation(&[(&field, NUL_MESSAGE.to_owned())]);
             return Ok(req.error_response(error));
         }
+        let body = whole_numbers_as_integers(body);
         req.set_payload(Payload::from(body));
     }
     Ok(next.call(req).await?.map_into_boxed_body())
@@ -119,6 +125,46 @@ fn nul_field(body: &[u8]) -> Option<String> {
     })
 }
 
+/// The body with every float that holds a whole number (`2.0`, `1e3`)
+/// rewritten as that integer; the same bytes when there is none (or the
+/// body is not JSON: the extractor says so).
+fn whole_numbers_as_integers(body: Bytes) -> Bytes {
+    let maybe_float = body
+        .windows(2)
+        .any(|w| w[0].is_ascii_digit() && matches!(w[1], b'.' | b'e' | b'E'));
+    if !maybe_float {
+        return body;
+    }
+    let Ok(mut value) = serde_json::from_slice::<Value>(&body) else {
+        return body;
+    };
+    if !integralize(&mut value) {
+        return body;
+    }
+    serde_json::to_vec(&value).map_or(body, Bytes::from)
+}
+
+/// Rewrites whole-number floats within the range of `i64` as integers;
+/// whether it rewrote any.
+fn integralize(value: &mut Value) -> bool {
+    // i64::MAX as f64 rounds up to 2^63, which is out of range: `<` it.
+    const BOUND: f64 = 9_223_372_036_854_775_808.0;
+    match value {
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() && f.fract() == 0.0 && (-BOUND..BOUND).contains(&f) => {
+                *value = Value::from(f as i64);
+                true
+            }
+            _ => false,
+        },
+        Value::Array(items) => items.iter_mut().fold(false, |any, v| integralize(v) | any),
+        Value::Object(fields) => fields
+            .values_mut()
+            .fold(false, |any, v| integralize(v) | any),
+        _ => false,
+    }
+}
+
 fn find_nul(value: &Value, path: &mut String) -> bool {
     match value {
         Value::String(s) => s.contains('\0'),
@@ -173,6 +219,35 @@ mod tests {
         assert_eq!(nul_field(br#"{"path":"C:\\u0000"}"#), None);
         assert_eq!(nul_field(br#"{"name":"caf\u00e9 \u0001"}"#), None);
         assert_eq!(nul_field(b"not json \\u0000"), None);
+    }
+
+    fn normalized(body: &str) -> String {
+        String::from_utf8(whole_numbers_as_integers(Bytes::from(body.to_owned())).to_vec()).unwrap()
+    }
+
+    #[test]
+    fn whole_numbers_written_as_floats_become_integers() {
+        assert_eq!(
+            normalized(r#"{"price_cents":15656.0,"stock":-3e2}"#),
+            r#"{"price_cents":15656,"stock":-300}"#
+        );
+        assert_eq!(
+            normalized(r#"{"items":[{"quantity":2.0}]}"#),
+            r#"{"items":[{"quantity":2}]}"#
+        );
+    }
+
+    #[test]
+    fn other_bodies_keep_their_bytes() {
+        // A fraction, a version string, a float beyond i64, not JSON.
+        for body in [
+            r#"{ "ratio": 0.5 }"#,
+            r#"{ "version": "1.0.0" }"#,
+            r#"{ "n": 1e30 }"#,
+            "not json 1.0",
+        ] {
+            assert_eq!(normalized(body), body);
+        }
     }
 
     #[test]

@@ -13,6 +13,8 @@
 //! - [`redis`]: the lazily connected Redis handle.
 //! - [`dead_letters`]: counting and replaying each service's dead letters.
 //! - [`idempotency`]: `Idempotency-Key` on creating POSTs.
+//! - [`openapi`]: what every OpenAPI document shares (security schemes,
+//!   the shared layers' answers), added in one place.
 //! - [`server`]: [`ServiceRuntime`], which connects, serves and shuts down.
 //! - [`reporting`]: 5xx and panics to Sentry and the alert webhook.
 
@@ -27,6 +29,7 @@ pub mod health;
 pub mod idempotency;
 pub mod input;
 pub mod middleware;
+pub mod openapi;
 pub mod paging;
 pub mod redis;
 pub mod reporting;

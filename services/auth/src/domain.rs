@@ -13,9 +13,28 @@ pub type FieldErrors = Vec<(&'static str, String)>;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
 
+/// Spaces, tabs and line ends around a value are dropped (keyboards add them).
+fn trim_blanks(raw: &str) -> &str {
+    raw.trim_matches([' ', '\t', '\r', '\n'])
+}
+
+/// What [`Email::parse`] accepts, for the OpenAPI documents (at most 254
+/// characters in all). Domains are ASCII: an IDN is sent in its `xn--` form.
+pub const EMAIL_PATTERN: &str = concat!(
+    "^[ \\t\\r\\n]*",
+    "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-](?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{0,62}[A-Za-z0-9!#$%&'*+/=?^_`{|}~-])?",
+    "@",
+    "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+",
+    "[ \\t\\r\\n]*$",
+);
+pub const EMAIL_MAX_LENGTH: usize = 254;
+
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let email = raw.trim().to_lowercase();
+        if raw.chars().count() > EMAIL_MAX_LENGTH {
+            return Err("is not an email address".into());
+        }
+        let email = trim_blanks(raw);
         let Some((local, domain)) = email.split_once('@') else {
             return Err("is not an email address".into());
         };
@@ -33,12 +52,12 @@ impl Email {
                     && l.len() <= 63
                     && !l.starts_with('-')
                     && !l.ends_with('-')
-                    && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+                    && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
             });
-        if !valid_local || !valid_domain || email.len() > 254 {
+        if !valid_local || !valid_domain {
             return Err("is not an email address".into());
         }
-        Ok(Self(email))
+        Ok(Self(email.to_ascii_lowercase()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -57,6 +76,9 @@ static COMMON_PASSWORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
         .collect()
 });
 
+pub const PASSWORD_MIN_LENGTH: usize = 8;
+pub const PASSWORD_MAX_LENGTH: usize = 128;
+
 /// A password good enough to hash: 8 to 128 characters and not on the
 /// common-passwords list. Its `Debug` never shows it.
 pub struct Password(String);
@@ -65,10 +87,10 @@ impl Password {
     pub fn parse(raw: &str) -> Result<Self, Vec<String>> {
         let mut problems = Vec::new();
         let length = raw.chars().count();
-        if length < 8 {
+        if length < PASSWORD_MIN_LENGTH {
             problems.push("must be at least 8 characters".to_owned());
         }
-        if length > 128 {
+        if length > PASSWORD_MAX_LENGTH {
             problems.push("must be at most 128 characters".to_owned());
         }
         if COMMON_PASSWORDS.contains(raw.to_lowercase().as_str()) {
@@ -91,6 +113,9 @@ impl std::fmt::Debug for Password {
         f.write_str("Password([REDACTED])")
     }
 }
+
+/// What [`Phone::parse`] accepts, for the OpenAPI documents.
+pub const PHONE_PATTERN: &str = "^[ .()-]*\\+[ .()-]*[1-9](?:[ .()-]*[0-9]){6,14}[ .()-]*$";
 
 /// A phone number in E.164 (`+` then 7 to 15 digits); spaces, dashes, dots
 /// and brackets are dropped first.
@@ -123,9 +148,16 @@ impl Phone {
     }
 }
 
-/// A display name: trimmed, 1 to 100 characters, no control characters.
+/// What [`parse_name`] accepts, for the OpenAPI documents.
+pub const NAME_PATTERN: &str = concat!(
+    "^ *[^ \\u0000-\\u001F\\u007F-\\u009F]",
+    "(?:[^\\u0000-\\u001F\\u007F-\\u009F]{0,98}[^ \\u0000-\\u001F\\u007F-\\u009F])? *$",
+);
+
+/// A display name: without surrounding spaces, 1 to 100 characters, no
+/// control characters.
 pub fn parse_name(raw: &str) -> Result<String, String> {
-    let name = raw.trim();
+    let name = raw.trim_matches(' ');
     if name.is_empty() {
         return Err("must not be empty".into());
     }
@@ -138,9 +170,121 @@ pub fn parse_name(raw: &str) -> Result<String, String> {
     Ok(name.to_owned())
 }
 
+/// The OpenAPI schema of a string field, `null` too if `nullable`.
+pub fn string_schema(
+    pattern: &str,
+    nullable: bool,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    let kind = if nullable {
+        serde_json::json!(["string", "null"])
+    } else {
+        serde_json::json!("string")
+    };
+    dayone_web::openapi::schema(serde_json::json!({"type": kind, "pattern": pattern}))
+}
+
+pub fn email_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    dayone_web::openapi::schema(serde_json::json!({
+        "type": "string",
+        "pattern": EMAIL_PATTERN,
+        "maxLength": EMAIL_MAX_LENGTH,
+    }))
+}
+
+pub fn password_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    dayone_web::openapi::schema(serde_json::json!({
+        "type": "string",
+        "minLength": PASSWORD_MIN_LENGTH,
+        "maxLength": PASSWORD_MAX_LENGTH,
+        "description": "8 to 128 characters, not a common password",
+    }))
+}
+
+pub fn phone_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    string_schema(PHONE_PATTERN, false)
+}
+
+pub fn phone_or_null_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    string_schema(PHONE_PATTERN, true)
+}
+
+pub fn name_or_null_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    string_schema(NAME_PATTERN, true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The documented patterns accept exactly what the parsers accept.
+    #[test]
+    fn the_documented_patterns_agree_with_the_parsers() {
+        let email = regex::Regex::new(EMAIL_PATTERN).unwrap();
+        for sample in [
+            " Ada@Example.COM ",
+            "o'brien+tag@mail.example.ie",
+            "a.b..c@x-y.example",
+            "ada@example",
+            ".ada@example.com",
+            "ada.@example.com",
+            "ada@-example.com",
+            "ada@example-.com",
+            "ada@b\u{fc}cher.de",
+            "ada@xn--bcher-kva.de",
+            "a da@example.com",
+            "\u{212a}@example.com",
+            "\u{feff}ada@example.com",
+            &format!("{}@example.com", "a".repeat(64)),
+            &format!("{}@example.com", "a".repeat(65)),
+            &format!("ada@{}.com", "b".repeat(63)),
+            &format!("ada@{}.com", "b".repeat(64)),
+        ] {
+            assert_eq!(
+                email.is_match(sample),
+                Email::parse(sample).is_ok(),
+                "{sample:?}"
+            );
+        }
+        let phone = regex::Regex::new(PHONE_PATTERN).unwrap();
+        for sample in [
+            "+49 151 1234-5678",
+            "(+49) 151.123.456",
+            "015112345678",
+            "+0151123456",
+            "+123456",
+            "+1234567",
+            "+123456789012345",
+            "+1234567890123456",
+            "+49abc12345",
+            "+ 4 9 1 5 1 1 2",
+            "++4915112345",
+        ] {
+            assert_eq!(
+                phone.is_match(sample),
+                Phone::parse(sample).is_ok(),
+                "{sample:?}"
+            );
+        }
+        let name = regex::Regex::new(NAME_PATTERN).unwrap();
+        for sample in [
+            "  Ada Lovelace ",
+            "   ",
+            "",
+            "Ada\u{0007}",
+            "Ada\u{0085}",
+            "\u{3000}Ada",
+            "\tAda",
+            &"a".repeat(100),
+            &"a".repeat(101),
+            &format!(" {} ", "\u{e9}".repeat(100)),
+        ] {
+            assert_eq!(
+                name.is_match(sample),
+                parse_name(sample).is_ok(),
+                "{sample:?}"
+            );
+        }
+    }
 
     #[test]
     fn emails_are_lowercased_and_checked() {

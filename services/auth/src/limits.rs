@@ -13,6 +13,8 @@ pub const OTP_REQUEST_PER_PHONE: &str = "otp_request_per_phone";
 pub const PASSWORD_RESET_PER_ADDRESS: &str = "password_reset_per_address";
 pub const PASSWORD_RESET_PER_EMAIL: &str = "password_reset_per_email";
 pub const SMS_BUDGET: &str = "sms_budget";
+pub const PHONE_CHANGE_PER_ACCOUNT: &str = "phone_change_per_account";
+pub const EMAIL_VERIFICATION_PER_ACCOUNT: &str = "email_verification_per_account";
 
 /// Every policy auth uses: it refuses to start unless each is set.
 pub const ALL: &[&str] = &[
@@ -22,6 +24,8 @@ pub const ALL: &[&str] = &[
     PASSWORD_RESET_PER_ADDRESS,
     PASSWORD_RESET_PER_EMAIL,
     SMS_BUDGET,
+    PHONE_CHANGE_PER_ACCOUNT,
+    EMAIL_VERIFICATION_PER_ACCOUNT,
 ];
 
 /// Counts a request from the client's address under `policy`.

@@ -20,7 +20,7 @@ impl FromStr for Version {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
-        let parts: Vec<&str> = s.trim().split('.').collect();
+        let parts: Vec<&str> = s.split('.').collect();
         let number = |p: &str| {
             (!p.is_empty() && p.len() <= 9 && p.chars().all(|c| c.is_ascii_digit()))
                 .then(|| p.parse::<u32>().ok())

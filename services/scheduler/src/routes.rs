@@ -8,9 +8,9 @@ use dayone_broker::topology::{SCHEDULER_RESULTS, SCHEDULER_TASKS};
 use dayone_model::BaseEntity;
 use dayone_web::ApiError;
 use dayone_web::auth::AuthenticatedUser;
-use dayone_web::dead_letters;
 use dayone_web::extractors::resource;
 use dayone_web::paging::{Page, PageBounds};
+use dayone_web::{dead_letters, openapi};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
@@ -45,7 +45,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub struct ApiDoc;
 
 async fn openapi() -> HttpResponse {
-    dead_letters::openapi_response(ApiDoc::openapi(), PREFIX, QUEUES)
+    openapi::response(ApiDoc::openapi(), PREFIX, QUEUES)
 }
 
 /// Where this service's routes live.
@@ -206,7 +206,7 @@ async fn set_paused(
 /// Stops a job firing until it is resumed (admins).
 #[utoipa::path(post, path = "/v1/scheduler/jobs/{name}/pause", tag = "scheduler", security(("bearer" = [])),
     params(("name" = String, Path, description = "Job name")),
-    responses((status = 200, description = "Paused", body = JobView), (status = 404, description = "No such job", body = dayone_web::error::ErrorDoc)))]
+    responses((status = 200, description = "Paused", body = JobView), (status = 403, description = "Not an admin", body = dayone_web::error::ErrorDoc), (status = 404, description = "No such job", body = dayone_web::error::ErrorDoc)))]
 pub async fn pause(
     state: web::Data<Arc<SchedulerState>>,
     user: AuthenticatedUser,
@@ -218,7 +218,7 @@ pub async fn pause(
 /// Lets a paused job fire again from its next tick (admins).
 #[utoipa::path(post, path = "/v1/scheduler/jobs/{name}/resume", tag = "scheduler", security(("bearer" = [])),
     params(("name" = String, Path, description = "Job name")),
-    responses((status = 200, description = "Resumed", body = JobView), (status = 404, description = "No such job", body = dayone_web::error::ErrorDoc)))]
+    responses((status = 200, description = "Resumed", body = JobView), (status = 403, description = "Not an admin", body = dayone_web::error::ErrorDoc), (status = 404, description = "No such job", body = dayone_web::error::ErrorDoc)))]
 pub async fn resume(
     state: web::Data<Arc<SchedulerState>>,
     user: AuthenticatedUser,
@@ -229,7 +229,11 @@ pub async fn resume(
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct Paging {
+    /// 1 to 10,000.
+    #[param(minimum = 1, maximum = 10000)]
     pub page: Option<u64>,
+    /// 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub per_page: Option<u64>,
 }
 
@@ -244,7 +248,7 @@ pub struct RunPage {
 /// A job's runs, newest first (admins).
 #[utoipa::path(get, path = "/v1/scheduler/jobs/{name}/runs", tag = "scheduler", security(("bearer" = [])),
     params(("name" = String, Path, description = "Job name"), Paging),
-    responses((status = 200, description = "Run history", body = RunPage), (status = 404, description = "No such job", body = dayone_web::error::ErrorDoc),
+    responses((status = 200, description = "Run history", body = RunPage), (status = 403, description = "Not an admin", body = dayone_web::error::ErrorDoc), (status = 404, description = "No such job", body = dayone_web::error::ErrorDoc),
         (status = 422, description = "`page` or `per_page` out of bounds", body = dayone_web::error::ErrorDoc)))]
 pub async fn history(
     state: web::Data<Arc<SchedulerState>>,
@@ -277,4 +281,15 @@ pub async fn history(
         per_page: page.per_page,
         total,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_openapi_document_is_sound() {
+        let doc = openapi::finish(ApiDoc::openapi(), PREFIX, QUEUES);
+        assert_eq!(openapi::problems(&doc), Vec::<String>::new());
+    }
 }

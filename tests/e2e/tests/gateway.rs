@@ -40,7 +40,7 @@ async fn registering_through_the_gateway_sends_the_welcome_email_to_the_smtp_cat
     let mail = dayone_test_support::mail::wait_for_subject(
         &stack,
         &email,
-        "Welcome to Dayone, Wendy",
+        "Welcome to Dayone",
         Duration::from_secs(20),
     )
     .await;
@@ -577,7 +577,23 @@ fn trace_is_a_json_405_with_allow_where_the_gateway_knows_the_methods() {
     );
     assert_eq!(health.header("allow"), Some("GET, HEAD"));
     assert_eq!(health.json()["message"], "TRACE is not allowed");
-    // A service's methods are the service's to say; nginx does not guess.
+    // A documented service path: its methods, from the OpenAPI documents
+    // (nginx/dayone-allow.conf), the same as the service's own 405 says.
+    let product = assert_gateway_error(
+        "TRACE /v1/products/{uuid}",
+        b"TRACE /v1/products/0b6f6c6e-4a8e-4a39-9c55-0d5a6f1f6b11 HTTP/1.1\r\nHost: gateway\r\n\r\n",
+        405,
+        "method_not_allowed",
+    );
+    assert_eq!(product.header("allow"), Some("GET, PATCH, DELETE"));
+    let sessions = assert_gateway_error(
+        "TRACE /v1/auth/sessions",
+        b"TRACE /v1/auth/sessions HTTP/1.1\r\nHost: gateway\r\n\r\n",
+        405,
+        "method_not_allowed",
+    );
+    assert_eq!(sessions.header("allow"), Some("GET"));
+    // A path no document has: nginx does not guess.
     let proxied = assert_gateway_error(
         "TRACE /v1/core/health",
         b"TRACE /v1/core/health HTTP/1.1\r\nHost: gateway\r\n\r\n",

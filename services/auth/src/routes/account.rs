@@ -58,14 +58,53 @@ impl<T> Edit<T> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateRequest {
+    /// 1 to 100 characters, no control characters; `null` removes it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = crate::domain::name_or_null_schema)]
     pub name: Option<Option<String>>,
+    /// E.164; `null` removes it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = crate::domain::phone_or_null_schema)]
     pub phone: Option<Option<String>>,
-    /// Admins only. Must include `user`; known roles are `user` and `admin`.
+    /// Admins only: `user` and `admin` are the roles; `user` is always kept.
+    #[schema(schema_with = roles_schema)]
     pub roles: Option<Vec<String>>,
+}
+
+/// The caller's own changes: a name, or removing the phone. A new phone is
+/// confirmed by code first (`POST /v1/auth/me/phone`).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MeUpdateRequest {
+    /// 1 to 100 characters, no control characters; `null` removes it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = crate::domain::name_or_null_schema)]
+    pub name: Option<Option<String>>,
+    /// Only `null` (removes it); a new number goes through
+    /// `POST /v1/auth/me/phone`.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = null_only)]
+    pub phone: Option<Option<String>>,
+}
+
+fn null_only() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    dayone_web::openapi::schema(serde_json::json!({"type": "null"}))
+}
+
+fn roles_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    dayone_web::openapi::schema(serde_json::json!({
+        "type": ["array", "null"],
+        "items": {"type": "string", "enum": ["user", ADMIN]},
+    }))
+}
+
+/// Where a new phone number comes from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NewPhone {
+    /// The request: only an admin may set one this way.
+    Asked,
+    /// A code sent to it came back (`POST /v1/auth/me/phone/confirm`).
+    Confirmed,
 }
 
 /// Applies `change` to `target` on behalf of `actor`.
@@ -74,10 +113,19 @@ pub(crate) async fn update(
     actor: &AuthenticatedUser,
     target: user::Model,
     change: UpdateRequest,
+    new_phone: NewPhone,
 ) -> Result<user::Model, ApiError> {
     let mut problems = Problems::default();
     let name = Edit::parse(change.name, |n| problems.check("name", parse_name(n)));
+    let unconfirmed = new_phone == NewPhone::Asked && !actor.is_admin();
     let phone = Edit::parse(change.phone, |p| {
+        if unconfirmed {
+            problems.0.push((
+                "phone",
+                "a new number is confirmed by code first: POST /v1/auth/me/phone".into(),
+            ));
+            return None;
+        }
         problems
             .check("phone", Phone::parse(p))
             .map(Phone::into_inner)
@@ -85,9 +133,6 @@ pub(crate) async fn update(
     if let Some(roles) = &change.roles {
         if !actor.is_admin() {
             return Err(AuthError::Forbidden("only an admin can change roles").into());
-        }
-        if !roles.iter().any(|r| r == "user") {
-            problems.0.push(("roles", "must include `user`".into()));
         }
         for role in roles
             .iter()
@@ -101,7 +146,15 @@ pub(crate) async fn update(
     problems.finish()?;
 
     let contact_changed = name.changes() || phone.changes();
-    let roles_changed = change.roles.as_ref().is_some_and(|r| *r != target.roles);
+    // Every account keeps `user`; the order is fixed, repeats dropped.
+    let roles = change.roles.map(|asked| {
+        let mut roles = vec!["user".to_owned()];
+        if asked.iter().any(|r| r == ADMIN) {
+            roles.push(ADMIN.to_owned());
+        }
+        roles
+    });
+    let roles_changed = roles.as_ref().is_some_and(|r| *r != target.roles);
     let mut model: user::ActiveModel = target.clone().into();
     if let Some(name) = name.into_value() {
         model.name = Set(name);
@@ -109,7 +162,7 @@ pub(crate) async fn update(
     if let Some(phone) = phone.into_value() {
         model.phone = Set(phone);
     }
-    if let Some(roles) = change.roles {
+    if let Some(roles) = roles {
         model.roles = Set(roles);
     }
     let txn = state.db.begin().await?;
@@ -182,26 +235,31 @@ pub async fn me(
     Ok(HttpResponse::Ok().json(UserResponse::from(user.as_ref().clone())))
 }
 
-/// Changes the caller's name or phone.
+/// Changes the caller's name, or removes their phone.
 #[utoipa::path(
     patch,
     path = "/v1/auth/me",
     tag = "users",
     security(("bearer" = [])),
-    request_body = UpdateRequest,
+    request_body = MeUpdateRequest,
     responses(
         (status = 200, description = "Updated", body = UserResponse),
         (status = 401, description = "Missing or invalid token", body = dayone_web::error::ErrorDoc),
-        (status = 409, description = "Phone used by another account", body = dayone_web::error::ErrorDoc),
-        (status = 422, description = "Invalid fields", body = dayone_web::error::ErrorDoc),
+        (status = 422, description = "Invalid fields, or a new phone (confirmed by code: `POST /v1/auth/me/phone`)", body = dayone_web::error::ErrorDoc),
     )
 )]
 pub async fn update_me(
     state: web::Data<AuthState>,
     auth: AuthenticatedUser,
-    body: web::Json<UpdateRequest>,
+    body: web::Json<MeUpdateRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
     let user = caller(&state, &auth).await?;
-    let updated = update(&state, &auth, user, body.into_inner()).await?;
+    let change = UpdateRequest {
+        name: body.name,
+        phone: body.phone,
+        roles: None,
+    };
+    let updated = update(&state, &auth, user, change, NewPhone::Asked).await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(updated)))
 }

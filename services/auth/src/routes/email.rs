@@ -1,15 +1,19 @@
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
-use dayone_web::ApiError;
-use sea_orm::{ActiveModelTrait, Set, TransactionTrait};
+use dayone_model::messages::notifications::EmailTemplate;
+use dayone_web::auth::AuthenticatedUser;
+use dayone_web::{ApiError, ErrorCode};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, Set, Statement, TransactionTrait};
 use serde::Deserialize;
+use serde_json::json;
 use utoipa::ToSchema;
 
+use super::sessions::caller;
 use crate::entities::one_time_token::EMAIL_VERIFICATION;
 use crate::entities::user;
 use crate::error::AuthError;
 use crate::state::AuthState;
-use crate::{links, users};
+use crate::{limits, links, notify, users};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -23,6 +27,7 @@ pub struct VerifyEmailRequest {
 #[utoipa::path(
     post,
     path = "/v1/auth/email/verify",
+    operation_id = "verify_email",
     tag = "auth",
     request_body = VerifyEmailRequest,
     responses(
@@ -50,4 +55,63 @@ pub async fn verify(
     state.profiles.forget(user.uuid);
     tracing::info!(user_id = %user.uuid, "email verified");
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Sends the verification email again, with a new link (the older ones stop
+/// working). At most a few per account per hour.
+#[utoipa::path(
+    post,
+    path = "/v1/auth/email/resend",
+    operation_id = "resend_verification_email",
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 202, description = "A new link is on its way"),
+        (status = 409, description = "The address is verified already", body = dayone_web::error::ErrorDoc),
+        (status = 429, description = "Too many for this account; see `Retry-After`", body = dayone_web::error::ErrorDoc),
+    )
+)]
+pub async fn resend(
+    state: web::Data<AuthState>,
+    auth: AuthenticatedUser,
+) -> Result<HttpResponse, ApiError> {
+    let user = caller(&state, &auth).await?;
+    if user.email_verified_at.is_some() {
+        return Err(ApiError::new(
+            ErrorCode::Conflict,
+            "the email address is verified already",
+        ));
+    }
+    state
+        .throttles
+        .check(
+            &state.redis,
+            limits::EMAIL_VERIFICATION_PER_ACCOUNT,
+            &user.uuid.to_string(),
+            "too many verification emails for this account",
+        )
+        .await?;
+    let txn = state.db.begin().await?;
+    txn.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "UPDATE one_time_tokens SET used_at = now() \
+         WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL",
+        [user.id.into(), EMAIL_VERIFICATION.into()],
+    ))
+    .await?;
+    let token = links::issue(
+        &txn,
+        &user,
+        EMAIL_VERIFICATION,
+        state.settings.email_verification_ttl_secs,
+    )
+    .await?;
+    let link = notify::link(&state, "verify-email", &token);
+    notify::email(&state, &txn, &user, EmailTemplate::VerifyEmail { link }).await?;
+    txn.commit().await?;
+    state.outbox.wake();
+    tracing::info!(user_id = %user.uuid, "verification email sent again");
+    Ok(HttpResponse::Accepted().json(json!({
+        "message": "a new verification link is on its way"
+    })))
 }

@@ -6,14 +6,15 @@ mod jwks;
 mod login;
 mod otp;
 mod password;
+mod phone;
 mod register;
 mod sessions;
 mod users;
 
 use actix_web::{HttpResponse, web};
 use dayone_broker::topology::AUTH_TASKS;
-use dayone_web::dead_letters;
 use dayone_web::extractors::resource;
+use dayone_web::{dead_letters, openapi};
 use utoipa::OpenApi;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -30,6 +31,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/auth/password/forgot").post(password::forgot))
         .service(resource("/v1/auth/password/reset").post(password::reset))
         .service(resource("/v1/auth/email/verify").post(email::verify))
+        .service(resource("/v1/auth/email/resend").post(email::resend))
+        .service(resource("/v1/auth/me/phone").post(phone::change))
+        .service(resource("/v1/auth/me/phone/confirm").post(phone::confirm))
         .service(
             resource("/v1/auth/me")
                 .get(account::me)
@@ -61,6 +65,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         password::forgot,
         password::reset,
         email::verify,
+        email::resend,
+        phone::change,
+        phone::confirm,
         account::me,
         account::update_me,
         users::get,
@@ -73,7 +80,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub struct ApiDoc;
 
 async fn openapi() -> HttpResponse {
-    dead_letters::openapi_response(ApiDoc::openapi(), PREFIX, QUEUES)
+    openapi::response(ApiDoc::openapi(), PREFIX, QUEUES)
 }
 
 /// Where this service's routes live.
@@ -121,5 +128,16 @@ pub(crate) fn device(req: &actix_web::HttpRequest) -> crate::sessions::Device {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
         ip: dayone_web::client::ClientIp::of(req).map(|ip| ip.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_openapi_document_is_sound() {
+        let doc = openapi::finish(ApiDoc::openapi(), PREFIX, QUEUES);
+        assert_eq!(openapi::problems(&doc), Vec::<String>::new());
     }
 }

@@ -24,14 +24,17 @@ use crate::{limits, notify, users};
 #[serde(deny_unknown_fields)]
 pub struct OtpRequest {
     /// E.164 phone number of an account.
+    #[schema(schema_with = crate::domain::phone_schema)]
     pub phone: String,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OtpVerify {
+    #[schema(schema_with = crate::domain::phone_schema)]
     pub phone: String,
     /// The six digits from the SMS.
+    #[schema(pattern = "^ *[0-9]{6} *$")]
     pub code: String,
 }
 
@@ -47,6 +50,7 @@ fn limit(max: u64, state: &AuthState) -> Limit {
 #[utoipa::path(
     post,
     path = "/v1/auth/otp/request",
+    operation_id = "request_otp",
     tag = "otp",
     request_body = OtpRequest,
     responses(
@@ -130,6 +134,7 @@ pub async fn request(
 #[utoipa::path(
     post,
     path = "/v1/auth/otp/verify",
+    operation_id = "verify_otp",
     tag = "otp",
     request_body = OtpVerify,
     responses(
@@ -146,7 +151,7 @@ pub async fn verify(
 ) -> Result<HttpResponse, ApiError> {
     let mut problems = Problems::default();
     let phone = problems.check("phone", Phone::parse(&body.phone));
-    let code = body.code.trim();
+    let code = body.code.trim_matches(' ');
     if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
         problems
             .0

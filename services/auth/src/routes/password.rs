@@ -18,6 +18,7 @@ use crate::{limits, links, notify, sessions, users};
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ForgotRequest {
+    #[schema(schema_with = crate::domain::email_schema)]
     pub email: String,
 }
 
@@ -26,6 +27,7 @@ pub struct ForgotRequest {
 pub struct ResetRequest {
     /// The token from the emailed link.
     pub token: String,
+    #[schema(schema_with = crate::domain::password_schema)]
     pub new_password: String,
 }
 

@@ -18,11 +18,16 @@ use crate::{limits, links, notify};
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
+    #[schema(schema_with = crate::domain::email_schema)]
     pub email: String,
     /// 8 to 128 characters, not a common password.
+    #[schema(schema_with = crate::domain::password_schema)]
     pub password: String,
+    /// 1 to 100 characters, no control characters.
+    #[schema(schema_with = crate::domain::name_or_null_schema)]
     pub name: Option<String>,
     /// E.164, e.g. `+4915112345678`; enables login by SMS code.
+    #[schema(schema_with = crate::domain::phone_or_null_schema)]
     pub phone: Option<String>,
 }
 

@@ -145,6 +145,7 @@ pub async fn list(
 #[utoipa::path(
     delete,
     path = "/v1/auth/sessions/{id}",
+    operation_id = "delete_session",
     tag = "sessions",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Session id")),

@@ -63,7 +63,7 @@ pub async fn get(
         (status = 403, description = "Another user's account, or roles without admin", body = dayone_web::error::ErrorDoc),
         (status = 404, description = "No such account (admins)", body = dayone_web::error::ErrorDoc),
         (status = 409, description = "Phone used by another account", body = dayone_web::error::ErrorDoc),
-        (status = 422, description = "Invalid fields", body = dayone_web::error::ErrorDoc),
+        (status = 422, description = "Invalid fields, or a new phone from someone not an admin (confirmed by code: `POST /v1/auth/me/phone`)", body = dayone_web::error::ErrorDoc),
     )
 )]
 pub async fn update(
@@ -73,7 +73,14 @@ pub async fn update(
     body: web::Json<UpdateRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let user = target(&state, &auth, uuid.into_inner()).await?;
-    let updated = account::update(&state, &auth, user, body.into_inner()).await?;
+    let updated = account::update(
+        &state,
+        &auth,
+        user,
+        body.into_inner(),
+        account::NewPhone::Asked,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(updated)))
 }
 
@@ -82,6 +89,7 @@ pub async fn update(
 #[utoipa::path(
     delete,
     path = "/v1/users/{uuid}",
+    operation_id = "delete_user",
     tag = "users",
     security(("bearer" = [])),
     params(("uuid" = Uuid, Path, description = "User id")),

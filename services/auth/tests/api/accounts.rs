@@ -16,25 +16,49 @@ fn user_path(user: &User) -> String {
 async fn a_user_changes_their_own_name_and_phone_and_the_change_is_announced() {
     let app = spawn_app().await;
     let user = app.new_user().await;
-    let phone = unique_phone();
     let response = patch(
         &app,
         "/v1/auth/me",
         &user.tokens.access,
-        json!({"name": "Grace Hopper", "phone": phone}),
+        json!({"name": "Grace Hopper"}),
     )
     .await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
+    assert_eq!(body["name"], "Grace Hopper");
+
+    // A new phone: a code to the new number, then the change.
+    let phone = unique_phone();
+    let asked = app
+        .send_as(
+            Method::POST,
+            "/v1/auth/me/phone",
+            &user.tokens.access,
+            Some(json!({"phone": phone})),
+        )
+        .await;
+    assert_eq!(asked.status(), 202);
+    let code = app.sms_code(&phone, 0).await;
+    let confirmed = app
+        .send_as(
+            Method::POST,
+            "/v1/auth/me/phone/confirm",
+            &user.tokens.access,
+            Some(json!({"phone": phone, "code": code})),
+        )
+        .await;
+    assert_eq!(confirmed.status(), 200);
+    let body: Value = confirmed.json().await.unwrap();
     assert_eq!(
         (body["name"].as_str(), body["phone"].as_str()),
         (Some("Grace Hopper"), Some(phone.as_str()))
     );
-
     let updated = app
-        .job("notification.user-events", |j| j["type"] == "user.updated")
+        .job("notification.user-events", |j| {
+            j["type"] == "user.updated" && j["payload"]["phone"] == phone.as_str()
+        })
         .await;
-    assert_eq!(updated["payload"]["phone"], phone.as_str());
+    assert_eq!(updated["payload"]["name"], "Grace Hopper");
 
     // null clears; a field left out stays.
     let cleared: Value = patch(
@@ -52,10 +76,101 @@ async fn a_user_changes_their_own_name_and_phone_and_the_change_is_announced() {
 }
 
 #[tokio::test]
-async fn invalid_changes_are_422_and_a_taken_phone_is_409() {
+async fn a_new_phone_takes_effect_only_with_the_code_sent_to_it() {
+    let app = spawn_app().await;
+    let user = app.new_user().await;
+    let before = user.phone.clone();
+    let phone = unique_phone();
+    // Set directly, on either route: refused, nothing sent.
+    for path in ["/v1/auth/me".to_owned(), user_path(&user)] {
+        let direct = patch(&app, &path, &user.tokens.access, json!({"phone": phone})).await;
+        assert_eq!(direct.status(), 422, "{path}");
+        let body: Value = direct.json().await.unwrap();
+        assert!(body["details"]["fields"]["phone"].is_array(), "{body}");
+    }
+    let me: Value = app
+        .get_as("/v1/auth/me", &user.tokens.access)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["phone"].as_str(), before.as_deref());
+
+    let asked = app
+        .send_as(
+            Method::POST,
+            "/v1/auth/me/phone",
+            &user.tokens.access,
+            Some(json!({"phone": phone})),
+        )
+        .await;
+    assert_eq!(asked.status(), 202);
+    let code = app.sms_code(&phone, 0).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let confirm = |code: String| {
+        let app = &app;
+        let (token, phone) = (user.tokens.access.clone(), phone.clone());
+        async move {
+            app.send_as(
+                Method::POST,
+                "/v1/auth/me/phone/confirm",
+                &token,
+                Some(json!({"phone": phone, "code": code})),
+            )
+            .await
+        }
+    };
+    assert_eq!(confirm(wrong.into()).await.status(), 422);
+    // The code is for the change only: it logs nobody in.
+    let login = app
+        .post("/v1/auth/otp/verify", json!({"phone": phone, "code": code}))
+        .await;
+    assert_eq!(login.status(), 401);
+    assert_eq!(confirm(code.clone()).await.status(), 200);
+    // Used once.
+    assert_eq!(confirm(code).await.status(), 422);
+}
+
+#[tokio::test]
+async fn phone_changes_are_limited_per_account_and_a_taken_number_is_409() {
     let app = spawn_app().await;
     let user = app.new_user().await;
     let other = app.new_user().await;
+    let ask = |phone: String| {
+        let app = &app;
+        let token = user.tokens.access.clone();
+        async move {
+            app.send_as(
+                Method::POST,
+                "/v1/auth/me/phone",
+                &token,
+                Some(json!({"phone": phone})),
+            )
+            .await
+        }
+    };
+    let taken = ask(other.phone.clone().unwrap()).await;
+    assert_eq!(error_code(taken).await, (409, "phone_taken".into()));
+    let limit = app
+        .settings()
+        .common
+        .throttles
+        .limit("phone_change_per_account")
+        .max;
+    for _ in 0..limit {
+        assert_eq!(ask(unique_phone()).await.status(), 202);
+    }
+    let refused = ask(unique_phone()).await;
+    assert!(refused.headers().contains_key("retry-after"));
+    assert_eq!(error_code(refused).await, (429, "rate_limited".into()));
+    // One SMS per accepted change, none for the refused one.
+    assert_eq!(app.outbox_count("sms.transactional").await as u64, limit);
+}
+
+#[tokio::test]
+async fn invalid_changes_are_422() {
+    let app = spawn_app().await;
+    let user = app.new_user().await;
     let bad = patch(
         &app,
         "/v1/auth/me",
@@ -69,14 +184,6 @@ async fn invalid_changes_are_422_and_a_taken_phone_is_409() {
         body["details"]["fields"]["name"].is_array()
             && body["details"]["fields"]["phone"].is_array()
     );
-    let taken = patch(
-        &app,
-        "/v1/auth/me",
-        &user.tokens.access,
-        json!({"phone": other.phone}),
-    )
-    .await;
-    assert_eq!(error_code(taken).await, (409, "phone_taken".into()));
     let unknown = patch(
         &app,
         "/v1/auth/me",

@@ -13,8 +13,10 @@ use crate::state::CoreState;
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct CheckQuery {
     /// `ios` or `android`.
+    #[param(required = true, value_type = String, pattern = "^(ios|android)$")]
     pub platform: Option<String>,
     /// The installed version, `major.minor.patch`.
+    #[param(required = true, value_type = String, pattern = "^[0-9]{1,9}\\.[0-9]{1,9}\\.[0-9]{1,9}$")]
     pub version: Option<String>,
 }
 
@@ -70,8 +72,14 @@ pub async fn version_check(
 #[serde(deny_unknown_fields)]
 pub struct SetVersions {
     pub platform: Platform,
+    /// `major.minor.patch`.
+    #[schema(pattern = "^[0-9]{1,9}\\.[0-9]{1,9}\\.[0-9]{1,9}$")]
     pub latest_version: String,
+    /// `major.minor.patch`, not above `latest_version`.
+    #[schema(pattern = "^[0-9]{1,9}\\.[0-9]{1,9}\\.[0-9]{1,9}$")]
     pub min_supported_version: String,
+    /// Where the app is updated: an http(s) URL.
+    #[schema(pattern = "^https?://[^\\u0000]*$")]
     pub update_url: String,
 }
 

@@ -8,8 +8,8 @@ mod search;
 
 use actix_web::{HttpResponse, web};
 use dayone_broker::topology::{CORE_SEARCH_INDEX, CORE_TASKS};
-use dayone_web::dead_letters;
 use dayone_web::extractors::resource;
+use dayone_web::{dead_letters, openapi};
 use utoipa::OpenApi;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -73,7 +73,7 @@ pub struct ApiV1;
 pub struct ApiV2;
 
 async fn openapi_v1() -> HttpResponse {
-    dead_letters::openapi_response(ApiV1::openapi(), PREFIX, QUEUES)
+    openapi::response(ApiV1::openapi(), PREFIX, QUEUES)
 }
 
 /// Where this service's own admin routes live.
@@ -83,5 +83,18 @@ const PREFIX: &str = "/v1/core";
 const QUEUES: &[&str] = &[CORE_TASKS.name, CORE_SEARCH_INDEX.name];
 
 async fn openapi_v2() -> HttpResponse {
-    HttpResponse::Ok().json(ApiV2::openapi())
+    openapi::response(ApiV2::openapi(), "/v2", &[])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_openapi_document_is_sound() {
+        let doc = openapi::finish(ApiV1::openapi(), PREFIX, QUEUES);
+        assert_eq!(openapi::problems(&doc), Vec::<String>::new());
+        let doc = openapi::finish(ApiV2::openapi(), "/v2", &[]);
+        assert_eq!(openapi::problems(&doc), Vec::<String>::new());
+    }
 }

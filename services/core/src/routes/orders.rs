@@ -18,6 +18,7 @@ use crate::state::CoreState;
 pub struct Item {
     pub product_uuid: Uuid,
     /// 1 to 100.
+    #[schema(minimum = 1, maximum = 100)]
     pub quantity: i32,
 }
 
@@ -25,6 +26,7 @@ pub struct Item {
 #[serde(deny_unknown_fields)]
 pub struct PlaceOrder {
     /// 1 to 50 lines.
+    #[schema(min_items = 1, max_items = 50)]
     pub items: Vec<Item>,
 }
 
@@ -115,7 +117,11 @@ pub async fn place(
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct Paging {
+    /// 1 to 10,000.
+    #[param(minimum = 1, maximum = 10000)]
     pub page: Option<u64>,
+    /// 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u64>,
 }
 
@@ -131,6 +137,7 @@ pub struct OrderPage {
 #[utoipa::path(
     get,
     path = "/v1/orders",
+    operation_id = "list_orders",
     tag = "orders",
     security(("bearer" = [])),
     params(Paging),
@@ -170,6 +177,7 @@ async fn visible(
 #[utoipa::path(
     get,
     path = "/v1/orders/{uuid}",
+    operation_id = "get_order",
     tag = "orders",
     security(("bearer" = [])),
     params(("uuid" = Uuid, Path, description = "Order id")),

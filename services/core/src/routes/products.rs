@@ -54,12 +54,18 @@ pub struct ProductPage {
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ListQuery {
-    /// From 1.
+    /// 1 to 10,000.
+    #[param(minimum = 1, maximum = 10000)]
     pub page: Option<u64>,
     /// 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u64>,
     pub category: Option<String>,
+    /// At least 0 (integer cents).
+    #[param(minimum = 0)]
     pub min_price_cents: Option<i64>,
+    /// At least 0, and not below `min_price_cents`.
+    #[param(minimum = 0)]
     pub max_price_cents: Option<i64>,
     pub in_stock: Option<bool>,
 }
@@ -74,6 +80,9 @@ pub(crate) fn filters(
     let mut problems = Vec::new();
     if min.is_some_and(|m| m < 0) {
         problems.push(("min_price_cents", "must not be negative".to_owned()));
+    }
+    if max.is_some_and(|m| m < 0) {
+        problems.push(("max_price_cents", "must not be negative".to_owned()));
     }
     if let (Some(min), Some(max)) = (min, max)
         && min > max
@@ -133,6 +142,7 @@ fn deprecated(response: &mut HttpResponseBuilder, state: &CoreState, successor: 
 #[utoipa::path(
     get,
     path = "/v1/products",
+    operation_id = "list_products",
     tag = "products",
     params(ListQuery),
     responses(
@@ -167,6 +177,7 @@ pub async fn list(
 #[utoipa::path(
     get,
     path = "/v1/products/{uuid}",
+    operation_id = "get_product",
     tag = "products",
     params(("uuid" = Uuid, Path, description = "Product id")),
     responses(
@@ -187,17 +198,66 @@ pub async fn get(
     Ok(response.json(ProductV1::from(found)))
 }
 
+/// A change to a product: the fields present are set.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductInput {
+    /// 1 to 200 characters, not only spaces.
+    #[schema(pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$", max_length = 200)]
     pub name: Option<String>,
+    /// At most 5,000 characters.
+    #[schema(max_length = 5000)]
     pub description: Option<String>,
-    /// Lower-case letters, digits and dashes.
+    /// 1 to 50 lower-case letters, digits and dashes.
+    #[schema(pattern = "^[a-z0-9-]{1,50}$")]
     pub category: Option<String>,
+    /// 0 to 1,000,000,000.
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
     pub price_cents: Option<i64>,
     /// ISO 4217, e.g. `EUR`.
+    #[schema(pattern = "^[A-Z]{3}$")]
     pub currency: Option<String>,
+    /// 0 to 1,000,000.
+    #[schema(minimum = 0, maximum = 1_000_000)]
     pub stock: Option<i32>,
+}
+
+/// A new product: a name and a price at least; the currency defaults to
+/// the shop's, the category to `general`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewProductInput {
+    /// 1 to 200 characters, not only spaces.
+    #[schema(pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$", max_length = 200)]
+    pub name: String,
+    /// At most 5,000 characters.
+    #[schema(max_length = 5000)]
+    pub description: Option<String>,
+    /// 1 to 50 lower-case letters, digits and dashes.
+    #[schema(pattern = "^[a-z0-9-]{1,50}$")]
+    pub category: Option<String>,
+    /// 0 to 1,000,000,000.
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
+    pub price_cents: i64,
+    /// ISO 4217, e.g. `EUR`.
+    #[schema(pattern = "^[A-Z]{3}$")]
+    pub currency: Option<String>,
+    /// 0 to 1,000,000.
+    #[schema(minimum = 0, maximum = 1_000_000)]
+    pub stock: Option<i32>,
+}
+
+impl From<NewProductInput> for ProductInput {
+    fn from(new: NewProductInput) -> Self {
+        Self {
+            name: Some(new.name),
+            description: new.description,
+            category: new.category,
+            price_cents: Some(new.price_cents),
+            currency: new.currency,
+            stock: new.stock,
+        }
+    }
 }
 
 /// Validates what is present; `creating` requires a name and a price.
@@ -260,7 +320,7 @@ fn check(input: &ProductInput, creating: bool) -> Result<(), ApiError> {
     path = "/v1/products",
     tag = "products",
     security(("bearer" = [])),
-    request_body = ProductInput,
+    request_body = NewProductInput,
     responses(
         (status = 201, description = "Created", body = ProductV1),
         (status = 401, description = "No token", body = dayone_web::error::ErrorDoc),
@@ -271,10 +331,10 @@ fn check(input: &ProductInput, creating: bool) -> Result<(), ApiError> {
 pub async fn create(
     state: web::Data<Arc<CoreState>>,
     user: AuthenticatedUser,
-    body: web::Json<ProductInput>,
+    body: web::Json<NewProductInput>,
 ) -> Result<HttpResponse, ApiError> {
     user.require_admin()?;
-    let input = body.into_inner();
+    let input = ProductInput::from(body.into_inner());
     check(&input, true)?;
     let created = products::create(
         &state.db,

@@ -51,11 +51,16 @@ pub struct ProductListV2 {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ListQuery {
     /// 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
     pub category: Option<String>,
+    /// At least 0 (integer cents).
+    #[param(minimum = 0)]
     pub min_price_cents: Option<i64>,
+    /// At least 0, and not below `min_price_cents`.
+    #[param(minimum = 0)]
     pub max_price_cents: Option<i64>,
     pub in_stock: Option<bool>,
 }

@@ -10,14 +10,23 @@ use crate::state::CoreState;
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct SearchQuery {
-    /// Words to look for (typos are tolerated); empty lists everything.
+    /// Words to look for (typos are tolerated), at most 200 characters;
+    /// empty lists everything.
+    #[param(max_length = 200)]
     pub q: Option<String>,
     pub category: Option<String>,
+    /// At least 0 (integer cents).
+    #[param(minimum = 0)]
     pub min_price_cents: Option<i64>,
+    /// At least 0, and not below `min_price_cents`.
+    #[param(minimum = 0)]
     pub max_price_cents: Option<i64>,
     pub in_stock: Option<bool>,
     /// 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
+    /// 0 to 10,000.
+    #[param(minimum = 0, maximum = 10000)]
     pub offset: Option<u64>,
 }
 

@@ -28,13 +28,40 @@ impl Platform {
     }
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceRequest {
     pub platform: Platform,
-    /// The APNs device token (64 hex digits) or the FCM registration token.
+    /// The APNs device token (64 hex digits) or the FCM registration token
+    /// (20 to 4096 printable ASCII characters, no spaces).
     pub token: String,
 }
+
+/// The token's form depends on the platform, so the schema is one of two.
+impl utoipa::PartialSchema for DeviceRequest {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let device = |platform: &str, token: &str, description: &str| {
+            serde_json::json!({
+                "type": "object",
+                "required": ["platform", "token"],
+                "additionalProperties": false,
+                "properties": {
+                    "platform": {"type": "string", "enum": [platform]},
+                    "token": {"type": "string", "pattern": token, "description": description},
+                },
+            })
+        };
+        dayone_web::openapi::schema(serde_json::json!({"oneOf": [
+            device("ios", IOS_TOKEN, "The APNs device token: 64 hexadecimal digits"),
+            device("android", ANDROID_TOKEN, "The FCM registration token: 20 to 4096 printable ASCII characters, no spaces"),
+        ]}))
+    }
+}
+
+impl utoipa::ToSchema for DeviceRequest {}
+
+const IOS_TOKEN: &str = "^[0-9a-fA-F]{64}$";
+const ANDROID_TOKEN: &str = "^[!-~]{20,4096}$";
 
 #[derive(Serialize, ToSchema)]
 pub struct DeviceResponse {
@@ -56,11 +83,11 @@ impl From<device::Model> for DeviceResponse {
 }
 
 fn check_token(request: &DeviceRequest) -> Result<String, ApiError> {
-    let token = request.token.trim();
+    let token = request.token.as_str();
     let valid = match request.platform {
-        Platform::Ios => token.len() == 64 && token.chars().all(|c| c.is_ascii_hexdigit()),
+        Platform::Ios => token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()),
         Platform::Android => {
-            (20..=4096).contains(&token.len()) && !token.chars().any(char::is_whitespace)
+            (20..=4096).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_graphic())
         }
     };
     if valid {
@@ -71,7 +98,7 @@ fn check_token(request: &DeviceRequest) -> Result<String, ApiError> {
             match request.platform {
                 Platform::Ios => "an APNs device token is 64 hexadecimal digits".into(),
                 Platform::Android => {
-                    "an FCM registration token is 20 to 4096 characters without spaces".into()
+                    "an FCM registration token is 20 to 4096 printable ASCII characters without spaces".into()
                 }
             },
         )]))
@@ -81,8 +108,8 @@ fn check_token(request: &DeviceRequest) -> Result<String, ApiError> {
 /// APNs tokens are hex; compare them in one case.
 fn normalise(platform: Platform, token: &str) -> String {
     match platform {
-        Platform::Ios => token.trim().to_lowercase(),
-        Platform::Android => token.trim().to_owned(),
+        Platform::Ios => token.to_lowercase(),
+        Platform::Android => token.to_owned(),
     }
 }
 

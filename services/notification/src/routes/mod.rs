@@ -7,8 +7,8 @@ mod preferences;
 mod unsubscribe;
 
 use actix_web::{HttpResponse, web};
-use dayone_web::dead_letters;
 use dayone_web::extractors::resource;
+use dayone_web::{dead_letters, openapi};
 use utoipa::OpenApi;
 
 pub use admin::QUEUES;
@@ -23,7 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         resource("/v1/notifications/unsubscribe")
             .get(unsubscribe::unsubscribe)
-            .post(unsubscribe::unsubscribe),
+            .post(unsubscribe::unsubscribe_one_click),
     )
     .service(resource("/v1/notifications/openapi.json").get(openapi))
     .configure(dead_letters::configure(admin::PREFIX, QUEUES))
@@ -52,11 +52,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         preferences::get,
         preferences::put,
         unsubscribe::unsubscribe,
+        unsubscribe::unsubscribe_one_click,
     ),
     components(schemas(dayone_web::error::ErrorDoc))
 )]
 pub struct ApiDoc;
 
 async fn openapi() -> HttpResponse {
-    dead_letters::openapi_response(ApiDoc::openapi(), admin::PREFIX, QUEUES)
+    openapi::response(ApiDoc::openapi(), admin::PREFIX, QUEUES)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_openapi_document_is_sound() {
+        let doc = openapi::finish(ApiDoc::openapi(), admin::PREFIX, QUEUES);
+        assert_eq!(openapi::problems(&doc), Vec::<String>::new());
+    }
 }

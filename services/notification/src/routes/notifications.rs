@@ -166,6 +166,95 @@ fn job_from(mut body: Value) -> Result<Prepared, ApiError> {
     }
 }
 
+/// The body of `POST /v1/notifications`, for the OpenAPI document: one
+/// shape per channel and template, as [`job_from`] reads them.
+pub struct NotificationRequest;
+
+impl utoipa::PartialSchema for NotificationRequest {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let text = json!({"type": "string"});
+        let minutes = json!({"type": "integer", "minimum": 0, "maximum": u32::MAX});
+        let any = json!({"type": "object"});
+        let recipient = |needs: &str| {
+            json!({
+                "type": "object",
+                "description": format!("Addressed by `user_uuid` or {needs}"),
+                "properties": {
+                    "user_uuid": {"type": ["string", "null"], "format": "uuid"},
+                    "email": {"type": ["string", "null"]},
+                    "phone": {"type": ["string", "null"]},
+                    "name": {"type": ["string", "null"]},
+                },
+                "anyOf": [
+                    {"type": "object", "required": ["user_uuid"], "properties": {"user_uuid": {"type": "string", "format": "uuid"}}},
+                    {"type": "object", "required": [needs], "properties": {needs: {"type": "string"}}},
+                ],
+            })
+        };
+        let by_user = json!({
+            "type": "object",
+            "required": ["user_uuid"],
+            "properties": {
+                "user_uuid": {"type": "string", "format": "uuid"},
+                "email": {"type": ["string", "null"]},
+                "phone": {"type": ["string", "null"]},
+                "name": {"type": ["string", "null"]},
+            },
+        });
+        // One shape: `channel` (and `category`) and `template` fixed; every
+        // field is required but the push's `data`.
+        let shape = |channel: &str,
+                     category: Option<&str>,
+                     template: Option<&str>,
+                     recipient: &Value,
+                     fields: Value| {
+            let mut properties = json!({
+                "channel": {"type": "string", "enum": [channel]},
+                "recipient": recipient,
+            });
+            if let Some(category) = category {
+                properties["category"] = json!({"type": "string", "enum": [category]});
+            }
+            if let Some(template) = template {
+                properties["template"] = json!({"type": "string", "enum": [template]});
+            }
+            for (name, schema) in fields.as_object().into_iter().flatten() {
+                properties[name] = schema.clone();
+            }
+            let required: Vec<&String> = properties
+                .as_object()
+                .into_iter()
+                .flat_map(|p| p.keys())
+                .filter(|k| *k != "data")
+                .collect();
+            json!({"type": "object", "required": required, "properties": properties})
+        };
+        let email = recipient("email");
+        let phone = recipient("phone");
+        dayone_web::openapi::schema(json!({
+            "description": "`channel` email, sms (with `category`) or push; emails and texts name a `template`",
+            "oneOf": [
+                shape("email", None, Some("welcome"), &email, json!({})),
+                shape("email", None, Some("verify_email"), &email, json!({"link": text})),
+                shape("email", None, Some("password_reset"), &email, json!({"link": text, "expires_in_minutes": minutes})),
+                shape("email", None, Some("order_receipt"), &email, json!({"order": any})),
+                shape("email", None, Some("weekly_recommendations"), &email, json!({"products": any})),
+                shape("sms", Some("transactional"), Some("login_code"), &phone, json!({"code": text, "expires_in_minutes": minutes})),
+                shape("sms", Some("transactional"), Some("order_receipt"), &phone, json!({"order_number": text, "total": text})),
+                shape("sms", Some("promotional"), Some("campaign"), &phone, json!({"text": text})),
+                shape("push", None, None, &by_user, json!({
+                    "category": {"type": "string", "enum": ["transactional", "promotional"]},
+                    "title": text,
+                    "body": text,
+                    "data": {"type": "object", "additionalProperties": {"type": "string"}},
+                })),
+            ],
+        }))
+    }
+}
+
+impl utoipa::ToSchema for NotificationRequest {}
+
 /// The `202` body.
 #[derive(Serialize, ToSchema)]
 pub struct Accepted {
@@ -183,7 +272,7 @@ pub struct Accepted {
     path = "/v1/notifications",
     tag = "notifications",
     security(("bearer" = []), ("service_token" = [])),
-    request_body(content = Object, description = "`{\"channel\": \"email\" | \"sms\" | \"push\", \"recipient\": {...}, ...}`; SMS also need `category`"),
+    request_body = NotificationRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request return the first answer")),
     responses(
         (status = 202, description = "Queued", body = Accepted),
@@ -248,6 +337,7 @@ pub async fn create(
 #[utoipa::path(
     get,
     path = "/v1/notifications/{uuid}",
+    operation_id = "get_notification",
     tag = "notifications",
     security(("bearer" = [])),
     params(("uuid" = Uuid, Path, description = "Notification id (the job's envelope id)")),

@@ -27,10 +27,30 @@ pub struct ChannelPreference {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuietHours {
+    /// `HH:MM`, 00:00 to 23:59.
+    #[schema(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     pub start: String,
+    /// `HH:MM`, not `start`.
+    #[schema(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     pub end: String,
     /// IANA name, e.g. `Europe/Berlin`.
+    #[schema(schema_with = time_zones)]
     pub timezone: String,
+}
+
+fn time_zones() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    let names: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect();
+    dayone_web::openapi::schema(serde_json::json!({"type": "string", "enum": names}))
+}
+
+/// `HH:MM` exactly (two digits each), as the schema says.
+fn hh_mm(raw: &str) -> Option<NaiveTime> {
+    let (h, m) = raw.split_once(':')?;
+    let two_digits = |s: &str| s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit());
+    if !two_digits(h) || !two_digits(m) {
+        return None;
+    }
+    NaiveTime::from_hms_opt(h.parse().ok()?, m.parse().ok()?, 0)
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -64,6 +84,7 @@ fn shown(p: Option<preference::Model>) -> Preferences {
 #[utoipa::path(
     get,
     path = "/v1/notifications/preferences",
+    operation_id = "get_preferences",
     tag = "preferences",
     security(("bearer" = [])),
     responses((status = 200, description = "Preferences", body = Preferences))
@@ -98,12 +119,14 @@ pub async fn put(
     let quiet = match &body.quiet_hours {
         None => None,
         Some(q) => {
-            let start = NaiveTime::parse_from_str(&q.start, "%H:%M")
-                .map_err(|_| problems.push(("quiet_hours.start", "must be HH:MM".to_owned())))
-                .ok();
-            let end = NaiveTime::parse_from_str(&q.end, "%H:%M")
-                .map_err(|_| problems.push(("quiet_hours.end", "must be HH:MM".to_owned())))
-                .ok();
+            let start = hh_mm(&q.start);
+            if start.is_none() {
+                problems.push(("quiet_hours.start", "must be HH:MM".to_owned()));
+            }
+            let end = hh_mm(&q.end);
+            if end.is_none() {
+                problems.push(("quiet_hours.end", "must be HH:MM".to_owned()));
+            }
             if q.timezone.parse::<Tz>().is_err() {
                 problems.push((
                     "quiet_hours.timezone",

@@ -24,6 +24,26 @@ pub struct Query {
 #[utoipa::path(
     post,
     path = "/v1/notifications/unsubscribe",
+    operation_id = "unsubscribe_one_click",
+    tag = "preferences",
+    params(("token" = String, Query, description = "From the email's link")),
+    responses(
+        (status = 200, description = "Unsubscribed"),
+        (status = 400, description = "Invalid token", body = dayone_web::error::ErrorDoc),
+    )
+)]
+pub async fn unsubscribe_one_click(
+    state: web::Data<Arc<NotifyState>>,
+    query: web::Query<Query>,
+) -> Result<HttpResponse, ApiError> {
+    unsubscribe(state, query).await
+}
+
+/// The same, as the link in the email (`GET`).
+#[utoipa::path(
+    get,
+    path = "/v1/notifications/unsubscribe",
+    operation_id = "unsubscribe",
     tag = "preferences",
     params(("token" = String, Query, description = "From the email's link")),
     responses(
