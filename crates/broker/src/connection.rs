@@ -24,6 +24,14 @@ use crate::settings::BrokerSettings;
 use crate::topology::{self, EVENTS_EXCHANGE, QueueDef};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a publish waits for RabbitMQ's confirm. lapin does not always
+/// fail a pending confirm when the connection goes away mid-publish (a
+/// broker stopped under load); unbounded, such a wait held the outbox
+/// relay's transaction and rows, or a consumer's in-flight retry, for good.
+/// A publish that times out is treated as not confirmed: the outbox keeps
+/// the row and a consumer leaves the delivery unacked, and consumers drop
+/// the copy a late confirm would have meant (by message id).
+pub const PUBLISH_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 /// A handle on the process's broker connection. Cheap to clone.
@@ -65,6 +73,8 @@ pub enum PublishError {
     Encode(#[from] serde_json::Error),
     #[error(transparent)]
     Amqp(#[from] lapin::Error),
+    #[error("RabbitMQ did not confirm the message in time")]
+    Unconfirmed,
 }
 
 impl PublishError {
@@ -212,19 +222,24 @@ pub(crate) async fn publish_on(channel: &Channel, m: Outgoing<'_>) -> Result<(),
         .with_message_id(ShortString::from(m.message_id))
         .with_type(ShortString::from(m.kind))
         .with_headers(headers::to_field_table(m.headers));
-    let confirm = channel
-        .basic_publish(
-            ShortString::from(m.exchange),
-            ShortString::from(m.routing_key),
-            BasicPublishOptions {
-                mandatory: true,
-                ..Default::default()
-            },
-            m.body,
-            properties,
-        )
-        .await?
-        .await?;
+    let publish = async {
+        channel
+            .basic_publish(
+                ShortString::from(m.exchange),
+                ShortString::from(m.routing_key),
+                BasicPublishOptions {
+                    mandatory: true,
+                    ..Default::default()
+                },
+                m.body,
+                properties,
+            )
+            .await?
+            .await
+    };
+    let confirm = tokio::time::timeout(PUBLISH_TIMEOUT, publish)
+        .await
+        .map_err(|_| PublishError::Unconfirmed)??;
     let outcome = match confirm {
         Confirmation::Ack(None) | Confirmation::NotRequested => Ok(()),
         Confirmation::Ack(Some(_returned)) => Err(PublishError::Unroutable(m.routing_key.into())),
@@ -276,7 +291,22 @@ async fn supervise(inner: Arc<Inner>) {
     }
 }
 
+/// Connects, declares the topology and opens the confirm-mode publisher,
+/// all within a bound: a broker that is still starting can accept the
+/// connection and leave a channel call unanswered, and the supervisor must
+/// then try again rather than wait on it for good.
 async fn connect(inner: &Inner, generation: u64) -> anyhow::Result<(Live, EventStream)> {
+    tokio::time::timeout(SETUP_TIMEOUT, connect_unbounded(inner, generation))
+        .await
+        .map_err(|_| {
+            anyhow::anyhow!("RabbitMQ did not finish the connection setup in {SETUP_TIMEOUT:?}")
+        })?
+}
+
+/// The whole of [`connect`]: the connection, the topology and the publisher.
+const SETUP_TIMEOUT: Duration = Duration::from_secs(20);
+
+async fn connect_unbounded(inner: &Inner, generation: u64) -> anyhow::Result<(Live, EventStream)> {
     let properties =
         ConnectionProperties::default().with_connection_name(inner.name.as_str().into());
     let connection = tokio::time::timeout(

@@ -158,6 +158,19 @@ async fn run<H: Handler>(broker: Broker, options: ConsumerOptions, handler: Arc<
         let Some(live) = live else { continue };
         last_generation = live.generation;
         match consume_on(&broker, &live, &options, &handler).await {
+            Err(ConsumeError::SetupTimedOut) => {
+                warn!(
+                    queue = options.queue,
+                    "consumer setup got no answer; waiting for a new connection"
+                );
+                if broker.is_connected() {
+                    last_generation = 0; // retry on the same connection
+                }
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                }
+            }
             Ok(Stopped::Shutdown) => return,
             Ok(Stopped::ConnectionLost) => {
                 warn!(
@@ -165,7 +178,7 @@ async fn run<H: Handler>(broker: Broker, options: ConsumerOptions, handler: Arc<
                     "consumer lost its channel; waiting for a new connection"
                 );
             }
-            Err(error) => {
+            Err(ConsumeError::Amqp(error)) => {
                 warn!(queue = options.queue, error = %error, "consumer could not start; waiting for a new connection");
                 // The connection may still look alive (a channel-level
                 // error): let the supervisor's next check decide.
@@ -181,33 +194,68 @@ async fn run<H: Handler>(broker: Broker, options: ConsumerOptions, handler: Arc<
     }
 }
 
+/// Why a consumer did not run.
+enum ConsumeError {
+    Amqp(lapin::Error),
+    /// A channel call of the setup got no answer (a broker still starting).
+    SetupTimedOut,
+}
+
+impl From<lapin::Error> for ConsumeError {
+    fn from(error: lapin::Error) -> Self {
+        Self::Amqp(error)
+    }
+}
+
+/// Opens a channel on `live` and subscribes, within a bound (see
+/// [`consume_on`]).
+async fn subscribe(
+    live: &Live,
+    options: &ConsumerOptions,
+) -> Result<(Channel, lapin::Consumer), ConsumeError> {
+    let setup = async {
+        let channel = live.connection.create_channel().await?;
+        channel
+            .basic_qos(options.prefetch, BasicQosOptions::default())
+            .await?;
+        // Retries and dead letters are published on this channel with
+        // confirms, before the original is acked on it.
+        channel
+            .confirm_select(ConfirmSelectOptions::default())
+            .await?;
+        let source = match options.broadcast {
+            None => ShortString::from(options.queue),
+            Some(patterns) => broadcast_queue(&channel, patterns).await?,
+        };
+        let consumer = channel
+            .basic_consume(
+                source,
+                ShortString::from(format!("{}-{}", options.queue, uuid::Uuid::new_v4())),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
+            .await?;
+        Ok::<_, lapin::Error>((channel, consumer))
+    };
+    match tokio::time::timeout(SETUP_TIMEOUT, setup).await {
+        Ok(result) => Ok(result?),
+        Err(_) => Err(ConsumeError::SetupTimedOut),
+    }
+}
+
+/// A consumer's channel setup gets this long (a broker still starting can
+/// leave a channel call unanswered).
+const SETUP_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Subscribes on `live` and handles deliveries until the connection is
+/// lost or the service shuts down.
 async fn consume_on<H: Handler>(
     broker: &Broker,
     live: &Live,
     options: &ConsumerOptions,
     handler: &Arc<H>,
-) -> lapin::Result<Stopped> {
-    let channel = live.connection.create_channel().await?;
-    channel
-        .basic_qos(options.prefetch, BasicQosOptions::default())
-        .await?;
-    // Retries and dead letters are published on this channel with confirms,
-    // before the original is acked on it.
-    channel
-        .confirm_select(ConfirmSelectOptions::default())
-        .await?;
-    let source = match options.broadcast {
-        None => ShortString::from(options.queue),
-        Some(patterns) => broadcast_queue(&channel, patterns).await?,
-    };
-    let consumer = channel
-        .basic_consume(
-            source,
-            ShortString::from(format!("{}-{}", options.queue, uuid::Uuid::new_v4())),
-            BasicConsumeOptions::default(),
-            FieldTable::default(),
-        )
-        .await?;
+) -> Result<Stopped, ConsumeError> {
+    let (channel, consumer) = subscribe(live, options).await?;
     info!(
         queue = options.queue,
         prefetch = options.prefetch,

@@ -188,7 +188,7 @@ async fn relay_batch(db: &DatabaseConnection, broker: &Broker) -> Result<usize, 
                 published.push(row.id);
             }
             // The connection is gone: the row waits for the next one, untouched.
-            Err(PublishError::Disconnected | PublishError::Amqp(_)) => {
+            Err(PublishError::Disconnected | PublishError::Amqp(_) | PublishError::Unconfirmed) => {
                 deferred = true;
                 warn!(
                     message_id = row.message_id,
