@@ -255,6 +255,19 @@ impl TestStack {
         Ok(())
     }
 
+    /// Empties `queue` (its ready messages; unacked ones stay with their
+    /// consumer).
+    pub async fn purge(&self, vhost: &str, queue: &str) -> anyhow::Result<()> {
+        let vhost_path = if vhost == "/" { "%2F" } else { vhost };
+        reqwest::Client::new()
+            .delete(self.management_url(&format!("queues/{vhost_path}/{queue}/contents")))
+            .basic_auth(self.get("RMQ_USER"), Some(self.get("RMQ_PASSWORD")))
+            .send()
+            .await?
+            .error_for_status()?;
+        Ok(())
+    }
+
     /// The envelopes waiting in `queue`, left in place (the management API
     /// takes them and requeues them).
     pub async fn peek(&self, vhost: &str, queue: &str) -> anyhow::Result<Vec<Value>> {
