@@ -16,95 +16,84 @@ use dayone_telemetry::RequestContext;
 use serde::Serialize;
 use serde_json::Value;
 
-/// Stable error codes and their HTTP status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    BadRequest,
-    InvalidJson,
-    InvalidQuery,
-    InvalidPath,
-    ValidationFailed,
-    Unauthorized,
-    InvalidCredentials,
-    InvalidToken,
-    Forbidden,
-    NotFound,
-    MethodNotAllowed,
-    Conflict,
-    EmailTaken,
-    PhoneTaken,
-    InvalidCode,
-    RefreshTokenReused,
-    InvalidOrExpiredToken,
-    InsufficientStock,
-    NotCancellable,
-    IdempotencyKeyReused,
-    PayloadTooLarge,
-    UnsupportedMediaType,
-    RateLimited,
-    Internal,
-    DependencyUnavailable,
+/// One row per code: the variant, the code clients see, its status, and
+/// what it means (for the OpenAPI documents). Everything else about a code
+/// is generated from its row, so the name, status and wire string cannot
+/// disagree.
+macro_rules! error_codes {
+    ($($variant:ident => ($code:literal, $status:ident, $meaning:literal),)+) => {
+        /// Stable error codes and their HTTP status: the services' and the
+        /// gateway's (nginx answers some itself, with the same body).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum ErrorCode {
+            $(#[doc = $meaning] $variant,)+
+        }
+
+        impl ErrorCode {
+            /// Every code, in table order.
+            pub const ALL: &'static [ErrorCode] = &[$(Self::$variant,)+];
+
+            pub fn status(self) -> StatusCode {
+                match self {
+                    $(Self::$variant => StatusCode::$status,)+
+                }
+            }
+
+            /// The `code` of the JSON body.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $code,)+
+                }
+            }
+
+            /// What the code means.
+            pub fn meaning(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $meaning,)+
+                }
+            }
+        }
+    };
 }
 
-impl ErrorCode {
-    pub fn status(self) -> StatusCode {
-        match self {
-            Self::BadRequest
-            | Self::InvalidJson
-            | Self::InvalidQuery
-            | Self::InvalidPath
-            | Self::InvalidOrExpiredToken => StatusCode::BAD_REQUEST,
-            Self::ValidationFailed | Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Unauthorized
-            | Self::InvalidCredentials
-            | Self::InvalidToken
-            | Self::InvalidCode
-            | Self::RefreshTokenReused => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
-            Self::NotFound => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Conflict
-            | Self::EmailTaken
-            | Self::PhoneTaken
-            | Self::InsufficientStock
-            | Self::NotCancellable => StatusCode::CONFLICT,
-            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::DependencyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-        }
-    }
+error_codes! {
+    BadRequest => ("bad_request", BAD_REQUEST, "The request is malformed"),
+    InvalidJson => ("invalid_json", BAD_REQUEST, "The body is not JSON"),
+    InvalidQuery => ("invalid_query", BAD_REQUEST, "The query string does not parse into the parameters"),
+    InvalidPath => ("invalid_path", BAD_REQUEST, "A path parameter is not of its type"),
+    InvalidOrExpiredToken => ("invalid_or_expired_token", BAD_REQUEST, "An emailed link's token is unknown, used or expired"),
+    HeaderTooLarge => ("header_too_large", BAD_REQUEST, "A request header, or all of them, is too large (gateway)"),
+    ValidationFailed => ("validation_failed", UNPROCESSABLE_ENTITY, "A value is out of its bounds; `details.fields` names each"),
+    IdempotencyKeyReused => ("idempotency_key_reused", UNPROCESSABLE_ENTITY, "The Idempotency-Key was used for another request"),
+    Unauthorized => ("unauthorized", UNAUTHORIZED, "No credentials"),
+    InvalidCredentials => ("invalid_credentials", UNAUTHORIZED, "Wrong email or password"),
+    InvalidToken => ("invalid_token", UNAUTHORIZED, "The token is invalid, expired or revoked"),
+    InvalidCode => ("invalid_code", UNAUTHORIZED, "Wrong or expired login code"),
+    RefreshTokenReused => ("refresh_token_reused", UNAUTHORIZED, "A refresh token was used twice; the session is revoked"),
+    Forbidden => ("forbidden", FORBIDDEN, "Not allowed for this caller"),
+    OriginNotAllowed => ("origin_not_allowed", FORBIDDEN, "A CORS preflight from an origin not on the allow-list (gateway)"),
+    NotFound => ("not_found", NOT_FOUND, "No such resource, or no route for the path"),
+    MethodNotAllowed => ("method_not_allowed", METHOD_NOT_ALLOWED, "The path has other methods; `Allow` names them"),
+    Conflict => ("conflict", CONFLICT, "The resource's state does not allow it"),
+    EmailTaken => ("email_taken", CONFLICT, "Another account has this email"),
+    PhoneTaken => ("phone_taken", CONFLICT, "Another account has this phone"),
+    InsufficientStock => ("insufficient_stock", CONFLICT, "Not enough stock; `details.items` says where"),
+    NotCancellable => ("not_cancellable", CONFLICT, "The order can no longer be cancelled"),
+    PayloadTooLarge => ("payload_too_large", PAYLOAD_TOO_LARGE, "The body is larger than 1 MiB"),
+    UriTooLong => ("uri_too_long", URI_TOO_LONG, "The request URI is too long (gateway)"),
+    UnsupportedMediaType => ("unsupported_media_type", UNSUPPORTED_MEDIA_TYPE, "The body is not sent as application/json"),
+    RateLimited => ("rate_limited", TOO_MANY_REQUESTS, "Too many requests; `Retry-After` says when to try again"),
+    Internal => ("internal_error", INTERNAL_SERVER_ERROR, "A fault of ours; quote the request id"),
+    NotImplemented => ("not_implemented", NOT_IMPLEMENTED, "A transfer encoding or method the gateway does not implement (gateway)"),
+    DependencyUnavailable => ("dependency_unavailable", SERVICE_UNAVAILABLE, "A dependency is down; `Retry-After` says when to try again"),
+    ServiceUnavailable => ("service_unavailable", SERVICE_UNAVAILABLE, "No instance of the service answered (gateway)"),
+    GatewayTimeout => ("gateway_timeout", GATEWAY_TIMEOUT, "The service did not answer in time (gateway)"),
+    HttpVersionNotSupported => ("http_version_not_supported", HTTP_VERSION_NOT_SUPPORTED, "The HTTP version is not supported (gateway)"),
+}
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::BadRequest => "bad_request",
-            Self::InvalidJson => "invalid_json",
-            Self::InvalidQuery => "invalid_query",
-            Self::InvalidPath => "invalid_path",
-            Self::ValidationFailed => "validation_failed",
-            Self::Unauthorized => "unauthorized",
-            Self::InvalidCredentials => "invalid_credentials",
-            Self::InvalidToken => "invalid_token",
-            Self::Forbidden => "forbidden",
-            Self::NotFound => "not_found",
-            Self::MethodNotAllowed => "method_not_allowed",
-            Self::Conflict => "conflict",
-            Self::EmailTaken => "email_taken",
-            Self::PhoneTaken => "phone_taken",
-            Self::InvalidCode => "invalid_code",
-            Self::RefreshTokenReused => "refresh_token_reused",
-            Self::InvalidOrExpiredToken => "invalid_or_expired_token",
-            Self::InsufficientStock => "insufficient_stock",
-            Self::NotCancellable => "not_cancellable",
-            Self::IdempotencyKeyReused => "idempotency_key_reused",
-            Self::PayloadTooLarge => "payload_too_large",
-            Self::UnsupportedMediaType => "unsupported_media_type",
-            Self::RateLimited => "rate_limited",
-            Self::Internal => "internal_error",
-            Self::DependencyUnavailable => "dependency_unavailable",
-        }
+impl Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 
@@ -360,6 +349,42 @@ pub struct ErrorDoc {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn codes_are_unique_and_serialize_as_they_are_sent() {
+        let mut seen = std::collections::BTreeSet::new();
+        for code in ErrorCode::ALL {
+            assert!(seen.insert(code.as_str()), "{} twice", code.as_str());
+            assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
+            assert!(code.status().is_client_error() || code.status().is_server_error());
+        }
+    }
+
+    /// The gateway answers some errors itself (nginx/dayone-routes.conf):
+    /// each code it sends is a row of the table, with the same status.
+    #[test]
+    fn every_code_the_gateway_sends_is_in_the_table() {
+        let routes = include_str!("../../../nginx/dayone-routes.conf");
+        let mut found = 0;
+        for line in routes
+            .lines()
+            .filter(|l| l.trim_start().starts_with("return "))
+        {
+            let Some((_, rest)) = line.split_once("\"code\":\"") else {
+                continue;
+            };
+            let code = rest.split('"').next().unwrap();
+            let status: u16 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+            let row = ErrorCode::ALL
+                .iter()
+                .find(|c| c.as_str() == code)
+                .unwrap_or_else(|| panic!("the gateway's `{code}` is not in the table"));
+            // 494 and 497 are sent as 400 (error_page =400).
+            assert_eq!(row.status().as_u16(), status, "{code}");
+            found += 1;
+        }
+        assert!(found >= 10, "read {found} of the gateway's answers");
+    }
 
     #[test]
     fn validation_errors_group_problems_by_field() {
