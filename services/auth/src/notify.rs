@@ -52,6 +52,24 @@ pub async fn login_code<C: ConnectionTrait>(
     state.outbox.enqueue(txn, &job).await
 }
 
+/// A new email-verification link for `user`, emailed (with the rest of
+/// `txn`).
+pub async fn verification_email<C: ConnectionTrait>(
+    state: &AuthState,
+    txn: &C,
+    user: &user::Model,
+) -> Result<(), DbErr> {
+    let token = crate::links::issue(
+        txn,
+        user,
+        crate::entities::one_time_token::EMAIL_VERIFICATION,
+        state.settings.email_verification_ttl_secs,
+    )
+    .await?;
+    let link = link(state, "verify-email", &token);
+    email(state, txn, user, EmailTemplate::VerifyEmail { link }).await
+}
+
 /// `{link_base_url}/{page}?token=...`: the page a client app serves for a
 /// link (`verify-email`, `reset-password`).
 pub fn link(state: &AuthState, page: &str, token: &str) -> String {

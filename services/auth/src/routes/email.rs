@@ -1,6 +1,5 @@
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
-use dayone_model::messages::notifications::EmailTemplate;
 use dayone_web::auth::AuthenticatedUser;
 use dayone_web::{ApiError, ErrorCode};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, Set, Statement, TransactionTrait};
@@ -99,15 +98,7 @@ pub async fn resend(
         [user.id.into(), EMAIL_VERIFICATION.into()],
     ))
     .await?;
-    let token = links::issue(
-        &txn,
-        &user,
-        EMAIL_VERIFICATION,
-        state.settings.email_verification_ttl_secs,
-    )
-    .await?;
-    let link = notify::link(&state, "verify-email", &token);
-    notify::email(&state, &txn, &user, EmailTemplate::VerifyEmail { link }).await?;
+    notify::verification_email(&state, &txn, &user).await?;
     txn.commit().await?;
     state.outbox.wake();
     tracing::info!(user_id = %user.uuid, "verification email sent again");

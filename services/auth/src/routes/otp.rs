@@ -38,6 +38,35 @@ pub struct OtpVerify {
     pub code: String,
 }
 
+/// The six digits of a code as sent (spaces around them dropped); the
+/// problem is recorded when it is not six digits.
+pub(crate) fn code_of<'a>(problems: &mut Problems, raw: &'a str) -> &'a str {
+    let code = raw.trim_matches(' ');
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        problems
+            .0
+            .push(("code", "must be the six digits from the SMS".into()));
+    }
+    code
+}
+
+/// Counts one attempt at a code under `key`: a 429 past the attempts the
+/// code window allows (asking for a new code does not reset it).
+pub(crate) async fn count_attempt(
+    state: &AuthState,
+    key: &str,
+    message: &'static str,
+) -> Result<(), ApiError> {
+    let attempts = limit(state.settings.otp.max_verifications_per_phone, state);
+    let usage = throttle::hit(&state.redis, key, attempts)
+        .await
+        .map_err(AuthError::from)?;
+    if usage.exceeds(attempts) {
+        return Err(AuthError::Throttled { usage, message }.into());
+    }
+    Ok(())
+}
+
 fn limit(max: u64, state: &AuthState) -> Limit {
     Limit {
         max,
@@ -151,32 +180,17 @@ pub async fn verify(
 ) -> Result<HttpResponse, ApiError> {
     let mut problems = Problems::default();
     let phone = problems.check("phone", Phone::parse(&body.phone));
-    let code = body.code.trim_matches(' ');
-    if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
-        problems
-            .0
-            .push(("code", "must be the six digits from the SMS".into()));
-    }
+    let code = code_of(&mut problems, &body.code);
     problems.finish()?;
     let Some(phone) = phone else {
         return Err(AuthError::Invalid(vec![]).into());
     };
-
-    let attempts = limit(state.settings.otp.max_verifications_per_phone, &state);
-    let usage = throttle::hit(
-        &state.redis,
+    count_attempt(
+        &state,
         &format!("otp-verify:{}", phone.as_str()),
-        attempts,
+        "too many attempts for this number; try again later",
     )
-    .await
-    .map_err(AuthError::from)?;
-    if usage.exceeds(attempts) {
-        return Err(AuthError::Throttled {
-            usage,
-            message: "too many attempts for this number; try again later",
-        }
-        .into());
-    }
+    .await?;
 
     let hash = otp_hash(
         state.settings.otp_pepper.expose_secret(),

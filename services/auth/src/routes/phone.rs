@@ -7,13 +7,10 @@
 //! purpose (`phone-change:` before the number), so it never logs anyone in
 //! and a login code never confirms a change.
 
-use std::time::Duration;
-
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use dayone_web::ApiError;
 use dayone_web::auth::AuthenticatedUser;
-use dayone_web::throttle::{self, Limit};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, Set, Statement, TransactionTrait};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
@@ -22,6 +19,7 @@ use utoipa::ToSchema;
 
 use super::Problems;
 use super::account::{NewPhone, UpdateRequest, update};
+use super::otp::{code_of, count_attempt};
 use super::sessions::caller;
 use crate::domain::Phone;
 use crate::entities::otp_code;
@@ -166,36 +164,18 @@ pub async fn confirm(
 ) -> Result<HttpResponse, ApiError> {
     let mut problems = Problems::default();
     let phone = problems.check("phone", Phone::parse(&body.phone));
-    let code = body.code.trim_matches(' ');
-    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        problems
-            .0
-            .push(("code", "must be the six digits from the SMS".into()));
-    }
+    let code = code_of(&mut problems, &body.code);
     problems.finish()?;
     let Some(phone) = phone else {
         return Err(AuthError::Invalid(vec![]).into());
     };
     let user = caller(&state, &auth).await?;
-
-    let attempts = Limit {
-        max: state.settings.otp.max_verifications_per_phone,
-        window: Duration::from_secs(state.settings.otp.window_secs),
-    };
-    let usage = throttle::hit(
-        &state.redis,
+    count_attempt(
+        &state,
         &format!("phone-confirm:{}", user.uuid),
-        attempts,
+        "too many attempts; ask for a new code later",
     )
-    .await
-    .map_err(AuthError::from)?;
-    if usage.exceeds(attempts) {
-        return Err(AuthError::Throttled {
-            usage,
-            message: "too many attempts; ask for a new code later",
-        }
-        .into());
-    }
+    .await?;
 
     let hash = otp_hash(
         state.settings.otp_pepper.expose_secret(),

@@ -9,11 +9,10 @@ use utoipa::ToSchema;
 
 use super::Problems;
 use crate::domain::{Email, Password, Phone, parse_name};
-use crate::entities::one_time_token::EMAIL_VERIFICATION;
 use crate::error::AuthError;
 use crate::state::AuthState;
 use crate::users::{NewUser, UserResponse, insert_user};
-use crate::{limits, links, notify};
+use crate::{limits, notify};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -96,15 +95,7 @@ pub async fn register(
     .map_err(AuthError::from)?;
     tracing::info!(user_id = %user.uuid, "user registered; queueing the welcome and verification emails");
     notify::email(&state, &txn, &user, EmailTemplate::Welcome).await?;
-    let token = links::issue(
-        &txn,
-        &user,
-        EMAIL_VERIFICATION,
-        state.settings.email_verification_ttl_secs,
-    )
-    .await?;
-    let link = notify::link(&state, "verify-email", &token);
-    notify::email(&state, &txn, &user, EmailTemplate::VerifyEmail { link }).await?;
+    notify::verification_email(&state, &txn, &user).await?;
     txn.commit().await?;
     state.outbox.wake();
 
