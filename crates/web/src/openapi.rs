@@ -266,6 +266,26 @@ fn describe_parameter(parameter: &mut Value) {
             "maxLength": idempotency::KEY_MAX_LENGTH,
         });
     }
+    // The input check bounds every query value (the gateway's URI limit).
+    let query_string = parameter["in"] == "query"
+        && parameter
+            .get("schema")
+            .and_then(|s| s.get("type"))
+            .is_some_and(|t| {
+                t == "string"
+                    || t.as_array()
+                        .is_some_and(|a| a.iter().any(|x| x == "string"))
+            });
+    if query_string {
+        let bound = crate::input::MAX_QUERY_VALUE_CHARS;
+        let schema = &mut parameter["schema"];
+        let tighter = schema["maxLength"]
+            .as_u64()
+            .is_some_and(|m| m <= bound as u64);
+        if !tighter {
+            schema["maxLength"] = json!(bound);
+        }
+    }
     if let Some(schema) = parameter.get_mut("schema") {
         refuse_nul(schema);
     }
@@ -503,6 +523,7 @@ mod tests {
         );
         let q = &doc["paths"]["/v1/things"]["get"]["parameters"][0]["schema"];
         assert_eq!(q["pattern"], NO_NUL);
+        assert_eq!(q["maxLength"], crate::input::MAX_QUERY_VALUE_CHARS);
         // A free-form object's values are any JSON but NUL, defined once.
         assert_eq!(
             thing["properties"]["extra"]["additionalProperties"]["$ref"],
