@@ -5,7 +5,9 @@ use chrono::Utc;
 use dayone_web::ApiError;
 use dayone_web::client::ClientIp;
 use dayone_web::throttle::{self, Limit};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, Set, Statement, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DbBackend, DbErr, Set, Statement, TransactionTrait,
+};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde_json::json;
@@ -13,7 +15,7 @@ use utoipa::ToSchema;
 
 use super::Problems;
 use crate::domain::Phone;
-use crate::entities::otp_code;
+use crate::entities::{otp_code, user};
 use crate::error::AuthError;
 use crate::secrets::{otp_code, otp_hash};
 use crate::sessions::{self, TokenResponse};
@@ -65,6 +67,32 @@ pub(crate) async fn count_attempt(
         return Err(AuthError::Throttled { usage, message }.into());
     }
     Ok(())
+}
+
+/// Stores a new code for `user`, hashed with `hashed_as` (the number, or a
+/// purpose before it), and queues its SMS to `phone`, all in `txn`.
+pub(crate) async fn send_code<C: ConnectionTrait>(
+    state: &AuthState,
+    txn: &C,
+    user: &user::Model,
+    phone: &str,
+    hashed_as: &str,
+) -> Result<(), DbErr> {
+    let code = otp_code();
+    otp_code::ActiveModel {
+        user_id: Set(user.id),
+        phone: Set(phone.to_owned()),
+        code_hash: Set(otp_hash(
+            state.settings.otp_pepper.expose_secret(),
+            hashed_as,
+            &code,
+        )),
+        expires_at: Set(Utc::now() + chrono::Duration::seconds(state.settings.otp.ttl_secs as i64)),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    notify::login_code(state, txn, user, phone, code).await
 }
 
 fn limit(max: u64, state: &AuthState) -> Limit {
@@ -123,7 +151,6 @@ pub async fn request(
 
     if let Some(user) = users::find_by_phone(&state.db, phone.as_str()).await? {
         limits::spend_sms(&state).await?;
-        let code = otp_code();
         let txn = state.db.begin().await?;
         // Only the newest code works.
         txn.execute_raw(Statement::from_sql_and_values(
@@ -132,22 +159,7 @@ pub async fn request(
             [phone.as_str().into()],
         ))
         .await?;
-        otp_code::ActiveModel {
-            user_id: Set(user.id),
-            phone: Set(phone.as_str().to_owned()),
-            code_hash: Set(otp_hash(
-                state.settings.otp_pepper.expose_secret(),
-                phone.as_str(),
-                &code,
-            )),
-            expires_at: Set(
-                Utc::now() + chrono::Duration::seconds(state.settings.otp.ttl_secs as i64)
-            ),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        notify::login_code(&state, &txn, &user, phone.as_str(), code).await?;
+        send_code(&state, &txn, &user, phone.as_str(), phone.as_str()).await?;
         txn.commit().await?;
         state.outbox.wake();
         tracing::info!(user_id = %user.uuid, "login code sent");

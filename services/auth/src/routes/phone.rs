@@ -8,10 +8,9 @@
 //! and a login code never confirms a change.
 
 use actix_web::{HttpResponse, web};
-use chrono::Utc;
 use dayone_web::ApiError;
 use dayone_web::auth::AuthenticatedUser;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, Set, Statement, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde_json::json;
@@ -19,15 +18,14 @@ use utoipa::ToSchema;
 
 use super::Problems;
 use super::account::{NewPhone, UpdateRequest, update};
-use super::otp::{code_of, count_attempt};
+use super::otp::{code_of, count_attempt, send_code};
 use super::sessions::caller;
 use crate::domain::Phone;
-use crate::entities::otp_code;
 use crate::error::AuthError;
-use crate::secrets::{otp_code, otp_hash};
+use crate::secrets::otp_hash;
 use crate::state::AuthState;
 use crate::users::UserResponse;
-use crate::{limits, notify, users};
+use crate::{limits, users};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -110,7 +108,6 @@ pub async fn change(
     limits::sms_budget_left(&state).await?;
     limits::spend_sms(&state).await?;
 
-    let code = otp_code();
     let txn = state.db.begin().await?;
     // Only the newest code of this account works.
     txn.execute_raw(Statement::from_sql_and_values(
@@ -119,20 +116,7 @@ pub async fn change(
         [user.id.into()],
     ))
     .await?;
-    otp_code::ActiveModel {
-        user_id: Set(user.id),
-        phone: Set(phone.as_str().to_owned()),
-        code_hash: Set(otp_hash(
-            state.settings.otp_pepper.expose_secret(),
-            &purpose(&phone),
-            &code,
-        )),
-        expires_at: Set(Utc::now() + chrono::Duration::seconds(state.settings.otp.ttl_secs as i64)),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    notify::login_code(&state, &txn, &user, phone.as_str(), code).await?;
+    send_code(&state, &txn, &user, phone.as_str(), &purpose(&phone)).await?;
     txn.commit().await?;
     state.outbox.wake();
     tracing::info!(user_id = %user.uuid, "phone change code sent");
