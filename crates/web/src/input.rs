@@ -109,16 +109,16 @@ fn long_parameter(query: &str) -> Option<String> {
     }
     query.split('&').find_map(|pair| {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let decoded = percent_decode_str(&value.replace('+', " "))
-            .decode_utf8_lossy()
-            .chars()
-            .count();
-        (decoded > MAX_QUERY_VALUE_CHARS).then(|| {
-            percent_decode_str(&key.replace('+', " "))
-                .decode_utf8_lossy()
-                .into_owned()
-        })
+        (form_decoded(value).chars().count() > MAX_QUERY_VALUE_CHARS).then(|| form_decoded(key))
     })
+}
+
+/// A query string's key or value as the extractor reads it: `+` is a
+/// space, then percent-decoding (invalid UTF-8 replaced).
+fn form_decoded(part: &str) -> String {
+    percent_decode_str(&part.replace('+', " "))
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// The first query parameter whose name or value decodes to a NUL.
@@ -131,9 +131,7 @@ fn nul_parameter(query: &str) -> Option<String> {
         if !key.contains("%00") && !value.contains("%00") {
             return None;
         }
-        let name = percent_decode_str(&key.replace('+', " "))
-            .decode_utf8_lossy()
-            .replace('\0', "");
+        let name = form_decoded(key).replace('\0', "");
         Some(if name.is_empty() {
             "query".to_owned()
         } else {
