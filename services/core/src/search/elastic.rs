@@ -16,7 +16,9 @@ use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{BoxFuture, Hit, PRICE_BANDS, SearchBackend, SearchRequest, SearchResults};
+use super::{
+    BoxFuture, Bucket, Facets, Hit, PRICE_BANDS, SearchBackend, SearchRequest, SearchResults,
+};
 use crate::settings::ElasticsearchSettings;
 
 pub struct Elastic {
@@ -141,7 +143,7 @@ pub fn results(response: &Value) -> anyhow::Result<SearchResults> {
             .or_else(|| response["hits"]["total"].as_u64())
             .unwrap_or_default(),
         hits,
-        facets: super::embedded::facets(&response["aggregations"]),
+        facets: facets(&response["aggregations"]),
         relaxed: false,
     })
 }
@@ -295,5 +297,30 @@ impl SearchBackend for Elastic {
 
     fn per_instance(&self) -> bool {
         false
+    }
+}
+
+/// Buckets of Elasticsearch's aggregation results.
+fn facets(aggregated: &Value) -> Facets {
+    let buckets = |name: &str, keep_empty: bool| -> Vec<Bucket> {
+        aggregated[name]["buckets"]
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .filter_map(|b| {
+                        let value = match &b["key"] {
+                            Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        };
+                        let count = b["doc_count"].as_u64()?;
+                        (keep_empty || count > 0).then_some(Bucket { value, count })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    Facets {
+        category: buckets("category", false),
+        price: buckets("price", true),
     }
 }

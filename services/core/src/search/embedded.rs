@@ -1,29 +1,35 @@
 //! The embedded backend: a tantivy index in memory.
 //!
 //! Each query term must match (a conjunction, so adding words narrows the
-//! results), either exactly or, from four letters, within an edit distance
-//! (typos, transpositions counting as one edit); the last term also matches
-//! as a prefix (search as you type). Exact matches weigh more than fuzzy
-//! ones and the name more than the description. Filters run as required
-//! clauses; facets come from tantivy's aggregations.
+//! results), either exactly or within its edit distance (typos,
+//! transpositions counting as one edit); the last term also matches as a
+//! prefix (search as you type). The other terms a word stands for are read
+//! from the term dictionaries first, at most fifty per kind, the most
+//! frequent (Elasticsearch's `max_expansions`). Exact matches weigh more
+//! than the others and the name more than the description. Filters run as
+//! required clauses; the total and the facets are counted in one pass over
+//! the matches from the fast fields.
 
+use std::collections::HashMap;
 use std::ops::Bound;
 use std::sync::{Arc, Mutex};
 
 use dayone_model::messages::catalog::ProductSnapshot;
-use serde_json::{Value as Json, json};
-use tantivy::aggregation::AggregationCollector;
-use tantivy::aggregation::agg_req::Aggregations;
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::{Collector, SegmentCollector, TopDocs};
+use tantivy::columnar::{Column, StrColumn};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, DfaWrapper, FuzzyTermQuery, Occur, Query, RangeQuery,
+    TermQuery, TermSetQuery,
 };
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions, Value,
 };
 use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer};
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
+use tantivy::{
+    DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, Searcher, SegmentOrdinal,
+    SegmentReader, TantivyDocument, Term, doc,
+};
 use uuid::Uuid;
 
 use super::{
@@ -77,7 +83,10 @@ impl Embedded {
             stock: builder.add_u64_field("stock", INDEXED | STORED | FAST),
             currency: builder.add_text_field("currency", STORED),
         };
-        let index = Index::create_in_ram(builder.build());
+        let mut index = Index::create_in_ram(builder.build());
+        if std::env::var("PROBE_MT").is_ok() {
+            index.set_default_multithread_executor()?;
+        }
         index.tokenizers().register(TOKENIZER, analyzer());
         let writer = index.writer(50_000_000)?;
         let reader = index
@@ -129,74 +138,57 @@ impl Embedded {
         terms
     }
 
-    fn query(&self, request: &SearchRequest) -> Box<dyn Query> {
+    /// One query word: the word itself in the name and the description
+    /// (scored by BM25, the name four times as much), and the other index
+    /// terms it stands for, each kind at a constant score: those within its
+    /// edit distance (typos) and, for the last word, those it begins (search
+    /// as you type). The other terms are looked up in the term dictionaries
+    /// first, so a word typed right with no near neighbour costs two term
+    /// lookups, not a scan of its every match per kind.
+    fn word(
+        &self,
+        searcher: &Searcher,
+        word: &str,
+        last: bool,
+    ) -> anyhow::Result<Vec<(Occur, Box<dyn Query>)>> {
         let f = self.fields;
-        let terms = self.terms(&request.text);
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let mut words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        // Every word must match, or (relaxed) any will do, each one matched
-        // adding to the score.
-        let each = if request.any_word {
-            Occur::Should
-        } else {
-            Occur::Must
+        let exact = [f.name, f.description].map(|field| Term::from_field_text(field, word));
+        let scored = |term: &Term, boost| -> (Occur, Box<dyn Query>) {
+            let query = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
+            (
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(query), boost)),
+            )
         };
-        let last = terms.len().saturating_sub(1);
-        for (i, word) in terms.iter().enumerate() {
-            let in_name = Term::from_field_text(f.name, word);
-            let in_description = Term::from_field_text(f.description, word);
-            let boosted = |q: Box<dyn Query>, boost: f32| -> Box<dyn Query> {
-                Box::new(BoostQuery::new(q, boost))
-            };
-            let mut options: Vec<(Occur, Box<dyn Query>)> = vec![
-                (
+        let mut clauses = vec![scored(&exact[0], 4.0), scored(&exact[1], 1.0)];
+        let distance = fuzziness(word);
+        let fuzzy = |field| FuzzyTermQuery::new(Term::from_field_text(field, word), distance, true);
+        let mut kinds = Vec::new();
+        if distance > 0 {
+            kinds.push((f.name, fuzzy(f.name).automaton()?, 2.0));
+            kinds.push((f.description, fuzzy(f.description).automaton()?, 0.5));
+        }
+        if last {
+            let prefix = FuzzyTermQuery::new_prefix(Term::from_field_text(f.name, word), 0, false);
+            kinds.push((f.name, prefix.automaton()?, 1.5));
+        }
+        for (field, automaton, boost) in kinds {
+            let terms = neighbours(searcher, field, word, &automaton)?;
+            if !terms.is_empty() {
+                let set = TermSetQuery::new(terms);
+                clauses.push((
                     Occur::Should,
-                    boosted(
-                        Box::new(TermQuery::new(
-                            in_name.clone(),
-                            IndexRecordOption::WithFreqs,
-                        )),
-                        4.0,
-                    ),
-                ),
-                (
-                    Occur::Should,
-                    Box::new(TermQuery::new(
-                        in_description.clone(),
-                        IndexRecordOption::WithFreqs,
-                    )),
-                ),
-            ];
-            let distance = fuzziness(word);
-            if distance > 0 {
-                options.push((
-                    Occur::Should,
-                    boosted(
-                        Box::new(FuzzyTermQuery::new(in_name.clone(), distance, true)),
-                        2.0,
-                    ),
-                ));
-                options.push((
-                    Occur::Should,
-                    boosted(
-                        Box::new(FuzzyTermQuery::new(in_description, distance, true)),
-                        0.5,
-                    ),
+                    Box::new(BoostQuery::new(Box::new(set), boost)),
                 ));
             }
-            if i == last {
-                options.push((
-                    Occur::Should,
-                    boosted(Box::new(FuzzyTermQuery::new_prefix(in_name, 0, false)), 1.5),
-                ));
-            }
-            words.push((each, Box::new(BooleanQuery::new(options))));
         }
-        if request.any_word && !words.is_empty() {
-            clauses.push((Occur::Must, Box::new(BooleanQuery::new(words))));
-        } else {
-            clauses.extend(words);
-        }
+        Ok(clauses)
+    }
+
+    /// The filters of `request` as required clauses.
+    fn filters(&self, request: &SearchRequest) -> Vec<(Occur, Box<dyn Query>)> {
+        let f = self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if let Some(category) = &request.category {
             clauses.push((
                 Occur::Must,
@@ -223,43 +215,53 @@ impl Embedded {
                 )),
             ));
         }
-        if clauses.is_empty() {
-            Box::new(AllQuery)
-        } else if terms.is_empty() {
+        clauses
+    }
+
+    /// The query for `request`.
+    fn query(
+        &self,
+        searcher: &Searcher,
+        request: &SearchRequest,
+    ) -> anyhow::Result<Box<dyn Query>> {
+        let terms = self.terms(&request.text);
+        let last = terms.len().saturating_sub(1);
+        let words = terms
+            .iter()
+            .enumerate()
+            .map(|(i, word)| self.word(searcher, word, i == last))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let mut clauses = self.filters(request);
+        if words.is_empty() {
             // Filters only: everything they let through.
+            if clauses.is_empty() {
+                return Ok(Box::new(AllQuery));
+            }
             clauses.push((Occur::Must, Box::new(AllQuery)));
-            Box::new(BooleanQuery::new(clauses))
-        } else {
-            Box::new(BooleanQuery::new(clauses))
+            return Ok(Box::new(BooleanQuery::new(clauses)));
         }
+        if request.any_word {
+            // Any word will do, each one matched adding to the score: one
+            // flat union, the same sum as a union of unions without merging
+            // twice.
+            let any: Vec<_> = words.into_iter().flatten().collect();
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        } else {
+            for word in words {
+                clauses.push((Occur::Must, Box::new(BooleanQuery::new(word))));
+            }
+        }
+        Ok(Box::new(BooleanQuery::new(clauses)))
     }
 
     fn run(&self, request: &SearchRequest) -> anyhow::Result<SearchResults> {
         let f = self.fields;
-        let query = self.query(request);
         let searcher = self.reader.searcher();
-        let ranges: Vec<Json> = PRICE_BANDS
-            .iter()
-            .map(|(key, from, to)| match to {
-                Some(to) => json!({"key": key, "from": *from as f64, "to": *to as f64}),
-                None => json!({"key": key, "from": *from as f64}),
-            })
-            .collect();
-        let aggregations: Aggregations = serde_json::from_value(json!({
-            "category": {"terms": {"field": "category", "size": 20}},
-            "price": {"range": {"field": "price_cents", "ranges": ranges}},
-        }))?;
+        let query = self.query(&searcher, request)?;
         let top = TopDocs::with_limit(request.limit.max(1))
             .and_offset(request.offset)
             .order_by_score();
-        let (top, total, aggregated) = searcher.search(
-            &*query,
-            &(
-                top,
-                Count,
-                AggregationCollector::from_aggs(aggregations, Default::default()),
-            ),
-        )?;
+        let (top, counted) = searcher.search(&*query, &(top, FacetCounts))?;
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
             let doc: TantivyDocument = searcher.doc(address)?;
@@ -281,38 +283,176 @@ impl Embedded {
                 score,
             });
         }
-        let aggregated = serde_json::to_value(aggregated)?;
         Ok(SearchResults {
-            total: total as u64,
+            total: counted.total,
             hits,
-            facets: facets(&aggregated),
+            facets: counted.facets(),
             relaxed: false,
         })
     }
 }
 
-/// Buckets of tantivy's (Elasticsearch-shaped) aggregation results.
-pub(crate) fn facets(aggregated: &Json) -> Facets {
-    let buckets = |name: &str, keep_empty: bool| -> Vec<Bucket> {
-        aggregated[name]["buckets"]
-            .as_array()
-            .map(|list| {
-                list.iter()
-                    .filter_map(|b| {
-                        let value = match &b["key"] {
-                            Json::String(s) => s.clone(),
-                            other => other.to_string(),
-                        };
-                        let count = b["doc_count"].as_u64()?;
-                        (keep_empty || count > 0).then_some(Bucket { value, count })
-                    })
-                    .collect()
+/// At most this many other terms per word and kind, the most frequent
+/// first (Elasticsearch's `max_expansions` for fuzzy and prefix queries), so
+/// that a one-letter prefix does not become a query for every term.
+const MAX_EXPANSIONS: usize = 50;
+
+/// The terms of `field` that `automaton` accepts, other than `word` itself,
+/// over every segment; the [`MAX_EXPANSIONS`] most frequent.
+fn neighbours(
+    searcher: &Searcher,
+    field: Field,
+    word: &str,
+    automaton: &DfaWrapper,
+) -> anyhow::Result<Vec<Term>> {
+    let mut found: HashMap<Vec<u8>, u64> = HashMap::new();
+    for segment in searcher.segment_readers() {
+        let index = segment.inverted_index(field)?;
+        let mut stream = index.terms().search(automaton).into_stream()?;
+        while stream.advance() {
+            if stream.key() != word.as_bytes() {
+                *found.entry(stream.key().to_vec()).or_default() +=
+                    u64::from(stream.value().doc_freq);
+            }
+        }
+    }
+    let mut found: Vec<(Vec<u8>, u64)> = found.into_iter().collect();
+    found.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(found
+        .into_iter()
+        .take(MAX_EXPANSIONS)
+        .filter_map(|(bytes, _)| {
+            std::str::from_utf8(&bytes)
+                .ok()
+                .map(|text| Term::from_field_text(field, text))
+        })
+        .collect())
+}
+
+/// Counts every match, per category and per price band, from the fast
+/// fields: one array slot per category and band, no aggregation tree.
+struct FacetCounts;
+
+/// One segment's counts: per category by its ordinal in the segment's
+/// dictionary (which the harvest turns into names), per band in order.
+struct SegmentFacetCounts {
+    categories: Option<StrColumn>,
+    prices: Column<u64>,
+    total: u64,
+    per_category: Vec<u64>,
+    per_band: [u64; PRICE_BANDS.len()],
+}
+
+/// What [`FacetCounts`] found over all segments.
+#[derive(Default)]
+struct Counted {
+    total: u64,
+    per_category: HashMap<String, u64>,
+    per_band: [u64; PRICE_BANDS.len()],
+}
+
+impl Counted {
+    /// The categories most first (then by name), at most 20 as before; the
+    /// price bands in order, empty ones included.
+    fn facets(self) -> Facets {
+        let mut category: Vec<Bucket> = self
+            .per_category
+            .into_iter()
+            .filter(|(_, count)| *count > 0)
+            .map(|(value, count)| Bucket { value, count })
+            .collect();
+        category.sort_unstable_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+        category.truncate(20);
+        let price = PRICE_BANDS
+            .iter()
+            .zip(self.per_band)
+            .map(|((key, _, _), count)| Bucket {
+                value: (*key).to_owned(),
+                count,
             })
-            .unwrap_or_default()
-    };
-    Facets {
-        category: buckets("category", false),
-        price: buckets("price", true),
+            .collect();
+        Facets { category, price }
+    }
+}
+
+/// The band of a price: bands are `[from, to)`, in order, the last open.
+fn band_of(cents: u64) -> usize {
+    PRICE_BANDS
+        .iter()
+        .position(|(_, _, to)| to.is_none_or(|to| cents < u64::try_from(to).unwrap_or(0)))
+        .unwrap_or(PRICE_BANDS.len() - 1)
+}
+
+impl Collector for FacetCounts {
+    type Fruit = Counted;
+    type Child = SegmentFacetCounts;
+
+    fn for_segment(
+        &self,
+        _: SegmentOrdinal,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<SegmentFacetCounts> {
+        let fast = segment.fast_fields();
+        let categories = fast.str("category")?;
+        let per_category = vec![0; categories.as_ref().map_or(0, |c| c.num_terms())];
+        Ok(SegmentFacetCounts {
+            categories,
+            prices: fast.u64("price_cents")?,
+            total: 0,
+            per_category,
+            per_band: [0; PRICE_BANDS.len()],
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, segments: Vec<Counted>) -> tantivy::Result<Counted> {
+        let mut all = Counted::default();
+        for segment in segments {
+            all.total += segment.total;
+            for (category, count) in segment.per_category {
+                *all.per_category.entry(category).or_default() += count;
+            }
+            for (sum, count) in all.per_band.iter_mut().zip(segment.per_band) {
+                *sum += count;
+            }
+        }
+        Ok(all)
+    }
+}
+
+impl SegmentCollector for SegmentFacetCounts {
+    type Fruit = Counted;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        self.total += 1;
+        if let Some(ord) = self.categories.as_ref().and_then(|c| c.ords().first(doc))
+            && let Some(slot) = self.per_category.get_mut(ord as usize)
+        {
+            *slot += 1;
+        }
+        if let Some(cents) = self.prices.first(doc) {
+            self.per_band[band_of(cents)] += 1;
+        }
+    }
+
+    fn harvest(self) -> Counted {
+        let mut per_category = HashMap::new();
+        if let Some(column) = &self.categories {
+            for (ord, count) in self.per_category.iter().enumerate() {
+                let mut name = String::new();
+                if *count > 0 && column.ord_to_str(ord as u64, &mut name).unwrap_or(false) {
+                    per_category.insert(name, *count);
+                }
+            }
+        }
+        Counted {
+            total: self.total,
+            per_category,
+            per_band: self.per_band,
+        }
     }
 }
 
@@ -517,6 +657,88 @@ mod tests {
                 ("100+".into(), 1)
             ]
         );
+    }
+
+    #[tokio::test]
+    async fn facets_add_up_across_segments_whose_dictionaries_differ() {
+        let index = catalogue().await;
+        // Each upsert commits a segment of its own, where "audio" is the
+        // first category (ordinal 0) and "kitchen" absent or later.
+        index
+            .upsert(&[product("Speaker", "Bookshelf speaker", "audio", 19_900, 1)])
+            .await
+            .unwrap();
+        index
+            .upsert(&[
+                product("Headphones", "Closed back", "audio", 7_900, 1),
+                product("Mug", "Stoneware mug", "kitchen", 900, 1),
+            ])
+            .await
+            .unwrap();
+        let all = index.search(&request("")).await.unwrap();
+        assert_eq!(all.total, 8);
+        let categories: Vec<(&str, u64)> = all
+            .facets
+            .category
+            .iter()
+            .map(|b| (b.value.as_str(), b.count))
+            .collect();
+        assert_eq!(
+            categories,
+            [
+                ("kitchen", 4),
+                ("audio", 2),
+                ("appliances", 1),
+                ("sport", 1)
+            ]
+        );
+        let bands: Vec<u64> = all.facets.price.iter().map(|b| b.count).collect();
+        assert_eq!(bands, [1, 2, 3, 2]);
+    }
+
+    #[tokio::test]
+    async fn a_short_prefix_stands_for_at_most_fifty_terms_the_most_frequent() {
+        let index = Embedded::new().unwrap();
+        // "s0" .. "s59": "s0" in 61 names, "s1" in 60, and so on down.
+        let products: Vec<ProductSnapshot> = (0..60)
+            .flat_map(|word| {
+                (0..=60 - word).map(move |_| product(&format!("s{word}"), "", "home", 100, 1))
+            })
+            .collect();
+        index.replace_all(&products).await.unwrap();
+        let searcher = index.reader.searcher();
+        let prefix =
+            FuzzyTermQuery::new_prefix(Term::from_field_text(index.fields.name, "s"), 0, false);
+        let terms = neighbours(
+            &searcher,
+            index.fields.name,
+            "s",
+            &prefix.automaton().unwrap(),
+        )
+        .unwrap();
+        assert_eq!(terms.len(), MAX_EXPANSIONS);
+        let texts: Vec<String> = terms
+            .iter()
+            .filter_map(|t| t.value().as_str().map(str::to_owned))
+            .collect();
+        assert_eq!(&texts[..3], ["s0", "s1", "s2"]);
+        assert!(
+            !texts.contains(&"s59".to_owned()),
+            "the rarest are left out"
+        );
+        // The exact word is never among its own neighbours.
+        let fuzzy = FuzzyTermQuery::new(Term::from_field_text(index.fields.name, "s1"), 1, true);
+        let terms = neighbours(
+            &searcher,
+            index.fields.name,
+            "s1",
+            &fuzzy.automaton().unwrap(),
+        )
+        .unwrap();
+        assert!(terms.iter().all(|t| t.value().as_str() != Some("s1")));
+        assert!(!terms.is_empty());
+        // And a search with it still finds products.
+        assert!(index.search(&request("s")).await.unwrap().total > 0);
     }
 
     #[tokio::test]
