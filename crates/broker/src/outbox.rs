@@ -27,6 +27,15 @@ use crate::topology::EVENTS_EXCHANGE;
 /// Rows claimed, published and stamped together: at most this many are
 /// published again after a crash.
 const WINDOW: i64 = 16;
+
+/// The relay's poll: the oldest due rows no other relay holds, `$1` of them
+/// (read through `outbox_messages_pending_id_idx`: see
+/// [`crate::schema::OUTBOX_PENDING_BY_ID`]).
+pub const POLL_SQL: &str = "SELECT id, message_id::text AS message_id, exchange, routing_key, body, headers, attempts \
+     FROM outbox_messages \
+     WHERE published_at IS NULL AND next_attempt_at <= now() \
+     ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED";
+
 const POLL: Duration = Duration::from_millis(500);
 
 /// Writes messages into the outbox and wakes the relay after a commit.
@@ -155,10 +164,7 @@ async fn relay_batch(db: &DatabaseConnection, broker: &Broker) -> Result<usize, 
     let rows = txn
         .query_all_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
-            "SELECT id, message_id::text AS message_id, exchange, routing_key, body, headers, attempts \
-             FROM outbox_messages \
-             WHERE published_at IS NULL AND next_attempt_at <= now() \
-             ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+            POLL_SQL,
             [WINDOW.into()],
         ))
         .await?;

@@ -1,5 +1,6 @@
 //! Tables the broker crate needs in every service's database. Each service's
-//! first migration runs [`MESSAGING_TABLES`].
+//! first migration runs [`MESSAGING_TABLES`], and a later one
+//! [`OUTBOX_PENDING_BY_ID`].
 
 /// The transactional outbox and the processed-message record.
 pub const MESSAGING_TABLES: &str = r#"
@@ -31,4 +32,17 @@ CREATE TABLE processed_messages (
     PRIMARY KEY (consumer, message_id)
 );
 CREATE INDEX processed_messages_processed_at_idx ON processed_messages (processed_at);
+"#;
+
+/// The relay takes the oldest due rows (`ORDER BY id`). Indexed by
+/// `(next_attempt_at, id)`, that order could not come from the pending rows'
+/// index, and once the planner's statistics lagged (as after any burst) it
+/// walked the primary key through every published row instead: 82 ms a poll
+/// at 120,000 rows, on every poll of every instance. Indexed by `id`, a poll
+/// reads only the pending rows, in order. The index holds only unpublished
+/// rows, so building it is quick even on a large table.
+pub const OUTBOX_PENDING_BY_ID: &str = r#"
+CREATE INDEX IF NOT EXISTS outbox_messages_pending_id_idx ON outbox_messages (id)
+    WHERE published_at IS NULL;
+DROP INDEX IF EXISTS outbox_messages_pending_idx;
 "#;

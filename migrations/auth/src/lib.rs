@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m0001_users;
 mod m0002_sessions_and_tokens;
 mod m0003_users_changed;
+mod m0004_outbox_pending_by_id;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_users::Migration),
             Box::new(m0002_sessions_and_tokens::Migration),
             Box::new(m0003_users_changed::Migration),
+            Box::new(m0004_outbox_pending_by_id::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@ mod m0001_contacts;
 mod m0002_deliveries;
 mod m0003_delivery_claims;
 mod m0004_hot_deliveries;
+mod m0005_outbox_pending_by_id;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_deliveries::Migration),
             Box::new(m0003_delivery_claims::Migration),
             Box::new(m0004_hot_deliveries::Migration),
+            Box::new(m0005_outbox_pending_by_id::Migration),
         ]
     }
 }

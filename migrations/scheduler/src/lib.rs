@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 
 mod m0001_jobs;
 mod m0002_runs;
+mod m0003_outbox_pending_by_id;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_jobs::Migration),
             Box::new(m0002_runs::Migration),
+            Box::new(m0003_outbox_pending_by_id::Migration),
         ]
     }
 }

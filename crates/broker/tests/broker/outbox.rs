@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use dayone_broker::schema::MESSAGING_TABLES;
+use dayone_broker::schema::{MESSAGING_TABLES, OUTBOX_PENDING_BY_ID};
 use dayone_broker::{Outbox, OutboxRelay, Outcome, idempotency};
 use dayone_model::Envelope;
 use dayone_telemetry::RequestContext;
@@ -12,6 +12,7 @@ async fn database(stack: &dayone_test_support::TestStack) -> DatabaseConnection 
     let name = stack.create_database("test_broker").await.unwrap();
     let db = stack.connect(&name).await.unwrap();
     db.execute_unprepared(MESSAGING_TABLES).await.unwrap();
+    db.execute_unprepared(OUTBOX_PENDING_BY_ID).await.unwrap();
     db
 }
 
@@ -58,6 +59,53 @@ async fn only_committed_outbox_messages_are_published() {
         .collect();
     assert_eq!(ids, [committed.id]);
     assert_eq!(published_count(&db).await, 1);
+}
+
+#[tokio::test]
+async fn the_relays_poll_reads_only_pending_rows_even_on_stale_statistics() {
+    let stack = dayone_test_support::TestStack::load();
+    let db = database(&stack).await;
+    // 50,000 rows, counted while they were all pending, then published: the
+    // statistics still say "pending", which once sent the poll down the
+    // primary key through every published row.
+    db.execute_unprepared(
+        "ALTER TABLE outbox_messages SET (autovacuum_enabled = false);
+         INSERT INTO outbox_messages (message_id, exchange, routing_key, body)
+             SELECT gen_random_uuid(), 'x', 'k', '{}' FROM generate_series(1, 50000);
+         ANALYZE outbox_messages;
+         UPDATE outbox_messages SET published_at = now();
+         INSERT INTO outbox_messages (message_id, exchange, routing_key, body)
+             VALUES (gen_random_uuid(), 'x', 'k', '{}');",
+    )
+    .await
+    .unwrap();
+    // Vacuumed (the published rows leave the pending index) but not
+    // analysed: the column statistics still say "pending".
+    db.execute_unprepared("VACUUM outbox_messages").await.unwrap();
+    let poll = dayone_broker::outbox::POLL_SQL.replace("$1", "16");
+    let plan: serde_json::Value = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {poll}"),
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "QUERY PLAN")
+        .unwrap();
+    let top = &plan[0]["Plan"];
+    let text = plan.to_string();
+    assert!(
+        text.contains("outbox_messages_pending_id_idx"),
+        "the poll must read the pending rows' index: {top}"
+    );
+    assert_eq!(top["Actual Rows"], 1, "{top}");
+    let buffers =
+        top["Shared Hit Blocks"].as_i64().unwrap() + top["Shared Read Blocks"].as_i64().unwrap();
+    assert!(
+        buffers < 50,
+        "the poll read {buffers} pages for one pending row"
+    );
 }
 
 #[tokio::test]
