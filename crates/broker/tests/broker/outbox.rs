@@ -81,7 +81,9 @@ async fn the_relays_poll_reads_only_pending_rows_even_on_stale_statistics() {
     .unwrap();
     // Vacuumed (the published rows leave the pending index) but not
     // analysed: the column statistics still say "pending".
-    db.execute_unprepared("VACUUM outbox_messages").await.unwrap();
+    db.execute_unprepared("VACUUM outbox_messages")
+        .await
+        .unwrap();
     let poll = dayone_broker::outbox::POLL_SQL.replace("$1", "16");
     let plan: serde_json::Value = db
         .query_one_raw(Statement::from_string(
