@@ -83,10 +83,7 @@ impl Embedded {
             stock: builder.add_u64_field("stock", INDEXED | STORED | FAST),
             currency: builder.add_text_field("currency", STORED),
         };
-        let mut index = Index::create_in_ram(builder.build());
-        if std::env::var("PROBE_MT").is_ok() {
-            index.set_default_multithread_executor()?;
-        }
+        let index = Index::create_in_ram(builder.build());
         index.tokenizers().register(TOKENIZER, analyzer());
         let writer = index.writer(50_000_000)?;
         let reader = index
@@ -352,13 +349,13 @@ struct Counted {
 }
 
 impl Counted {
-    /// The categories most first (then by name), at most 20 as before; the
-    /// price bands in order, empty ones included.
+    /// The categories most first (then by name), at most 20 as before (only
+    /// those with matches: the harvest keeps no empty one); the price bands
+    /// in order, empty ones included.
     fn facets(self) -> Facets {
         let mut category: Vec<Bucket> = self
             .per_category
             .into_iter()
-            .filter(|(_, count)| *count > 0)
             .map(|(value, count)| Bucket { value, count })
             .collect();
         category.sort_unstable_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
