@@ -2,8 +2,8 @@
 #
 # One image per Dayone service, from one Dockerfile:
 #
-#   docker build --build-arg SERVICE=auth -t dayone/auth:local .
-#   (SERVICE: auth | notification | scheduler | core)
+#   docker build --build-arg SERVICE=<name> -t dayone/<name>:local .
+#   (SERVICE: a folder of services/, as listed in services.toml)
 #
 # Stages:
 #   chef     Rust toolchain + cargo-chef (build tools live only here)
@@ -13,7 +13,7 @@
 #   runtime  distroless: glibc, libgcc, CA certificates and our binary; no
 #            shell, no package manager, no compiler, runs as uid 65532
 #
-# The image holds no secret: config/*.yaml carry only development defaults
+# The image holds no secret: the settings files carry only development defaults
 # (prefixed `dev-insecure-`, which APP_ENVIRONMENT=production refuses), and
 # config/dev-keys/ is excluded by .dockerignore. Secrets arrive at run time as
 # APP_*_FILE files (compose secrets, Kubernetes Secrets); see deploy/README.md.
@@ -38,14 +38,15 @@ WORKDIR /src
 FROM chef AS planner
 COPY . .
 RUN cargo chef prepare --recipe-path recipe.json
+# SERVICE must name a service: a folder of services/ with its Cargo.toml.
+# Checked here, where the sources are, before the builder cooks anything.
+ARG SERVICE
+RUN case "${SERVICE}" in ""|*[!a-z0-9]*) false ;; esac && test -f "services/${SERVICE}/Cargo.toml" \
+ || { echo "build with --build-arg SERVICE=<a folder of services/> (got '${SERVICE}'); one of:" $(ls services) >&2; exit 1; }
 
 # ---------------------------------------------------------------- builder
 FROM chef AS builder
 ARG SERVICE
-RUN case "${SERVICE}" in \
-      auth|notification|scheduler|core) ;; \
-      *) echo "build with --build-arg SERVICE=auth|notification|scheduler|core (got '${SERVICE}')" >&2; exit 1 ;; \
-    esac
 COPY --from=planner /src/recipe.json recipe.json
 # Dependencies only, for exactly the package we build (same feature set as
 # the final `cargo build` below, so nothing is compiled twice). This layer is
@@ -70,11 +71,12 @@ WORKDIR /app
 # Binary and settings are owned by root and read-only for the service user.
 COPY --from=builder /out/app/ /app/
 COPY config/*.yaml /app/config/
+COPY services/${SERVICE}/config.yaml /app/config/${SERVICE}.yaml
 # The image defaults to production: a container started without explicit
 # configuration refuses the development secrets instead of running with
 # them. docker-compose.yml sets APP_ENVIRONMENT=local for laptops.
 # Inside a container the service must listen on all interfaces; the fixed
-# ports 8080 (HTTP) and 9090 (metrics) override config/<service>.yaml's
+# ports 8080 (HTTP) and 9090 (metrics) override the service's config.yaml
 # native ports (8101.., 9101..) so every image looks the same from outside.
 ENV APP_CONFIG_DIR=/app/config \
     APP_ENVIRONMENT=production \

@@ -18,7 +18,7 @@
 use std::time::{Duration, Instant};
 
 use dayone_bench::cpu;
-use dayone_broker::{Broker, topology};
+use dayone_broker::Broker;
 use dayone_fakes::SmtpSink;
 use dayone_model::Envelope;
 use dayone_model::messages::notifications::{
@@ -239,7 +239,7 @@ async fn main() -> anyhow::Result<()> {
     )?;
     let publisher = Broker::start(
         settings.common.broker.clone(),
-        topology::QUEUES,
+        dayone_notification::consumers::QUEUES,
         "bench-publisher",
     );
     publisher.wait_connected(Duration::from_secs(10)).await?;

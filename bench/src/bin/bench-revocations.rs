@@ -64,7 +64,7 @@ async fn main() -> anyhow::Result<()> {
     tokio::time::sleep(Duration::from_secs(6)).await;
     let list = RevocationList::default();
     // "Requests": a session check every 50 us, each one timed. A check that
-    // spun without pause would mostly measure the scheduler taking the CPU
+    // spun without pause would mostly measure the kernel handing out the CPU
     // away on two cores; one that sleeps between checks measures the lock.
     let probe = |list: RevocationList, stop: Arc<AtomicBool>| {
         std::thread::spawn(move || {

@@ -1,6 +1,6 @@
 //! Running scheduled tasks: [`TaskWorker`] turns a [`Task`] into a consumer
-//! of `task.*` requests that reports every run's outcome to the scheduler
-//! (`scheduler.task-result`), the scheduler's result backend.
+//! of `task.*` requests that reports every run's outcome as a `TaskResult`
+//! message, for the run history.
 
 use std::future::Future;
 
@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::Broker;
 use crate::consumer::{Handler, Incoming, Outcome};
 
-/// Work a service does when the scheduler asks.
+/// Work a service does when a scheduled job asks for it.
 pub trait Task: Send + Sync + 'static {
     /// Runs `request`. A request can be delivered twice: tasks with effects
     /// claim their work under its `run_uuid`, so the second delivery has

@@ -1,12 +1,14 @@
-//! The whole messaging topology of Dayone, in one place.
+//! The messaging topology: one topic exchange, and per work queue its retry
+//! and dead-letter queues.
 //!
-//! Every service declares all of it on each (re)connect. Declarations are
-//! idempotent, and declaring the consumers' queues from the publishing side
-//! too means a message published before its consumer ever started still has
-//! a queue to wait in: nothing accepted is lost to an unbound routing key.
+//! Each service declares only the queues it owns (services.toml lists them
+//! with their bindings; `dayone_model::services`), on each (re)connect.
+//! Declarations are idempotent. A message published before its consumer's
+//! queue exists is unroutable; publishing sets `mandatory`, so it is refused
+//! rather than dropped, and the outbox keeps it until the queue is there.
 //!
 //! Per work queue `q` there are:
-//! - `q`, bound to the events exchange with the routing-key patterns below;
+//! - `q`, bound to the events exchange with its routing-key patterns;
 //! - `q.retry.<delay>ms`, one per retry delay: messages wait there for their
 //!   TTL and are dead-lettered back into `q` (per-queue TTLs, so a long delay
 //!   never holds a short one behind it);
@@ -16,103 +18,18 @@
 use std::time::Duration;
 
 use dayone_model::Contract;
-use dayone_model::messages::notifications::{EmailJob, PromotionalSms, PushJob, TransactionalSms};
-use dayone_model::messages::tasks::TaskResult;
-use dayone_model::messages::users::{SessionRevoked, UserRegistered};
+use dayone_model::messages::users::SessionRevoked;
 use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
 use lapin::{Channel, ExchangeKind};
 
+/// A work queue and the message types routed into it (an entry of a
+/// service's `queues` in services.toml).
+pub use dayone_model::services::Queue as QueueDef;
+
 /// The topic exchange all events and jobs are published to; the routing key
 /// is the message type.
 pub const EVENTS_EXCHANGE: &str = "dayone.events";
-
-/// A work queue and the message types routed into it.
-#[derive(Debug, Clone, Copy)]
-pub struct QueueDef {
-    pub name: &'static str,
-    /// Routing-key patterns on [`EVENTS_EXCHANGE`].
-    pub bindings: &'static [&'static str],
-}
-
-/// Notification keeps its contact projection from auth's `user.*` events.
-pub const NOTIFICATION_USER_EVENTS: QueueDef = QueueDef {
-    name: "notification.user-events",
-    bindings: &[UserRegistered::TYPE, "user.*"],
-};
-
-/// Email jobs from any service.
-pub const NOTIFICATION_EMAIL: QueueDef = QueueDef {
-    name: "notification.email",
-    bindings: &[EmailJob::TYPE],
-};
-
-/// Push jobs: one per user, fanned out to the user's devices.
-pub const NOTIFICATION_PUSH: QueueDef = QueueDef {
-    name: "notification.push",
-    bindings: &[PushJob::TYPE],
-};
-
-/// SMS the user asked for (codes, receipts): never blocked by opt-outs.
-pub const SMS_TRANSACTIONAL: QueueDef = QueueDef {
-    name: "sms.transactional",
-    bindings: &[TransactionalSms::TYPE],
-};
-
-/// Marketing SMS: their own queue and sender configuration.
-pub const SMS_PROMOTIONAL: QueueDef = QueueDef {
-    name: "sms.promotional",
-    bindings: &[PromotionalSms::TYPE],
-};
-
-/// Outcomes of task runs, for the scheduler's run history.
-pub const SCHEDULER_RESULTS: QueueDef = QueueDef {
-    name: "scheduler.results",
-    bindings: &[TaskResult::TYPE],
-};
-
-/// Task requests, per service that runs them.
-pub const SCHEDULER_TASKS: QueueDef = QueueDef {
-    name: "scheduler.tasks",
-    bindings: &["task.scheduler.*"],
-};
-pub const AUTH_TASKS: QueueDef = QueueDef {
-    name: "auth.tasks",
-    bindings: &["task.auth.*"],
-};
-pub const NOTIFICATION_TASKS: QueueDef = QueueDef {
-    name: "notification.tasks",
-    bindings: &["task.notification.*"],
-};
-pub const CORE_TASKS: QueueDef = QueueDef {
-    name: "core.tasks",
-    bindings: &["task.recommendations.*"],
-};
-
-/// Every work queue of the system.
-pub const QUEUES: &[QueueDef] = &[
-    NOTIFICATION_USER_EVENTS,
-    NOTIFICATION_EMAIL,
-    NOTIFICATION_PUSH,
-    SMS_TRANSACTIONAL,
-    SMS_PROMOTIONAL,
-    CORE_SEARCH_INDEX,
-    SCHEDULER_RESULTS,
-    SCHEDULER_TASKS,
-    AUTH_TASKS,
-    NOTIFICATION_TASKS,
-    CORE_TASKS,
-];
-
-/// Product changes for a shared search backend (Elasticsearch/OpenSearch):
-/// one indexer among the core replicas applies each.
-pub const CORE_SEARCH_INDEX: QueueDef = QueueDef {
-    name: "core.search-index",
-    bindings: &["product.*"],
-};
-
-/// Product changes for per-instance (embedded) search indexes.
-pub const PRODUCT_CHANGES: &[&str] = &["product.*", "search.reindex"];
 
 /// Broadcasts: every instance of every service gets its own copy, in an
 /// exclusive queue that lives as long as its connection.

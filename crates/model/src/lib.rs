@@ -11,6 +11,7 @@
 pub mod base;
 pub mod messages;
 pub mod schema;
+pub mod services;
 
 pub use base::{BaseEntity, Timestamp};
 pub use messages::{Contract, Envelope, RawEnvelope};

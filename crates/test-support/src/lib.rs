@@ -77,6 +77,22 @@ impl TestStack {
             .unwrap_or_else(|| panic!("{key} missing from scripts/env/test.env"))
     }
 
+    /// The HTTP port of one replica (1, 2..) of a service of services.toml.
+    pub fn service_port(&self, service: &str, replica: u16) -> u16 {
+        self.port("SERVICE_PORT_BASE") + Self::offset(service, replica)
+    }
+
+    /// The metrics port of one replica of a service.
+    pub fn metrics_port(&self, service: &str, replica: u16) -> u16 {
+        self.port("METRICS_PORT_BASE") + Self::offset(service, replica)
+    }
+
+    fn offset(service: &str, replica: u16) -> u16 {
+        let entry = dayone_model::services::service(service)
+            .unwrap_or_else(|| panic!("no service `{service}` in services.toml"));
+        entry.port + 10 * (replica - 1)
+    }
+
     pub fn port(&self, key: &str) -> u16 {
         self.get(key)
             .parse()
@@ -392,7 +408,42 @@ impl TestEnv {
         let redis_prefix = format!("test:{}:", uuid::Uuid::new_v4().simple());
         let mut env = Self::with(stack, service, database, vhost, redis_prefix);
         env.owns_vhost = true;
+        env.declare_system_queues(service).await?;
         Ok(env)
+    }
+
+    /// Declares every service's queues (services.toml) in this vhost, as the
+    /// services of a running deployment have: the service under test declares
+    /// only its own, and what it sends the others needs somewhere to wait.
+    async fn declare_system_queues(&self, service: &str) -> anyhow::Result<()> {
+        #[derive(serde::Deserialize)]
+        struct Common {
+            #[serde(flatten)]
+            common: dayone_web::CommonSettings,
+        }
+        impl dayone_web::ServiceSettings for Common {
+            const LIST_KEYS: &'static [&'static str] = &[];
+            fn common(&self) -> &dayone_web::CommonSettings {
+                &self.common
+            }
+        }
+        static QUEUES: std::sync::OnceLock<Vec<dayone_broker::topology::QueueDef>> =
+            std::sync::OnceLock::new();
+        let queues = QUEUES.get_or_init(|| {
+            dayone_model::services::SERVICES
+                .iter()
+                .flat_map(|s| s.queues.iter().copied())
+                .collect()
+        });
+        let settings: Common =
+            dayone_web::settings::load_with(service, &config_dir(), self.vars.clone())?;
+        let broker =
+            dayone_broker::Broker::start(settings.common.broker, queues, "test-system-queues");
+        let connected = broker
+            .wait_connected(std::time::Duration::from_secs(10))
+            .await;
+        broker.close().await;
+        connected.context("declaring the system's queues in the test vhost")
     }
 
     /// Another service of the same deployment: it shares `self`'s vhost (so

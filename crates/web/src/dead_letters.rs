@@ -9,6 +9,7 @@
 //! [`crate::openapi::finish`]).
 
 use actix_web::{HttpResponse, web};
+use dayone_broker::topology::QueueDef;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -18,13 +19,13 @@ use crate::{ApiError, Dependencies};
 
 /// The work queues a service consumes, whose dead letters it owns.
 #[derive(Debug, Clone, Copy)]
-pub struct OwnedQueues(pub &'static [&'static str]);
+pub struct OwnedQueues(pub &'static [QueueDef]);
 
 /// `GET {prefix}/admin/dead-letters` and
 /// `POST {prefix}/admin/dead-letters/{queue}/replay`.
 pub fn configure(
     prefix: &'static str,
-    queues: &'static [&'static str],
+    queues: &'static [QueueDef],
 ) -> impl Fn(&mut web::ServiceConfig) + Clone {
     move |cfg| {
         let owned = web::Data::new(OwnedQueues(queues));
@@ -52,10 +53,10 @@ async fn counts(
     for queue in queues.0 {
         let count = deps
             .broker
-            .dead_letter_count(queue)
+            .dead_letter_count(queue.name)
             .await
             .map_err(|e| ApiError::unavailable("RabbitMQ", e))?;
-        counts.insert((*queue).to_owned(), json!(count));
+        counts.insert(queue.name.to_owned(), json!(count));
     }
     Ok(HttpResponse::Ok().json(json!({ "dead_letters": counts })))
 }
@@ -75,7 +76,12 @@ async fn replay(
     query: web::Query<Replay>,
 ) -> Result<HttpResponse, ApiError> {
     user.require_admin()?;
-    let Some(queue) = queues.0.iter().find(|q| **q == queue.as_str()) else {
+    let Some(queue) = queues
+        .0
+        .iter()
+        .map(|q| q.name)
+        .find(|q| *q == queue.as_str())
+    else {
         return Err(ApiError::not_found("queue"));
     };
     let replayed = deps
@@ -89,9 +95,10 @@ async fn replay(
 
 /// Adds the two routes under `prefix` to a service's OpenAPI document
 /// ([`crate::openapi::finish`] calls it).
-pub fn document(openapi: &mut Value, prefix: &str, queues: &[&str]) {
+pub fn document(openapi: &mut Value, prefix: &str, queues: &[QueueDef]) {
     let error = json!({"$ref": "#/components/schemas/ErrorDoc"});
     let failure = |description: &str| json!({"description": description, "content": {"application/json": {"schema": error}}});
+    let queues: Vec<&str> = queues.iter().map(|q| q.name).collect();
     let list = queues.join(", ");
     let Some(paths) = openapi["paths"].as_object_mut() else {
         return;

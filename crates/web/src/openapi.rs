@@ -19,13 +19,21 @@ use serde_json::{Map, Value, json};
 use crate::{dead_letters, idempotency};
 
 /// A service's document, finished, as the answer to `GET .../openapi.json`.
-pub fn response(doc: impl serde::Serialize, prefix: &str, queues: &[&str]) -> HttpResponse {
+pub fn response(
+    doc: impl serde::Serialize,
+    prefix: &str,
+    queues: &[dayone_broker::topology::QueueDef],
+) -> HttpResponse {
     HttpResponse::Ok().json(finish(doc, prefix, queues))
 }
 
 /// The document with the dead-letter routes under `prefix` (none when
 /// `queues` is empty), the shared security schemes and shared answers.
-pub fn finish(doc: impl serde::Serialize, prefix: &str, queues: &[&str]) -> Value {
+pub fn finish(
+    doc: impl serde::Serialize,
+    prefix: &str,
+    queues: &[dayone_broker::topology::QueueDef],
+) -> Value {
     let mut doc = serde_json::to_value(doc).unwrap_or(Value::Null);
     unwrap_raw_schemas(&mut doc);
     if !queues.is_empty() {

@@ -148,12 +148,12 @@ impl ServiceRuntime {
         self.tasks.push(task);
     }
 
-    /// Runs `task` when the scheduler asks: a consumer of `queue`'s task
+    /// Runs `task` on request (a scheduled job): a consumer of `queue`'s task
     /// requests that reports every run's outcome ([`TaskWorker`]).
-    pub fn run_tasks<T: Task>(&mut self, queue: QueueDef, task: T) {
+    pub fn run_tasks<T: Task>(&mut self, queue: &'static str, task: T) {
         let broker = &self.deps.broker;
         let worker = TaskWorker::new(broker.clone(), task, self.info.name);
-        let consumer = broker.consume(ConsumerOptions::from_settings(queue.name, broker), worker);
+        let consumer = broker.consume(ConsumerOptions::from_settings(queue, broker), worker);
         self.track(consumer);
     }
 

@@ -1,7 +1,10 @@
 //! Typed settings, layered (later wins):
 //!
 //! 1. `config/base.yaml` — defaults for every service;
-//! 2. `config/<service>.yaml` — that service's ports, database, options;
+//! 2. the service's own file — its ports, database, options: `<service>.yaml`
+//!    in the config directory (how images carry it), else
+//!    `services/<service>/config.yaml` beside the config directory (the
+//!    repository: a service's settings live in its folder);
 //! 3. `config/<environment>.yaml` — `local`, `test` or `production`
 //!    (`APP_ENVIRONMENT`, default `local`);
 //! 4. environment variables: `APP_DATABASE__PORT=5433` sets `database.port`;
@@ -282,7 +285,7 @@ pub fn load_with<S: ServiceSettings>(
     let mut builder = Config::builder()
         .add_source(File::from(dir.join("base.yaml")).format(FileFormat::Yaml))
         .add_source(
-            File::from(dir.join(format!("{service}.yaml")))
+            File::from(service_file(dir, service))
                 .format(FileFormat::Yaml)
                 .required(false),
         )
@@ -348,6 +351,21 @@ fn check_secrets<S: ServiceSettings>(settings: &S) -> Result<(), SettingsError> 
         }
     }
     Ok(())
+}
+
+/// The service's own settings file: `<dir>/<service>.yaml` when there is one
+/// (an image), else `services/<service>/config.yaml` of the repository that
+/// holds `dir`.
+fn service_file(dir: &Path, service: &str) -> PathBuf {
+    let in_dir = dir.join(format!("{service}.yaml"));
+    if in_dir.is_file() {
+        return in_dir;
+    }
+    dir.parent()
+        .unwrap_or(dir)
+        .join("services")
+        .join(service)
+        .join("config.yaml")
 }
 
 /// `APP_CONFIG_DIR`, or the nearest `config/` holding `base.yaml` above the

@@ -1,3 +1,4 @@
+-- Generated from services.toml by `cargo xtask gen`: do not edit.
 -- One database per service, as scripts/stack's create_databases does for the
 -- native stack. The official postgres image runs this once, on the first
 -- start with an empty data volume, as POSTGRES_USER (PG_USER, "dayone"),

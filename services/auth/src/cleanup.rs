@@ -1,4 +1,4 @@
-//! `auth.cleanup`, run nightly by the scheduler: deletes what expired or
+//! `auth.cleanup`, a nightly scheduled task: deletes what expired or
 //! ended longer ago than `housekeeping.retention_days` (sessions with their
 //! refresh tokens, one-time tokens, OTP codes) and the messaging
 //! housekeeping every service does.

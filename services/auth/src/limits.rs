@@ -1,5 +1,5 @@
 //! The request limits auth applies, by policy name (`throttles:` in
-//! config/auth.yaml). Each guards something that costs money or reputation
+//! services/auth/config.yaml). Each guards something that costs money or reputation
 //! when abused: an SMS, an email to an address someone else chose.
 
 use dayone_web::ApiError;

@@ -1,6 +1,5 @@
 use actix_web::web;
 use anyhow::Context;
-use dayone_broker::topology::AUTH_TASKS;
 use dayone_web::auth::TokenVerifier;
 use dayone_web::{RunningService, ServiceInfo, ServiceRuntime};
 
@@ -49,7 +48,7 @@ impl Application {
         let mut runtime = ServiceRuntime::start::<auth_migration::Migrator>(
             INFO,
             settings.common.clone(),
-            dayone_broker::topology::QUEUES,
+            crate::consumers::QUEUES,
         )
         .await?;
         // Auth verifies its own tokens with its own keys: no JWKS round trip.
@@ -59,7 +58,7 @@ impl Application {
         ));
         let db = runtime.db().clone();
         runtime.run_tasks(
-            AUTH_TASKS,
+            crate::consumers::TASKS,
             AuthTasks {
                 db,
                 retention_days: settings.common.housekeeping.retention_days,

@@ -12,6 +12,7 @@
 //! - `routes/`: `/v1` and `/v2` handlers and both OpenAPI documents.
 
 pub mod app_versions;
+pub mod consumers;
 pub mod entities;
 pub mod money;
 pub mod orders;

@@ -50,7 +50,7 @@ async fn reindex(settings: &Settings) -> anyhow::Result<()> {
         SearchBackendKind::Tantivy => {
             let broker = Broker::start(
                 settings.common.broker.clone(),
-                dayone_broker::topology::QUEUES,
+                dayone_core::consumers::QUEUES,
                 "core-cli",
             );
             broker.wait_connected(Duration::from_secs(10)).await?;

@@ -1,4 +1,4 @@
-//! `recommendations.weekly`, run by the scheduler every Monday morning: each
+//! `recommendations.weekly`, a scheduled task every Monday morning: each
 //! buyer gets a promotional email with up to five in-stock products from the
 //! categories they bought in and have not bought yet, best sellers of the
 //! last 30 days first. The notification service drops it for users who

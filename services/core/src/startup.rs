@@ -2,9 +2,9 @@ use std::sync::Arc;
 
 use actix_web::web;
 use dayone_broker::ConsumerOptions;
-use dayone_broker::topology::{self, CORE_SEARCH_INDEX, CORE_TASKS, PRODUCT_CHANGES};
 use dayone_web::{RunningService, ServiceInfo, ServiceRuntime};
 
+use crate::consumers::{self, PRODUCT_CHANGES, SEARCH_INDEX, TASKS};
 use crate::recommendations::CoreTasks;
 use crate::search::SearchBackend;
 use crate::search::elastic::Elastic;
@@ -46,7 +46,7 @@ impl Application {
         let mut runtime = ServiceRuntime::start::<core_migration::Migrator>(
             INFO,
             settings.common.clone(),
-            topology::QUEUES,
+            consumers::QUEUES,
         )
         .await?;
         let search = search_backend(&settings.core.search).await?;
@@ -58,14 +58,14 @@ impl Application {
         let subscription = if search.per_instance() {
             ConsumerOptions::broadcast("core.product-changes", PRODUCT_CHANGES)
         } else {
-            ConsumerOptions::from_settings(CORE_SEARCH_INDEX.name, &broker)
+            ConsumerOptions::from_settings(SEARCH_INDEX, &broker)
         };
         runtime.track(broker.consume(subscription, indexer));
         let tasks = CoreTasks {
             db: runtime.db().clone(),
             outbox: runtime.outbox.clone(),
         };
-        runtime.run_tasks(CORE_TASKS, tasks);
+        runtime.run_tasks(TASKS, tasks);
         runtime.start_outbox_relay();
         let state = web::Data::new(Arc::new(CoreState {
             db: runtime.db().clone(),

@@ -1,4 +1,4 @@
-//! `notification.cleanup`, run nightly by the scheduler: deletes
+//! `notification.cleanup`, a nightly scheduled task: deletes
 //! notifications whose every delivery finished (sent, suppressed or failed)
 //! longer ago than `housekeeping.retention_days`, with their deliveries and
 //! attempts, and does the messaging housekeeping every service does.

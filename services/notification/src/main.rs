@@ -1,5 +1,6 @@
 use anyhow::bail;
 use dayone_broker::Broker;
+use dayone_notification::consumers::QUEUES;
 use dayone_notification::{Application, Settings, startup::INFO};
 use dayone_web::cli::{self, Command, flag};
 
@@ -31,20 +32,17 @@ async fn main() -> anyhow::Result<()> {
 /// `notification replay-dead-letters [--queue Q] [--limit N]`: moves dead
 /// letters back into their queues (all of this service's by default).
 async fn replay(settings: &Settings, args: &[String]) -> anyhow::Result<()> {
+    let owned: Vec<&str> = QUEUES.iter().map(|q| q.name).collect();
     let queues: Vec<&str> = match flag(args, "--queue") {
-        Some(q) if dayone_notification::routes::QUEUES.contains(&q) => vec![q],
+        Some(q) if owned.contains(&q) => vec![q],
         Some(q) => bail!("`{q}` is not a queue of the notification service"),
-        None => dayone_notification::routes::QUEUES.to_vec(),
+        None => owned,
     };
     let limit = flag(args, "--limit")
         .map(str::parse)
         .transpose()?
         .unwrap_or(u32::MAX);
-    let broker = Broker::start(
-        settings.common.broker.clone(),
-        dayone_broker::topology::QUEUES,
-        "notification-cli",
-    );
+    let broker = Broker::start(settings.common.broker.clone(), QUEUES, "notification-cli");
     broker
         .wait_connected(std::time::Duration::from_secs(10))
         .await?;

@@ -2,10 +2,6 @@ use std::sync::Arc;
 
 use actix_web::web;
 use dayone_broker::ConsumerOptions;
-use dayone_broker::topology::{
-    self, NOTIFICATION_EMAIL, NOTIFICATION_PUSH, NOTIFICATION_TASKS, NOTIFICATION_USER_EVENTS,
-    SMS_PROMOTIONAL, SMS_TRANSACTIONAL,
-};
 use dayone_web::{RunningService, ServiceInfo, ServiceRuntime};
 
 use crate::channels::apns::Apns;
@@ -14,6 +10,7 @@ use crate::channels::fcm::Fcm;
 use crate::channels::sms::SmsSender;
 use crate::cleanup::NotificationTasks;
 use crate::consumers::user_events::UserEvents;
+use crate::consumers::{self, EMAIL, PUSH, SMS_PROMOTIONAL, SMS_TRANSACTIONAL, TASKS, USER_EVENTS};
 use crate::jobs::handlers;
 use crate::state::NotifyState;
 use crate::templates::Templates;
@@ -36,7 +33,7 @@ impl Application {
         let mut runtime = ServiceRuntime::start::<notification_migration::Migrator>(
             INFO,
             settings.common.clone(),
-            topology::QUEUES,
+            consumers::QUEUES,
         )
         .await?;
         let broker = runtime.broker().clone();
@@ -57,29 +54,23 @@ impl Application {
 
         let options = |queue| ConsumerOptions::from_settings(queue, &broker);
         runtime.track(broker.consume(
-            options(NOTIFICATION_USER_EVENTS.name),
+            options(USER_EVENTS),
             UserEvents {
                 db: state.db.clone(),
             },
         ));
+        runtime.track(broker.consume(options(EMAIL), handlers::Email(state.clone())));
         runtime.track(broker.consume(
-            options(NOTIFICATION_EMAIL.name),
-            handlers::Email(state.clone()),
-        ));
-        runtime.track(broker.consume(
-            options(SMS_TRANSACTIONAL.name),
+            options(SMS_TRANSACTIONAL),
             handlers::SmsTransactional(state.clone()),
         ));
         runtime.track(broker.consume(
-            options(SMS_PROMOTIONAL.name),
+            options(SMS_PROMOTIONAL),
             handlers::SmsPromotional(state.clone()),
         ));
-        runtime.track(broker.consume(
-            options(NOTIFICATION_PUSH.name),
-            handlers::Push(state.clone()),
-        ));
+        runtime.track(broker.consume(options(PUSH), handlers::Push(state.clone())));
         runtime.run_tasks(
-            NOTIFICATION_TASKS,
+            TASKS,
             NotificationTasks {
                 db: state.db.clone(),
                 retention_days: settings.common.housekeeping.retention_days,

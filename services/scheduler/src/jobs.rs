@@ -9,14 +9,10 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use croner::Cron;
 use croner::parser::{CronParser, Seconds};
-use dayone_broker::topology::{
-    AUTH_TASKS, CORE_TASKS, NOTIFICATION_TASKS, QueueDef, SCHEDULER_TASKS,
-};
-use dayone_model::messages::tasks::routing_key;
+use dayone_model::messages::tasks::{TASK_PREFIX, routing_key};
+use dayone_model::services::SERVICES;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement};
 use serde::{Deserialize, Serialize};
-
-const TASK_QUEUES: [QueueDef; 4] = [SCHEDULER_TASKS, AUTH_TASKS, NOTIFICATION_TASKS, CORE_TASKS];
 
 /// Skip a tick while the job's previous run is still going, or run anyway.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -178,14 +174,15 @@ impl Schedule {
     }
 }
 
-/// Whether some service's task queue is bound to `task` (`task.<svc>.*`).
+/// Whether some service of services.toml runs `task` (its `tasks` prefix:
+/// routing keys `task.<prefix>.*`).
 fn routed(task: &str) -> bool {
     let key = routing_key(task);
-    TASK_QUEUES.iter().any(|q| {
-        q.bindings.iter().any(|b| {
-            b.strip_suffix('*')
-                .is_some_and(|prefix| key.starts_with(prefix) && key.len() > prefix.len())
-        })
+    SERVICES.iter().filter_map(|s| s.tasks).any(|prefix| {
+        key.strip_prefix(TASK_PREFIX)
+            .and_then(|rest| rest.strip_prefix(prefix))
+            .and_then(|rest| rest.strip_prefix('.'))
+            .is_some_and(|name| !name.is_empty())
     })
 }
 

@@ -5,19 +5,20 @@
 //! - `ticker.rs`: each replica's firing loop and the catch-up policy.
 //! - `runs.rs`: firing a tick exactly once across replicas (a unique
 //!   (job, tick) row plus the outbox), overlap, results, lost runs.
-//! - `results.rs`: workers' reports (`scheduler.results`) into the history.
-//! - `checks.rs`: the scheduler's own tasks: disk space, queue depth, noop.
-//! - `routes.rs`: the admin API and its OpenAPI document.
+//! - `consumers/`: its queues; workers' reports (`scheduler.results`) into
+//!   the history.
+//! - `tasks.rs`: the scheduler's own tasks: disk space, queue depth, noop.
+//! - `routes/`: the admin API and its OpenAPI document.
 
-pub mod checks;
+pub mod consumers;
 pub mod entities;
 pub mod jobs;
-pub mod results;
 pub mod routes;
 pub mod runs;
 pub mod settings;
 pub mod startup;
 pub mod state;
+pub mod tasks;
 pub mod ticker;
 
 pub use settings::Settings;

@@ -3,12 +3,12 @@ use std::sync::Arc;
 use actix_web::web;
 use dayone_broker::ConsumerOptions;
 use dayone_broker::tasks::instance_name;
-use dayone_broker::topology::{self, SCHEDULER_RESULTS, SCHEDULER_TASKS};
 use dayone_web::{RunningService, ServiceInfo, ServiceRuntime};
 
-use crate::checks::SchedulerTasks;
-use crate::results::Results;
+use crate::consumers::results::Results;
+use crate::consumers::{self, RESULTS, TASKS};
 use crate::state::SchedulerState;
+use crate::tasks::SchedulerTasks;
 use crate::{Settings, jobs, routes, ticker};
 
 pub const INFO: ServiceInfo = ServiceInfo {
@@ -28,7 +28,7 @@ impl Application {
         let mut runtime = ServiceRuntime::start::<scheduler_migration::Migrator>(
             INFO,
             settings.common.clone(),
-            topology::QUEUES,
+            consumers::QUEUES,
         )
         .await?;
         if let Err(error) = jobs::sync(runtime.db(), &definitions).await {
@@ -47,12 +47,12 @@ impl Application {
             instance,
         });
         runtime.track(broker.consume(
-            ConsumerOptions::from_settings(SCHEDULER_RESULTS.name, &broker),
+            ConsumerOptions::from_settings(RESULTS, &broker),
             Results {
                 db: state.db.clone(),
             },
         ));
-        runtime.run_tasks(SCHEDULER_TASKS, SchedulerTasks(state.clone()));
+        runtime.run_tasks(TASKS, SchedulerTasks(state.clone()));
         runtime.track(ticker::spawn(state.clone(), broker.stopping()));
         runtime.start_outbox_relay();
         let data = web::Data::new(state);

@@ -148,17 +148,17 @@ async fn an_order_placed_through_the_gateway_sends_its_receipt_email() {
 
 #[tokio::test]
 async fn every_service_answers_health_and_ready_through_the_gateway() {
-    for (prefix, service) in [
-        ("/v1/auth", "auth"),
-        ("/v1/notifications", "notification"),
-        ("/v1/scheduler", "scheduler"),
-        ("/v1/core", "core"),
-    ] {
+    for dayone_model::services::Service {
+        path: prefix,
+        name: service,
+        ..
+    } in dayone_model::services::SERVICES
+    {
         let response = get(&format!("{prefix}/health")).await;
         assert_eq!(response.status(), 200, "{prefix}/health");
         assert_eq!(response.headers()["content-type"], "application/json");
         let body: Value = response.json().await.unwrap();
-        assert_eq!(body["service"], service);
+        assert_eq!(body["service"], *service);
         assert_eq!(
             get(&format!("{prefix}/ready")).await.status(),
             200,
@@ -615,20 +615,16 @@ fn every_listener_of_the_stack_is_bound_to_loopback_only() {
         "REDIS_PORT",
         "SMTP_PORT",
         "MAIL_WEB_PORT",
-        "AUTH_PORT",
-        "NOTIFICATION_PORT",
-        "SCHEDULER_PORT",
-        "CORE_PORT",
-        "AUTH_METRICS_PORT",
-        "NOTIFICATION_METRICS_PORT",
-        "SCHEDULER_METRICS_PORT",
-        "CORE_METRICS_PORT",
         "EPMD_PORT",
         "RMQ_DIST_PORT",
     ]
     .iter()
     .map(|k| stack.port(k))
     .collect();
+    for service in dayone_model::services::SERVICES {
+        ports.push(stack.service_port(service.name, 1));
+        ports.push(stack.metrics_port(service.name, 1));
+    }
     ports.sort_unstable();
 
     let mut listening = std::collections::HashMap::new();

@@ -114,7 +114,10 @@ async fn one_trace_links_the_gateway_the_auth_handler_the_publish_and_the_email_
 async fn prometheus_scrapes_every_service_and_loads_the_alert_rules() {
     let stack = TestStack::load();
     let prometheus = format!("http://127.0.0.1:{}", stack.port("PROM_PORT"));
-    let services = ["auth", "notification", "scheduler", "core"];
+    let services: Vec<&str> = dayone_model::services::SERVICES
+        .iter()
+        .map(|s| s.name)
+        .collect();
     let targets = eventually(Duration::from_secs(40), || async {
         let body: Value = reqwest::get(format!("{prometheus}/api/v1/targets?state=active"))
             .await

@@ -15,17 +15,12 @@ use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter};
 use serde_json::Value;
 use uuid::Uuid;
 
-const SERVICES: [(&str, &str); 4] = [
-    ("auth-1", "/v1/auth/ready"),
-    ("notification-1", "/v1/notifications/ready"),
-    ("scheduler-1", "/v1/scheduler/ready"),
-    ("core-1", "/v1/core/ready"),
-];
+use dayone_model::services::SERVICES;
 
 async fn ready_statuses(stack: &TestStack) -> Vec<u16> {
     let mut statuses = Vec::new();
-    for (_, path) in SERVICES {
-        let status = reqwest::get(format!("{}{path}", stack.gateway_url()))
+    for service in SERVICES {
+        let status = reqwest::get(format!("{}{}/ready", stack.gateway_url(), service.path))
             .await
             .map(|r| r.status().as_u16())
             .unwrap_or(0);
@@ -76,7 +71,10 @@ async fn services_follow_rabbitmq_down_and_up_without_a_restart_and_lose_nothing
         [200; 4],
         "the stack starts ready"
     );
-    let pids: Vec<_> = SERVICES.iter().map(|(s, _)| stack.pid(s)).collect();
+    let pids: Vec<_> = SERVICES
+        .iter()
+        .map(|s| stack.pid(&format!("{}-1", s.name)))
+        .collect();
     let auth_db = stack.connect("dayone_auth").await.unwrap();
     let notification_db = stack.connect("dayone_notification").await.unwrap();
 
@@ -104,7 +102,7 @@ async fn services_follow_rabbitmq_down_and_up_without_a_restart_and_lose_nothing
     assert!(took <= Duration::from_secs(5), "took {took:?}");
     // Which dependency is down is told on the service's own port (probes,
     // operators); through the gateway, only that it cannot work.
-    let internal = format!("http://127.0.0.1:{}/ready", stack.port("AUTH_PORT"));
+    let internal = format!("http://127.0.0.1:{}/ready", stack.service_port("auth", 1));
     let body: Value = reqwest::get(internal).await.unwrap().json().await.unwrap();
     assert_eq!(body["checks"]["rabbitmq"]["status"], "down");
     assert_eq!(body["checks"]["postgres"]["status"], "up");
@@ -128,7 +126,10 @@ async fn services_follow_rabbitmq_down_and_up_without_a_restart_and_lose_nothing
     })
     .await;
     assert!(recovered.is_some(), "every /ready turned 200 again");
-    let pids_after: Vec<_> = SERVICES.iter().map(|(s, _)| stack.pid(s)).collect();
+    let pids_after: Vec<_> = SERVICES
+        .iter()
+        .map(|s| stack.pid(&format!("{}-1", s.name)))
+        .collect();
     assert_eq!(pids, pids_after, "no service was restarted");
 
     // Publishing works again, and the message from the outage was not lost.

@@ -38,12 +38,12 @@ async fn served_by(client: &reqwest::Client, url: &str) -> String {
 async fn both_instances_of_every_service_answer_through_the_gateway() {
     let stack = require_two_replicas();
     let client = reqwest::Client::new();
-    for (prefix, service) in [
-        ("/v1/auth", "auth"),
-        ("/v1/notifications", "notification"),
-        ("/v1/scheduler", "scheduler"),
-        ("/v1/core", "core"),
-    ] {
+    for dayone_model::services::Service {
+        path: prefix,
+        name: service,
+        ..
+    } in dayone_model::services::SERVICES
+    {
         let url = format!("{}{prefix}/health", stack.gateway_url());
         let mut seen = BTreeSet::new();
         for _ in 0..12 {
@@ -56,8 +56,7 @@ async fn both_instances_of_every_service_answer_through_the_gateway() {
 
 /// `broker_messages_consumed_total{queue=...,outcome="done"}` of one replica.
 async fn consumed(stack: &TestStack, service: &str, replica: u16, queue: &str) -> f64 {
-    let base = stack.port(&format!("{}_METRICS_PORT", service.to_uppercase()));
-    let port = base + 10 * (replica - 1);
+    let port = stack.metrics_port(service, replica);
     let text = reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
         .await
         .unwrap()

@@ -12,10 +12,11 @@ mod sessions;
 mod users;
 
 use actix_web::{HttpResponse, web};
-use dayone_broker::topology::AUTH_TASKS;
 use dayone_web::extractors::resource;
 use dayone_web::{dead_letters, openapi};
 use utoipa::OpenApi;
+
+use crate::consumers::QUEUES;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(dead_letters::configure(PREFIX, QUEUES))
@@ -85,9 +86,6 @@ async fn openapi() -> HttpResponse {
 
 /// Where this service's routes live.
 const PREFIX: &str = "/v1/auth";
-
-/// The queues this service consumes (and whose dead letters it owns).
-const QUEUES: &[&str] = &[AUTH_TASKS.name];
 
 /// Collects per-field problems for one 422.
 #[derive(Default)]

@@ -7,10 +7,11 @@ mod products_v2;
 mod search;
 
 use actix_web::{HttpResponse, web};
-use dayone_broker::topology::{CORE_SEARCH_INDEX, CORE_TASKS};
 use dayone_web::extractors::resource;
 use dayone_web::{dead_letters, openapi};
 use utoipa::OpenApi;
+
+use crate::consumers::QUEUES;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -78,9 +79,6 @@ async fn openapi_v1() -> HttpResponse {
 
 /// Where this service's own admin routes live.
 const PREFIX: &str = "/v1/core";
-
-/// The queues this service consumes (and whose dead letters it owns).
-const QUEUES: &[&str] = &[CORE_TASKS.name, CORE_SEARCH_INDEX.name];
 
 async fn openapi_v2() -> HttpResponse {
     openapi::response(ApiV2::openapi(), "/v2", &[])

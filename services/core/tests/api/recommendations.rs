@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use dayone_broker::topology::EVENTS_EXCHANGE;
-use dayone_broker::{Broker, Outgoing, topology};
+use dayone_broker::{Broker, Outgoing};
 use dayone_core::Settings;
 use dayone_model::Envelope;
 use dayone_model::messages::tasks::{TaskRequested, routing_key};
@@ -18,7 +18,7 @@ use crate::helpers::{CoreApp, spawn_app};
 async fn publisher(app: &CoreApp) -> Broker {
     let settings: Settings =
         dayone_web::settings::load_with("core", &config_dir(), app.env.vars.clone()).unwrap();
-    let broker = Broker::start(settings.common.broker.clone(), topology::QUEUES, "test");
+    let broker = Broker::start(settings.common.broker.clone(), &[], "test");
     broker
         .wait_connected(Duration::from_secs(10))
         .await

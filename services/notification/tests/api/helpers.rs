@@ -1,7 +1,7 @@
 use std::ops::Deref;
 use std::time::Duration;
 
-use dayone_broker::{Broker, topology};
+use dayone_broker::Broker;
 use dayone_fakes::{FakeSaas, Keys};
 use dayone_model::{Contract, Envelope};
 use dayone_notification::{Application, Settings};
@@ -114,7 +114,7 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> NotifyApp {
         dayone_web::settings::load_with("notification", &config_dir(), env.vars.clone()).unwrap();
     let publisher = Broker::start(
         settings.common.broker.clone(),
-        topology::QUEUES,
+        dayone_notification::consumers::QUEUES,
         "test-publisher",
     );
     publisher

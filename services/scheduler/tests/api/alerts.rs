@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use dayone_broker::{Broker, topology};
+use dayone_broker::Broker;
 use dayone_model::Envelope;
 use dayone_model::messages::notifications::{EmailJob, EmailTemplate, Recipient};
 use dayone_scheduler::Settings;
@@ -64,7 +64,7 @@ async fn full_disks_and_backed_up_queues_alert_slack_once_per_window() {
     assert!(disk[1].body["text"].as_str().unwrap().contains("% full"));
 
     // A message nobody consumes here sits in notification.email.
-    let publisher = Broker::start(settings.common.broker.clone(), topology::QUEUES, "test");
+    let publisher = Broker::start(settings.common.broker.clone(), &[], "test");
     publisher
         .wait_connected(Duration::from_secs(10))
         .await

@@ -4,7 +4,6 @@ use std::sync::Arc;
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use dayone_broker::topology::{SCHEDULER_RESULTS, SCHEDULER_TASKS};
 use dayone_model::BaseEntity;
 use dayone_web::ApiError;
 use dayone_web::auth::AuthenticatedUser;
@@ -18,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use uuid::Uuid;
 
+use crate::consumers::QUEUES;
 use crate::entities::{job, job_run};
 use crate::jobs::Schedule;
 use crate::runs::{self, Fired, Trigger};
@@ -50,9 +50,6 @@ async fn openapi() -> HttpResponse {
 
 /// Where this service's routes live.
 const PREFIX: &str = "/v1/scheduler";
-
-/// The queues this service consumes (and whose dead letters it owns).
-const QUEUES: &[&str] = &[SCHEDULER_RESULTS.name, SCHEDULER_TASKS.name];
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RunView {
