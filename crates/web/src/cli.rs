@@ -1,33 +1,134 @@
-//! The subcommands every service binary understands, parsed without a CLI
-//! framework: `serve` (the default), `migrate`, `healthcheck`, and
-//! service-specific ones passed through with their arguments.
+//! Every service binary's command line and entry point: `serve` (the
+//! default), `migrate`, `healthcheck`, and the service's own subcommands
+//! (a `clap` derive), parsed and dispatched in one place ([`main`]).
 
+use std::future::Future;
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::time::Duration;
 
+use clap::{FromArgMatches, Subcommand};
+
+use crate::health::ServiceInfo;
+use crate::server::RunningService;
+use crate::settings::{ServiceSettings, SettingsError};
+
+/// A service binary: what [`main`] needs to serve it, migrate its database
+/// and run its own commands.
+pub trait Binary {
+    const INFO: ServiceInfo;
+    type Settings: ServiceSettings;
+    type Migrator: sea_orm_migration::MigratorTrait;
+    /// Its own subcommands (`#[derive(clap::Subcommand)]`); [`NoCommands`]
+    /// when it has none.
+    type Commands: Subcommand;
+
+    fn load() -> Result<Self::Settings, SettingsError> {
+        crate::settings::load(Self::INFO.name)
+    }
+
+    /// Connects and binds: the service ready to run.
+    fn application(
+        settings: Self::Settings,
+    ) -> impl Future<Output = anyhow::Result<RunningService>>;
+
+    /// Runs one of its own commands.
+    fn run(
+        command: Self::Commands,
+        settings: Self::Settings,
+    ) -> impl Future<Output = anyhow::Result<()>>;
+}
+
 /// What the binary was asked to do.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Command {
+pub enum Command<E> {
     /// Run the HTTP server and the consumers (the default).
     Serve,
     /// Apply pending migrations to the service's database, then exit.
     Migrate,
-    /// A service-specific command and its arguments.
-    Other(String, Vec<String>),
+    /// Probe this container's service (the Docker `HEALTHCHECK`).
+    Healthcheck,
+    /// One of the service's own commands.
+    Own(E),
 }
 
-impl Command {
-    pub fn from_args() -> Self {
-        Self::parse(std::env::args().skip(1))
-    }
-
-    pub fn parse(mut args: impl Iterator<Item = String>) -> Self {
-        match args.next().as_deref() {
+impl<E: Subcommand> Command<E> {
+    /// Parses `args` (the program name first): the shared commands, then the
+    /// service's own ones; `--help` and `--version` are clap's.
+    pub fn try_parse_from(
+        name: &'static str,
+        args: impl IntoIterator<Item = String>,
+    ) -> Result<Self, clap::Error> {
+        let cli = clap::Command::new(name)
+            .about(format!("The Dayone {name} service"))
+            .version(env!("CARGO_PKG_VERSION"))
+            .subcommand(
+                clap::Command::new("serve")
+                    .about("Run the HTTP server and the consumers (the default)"),
+            )
+            .subcommand(
+                clap::Command::new("migrate")
+                    .about("Apply pending migrations to the service's database, then exit"),
+            )
+            .subcommand(clap::Command::new("healthcheck").about(
+                "Exit 0 when the service on 127.0.0.1:$APP_APPLICATION__PORT answers GET /health",
+            ));
+        let matches = E::augment_subcommands(cli).try_get_matches_from(args)?;
+        Ok(match matches.subcommand_name() {
             None | Some("serve") => Self::Serve,
             Some("migrate") => Self::Migrate,
-            Some(other) => Self::Other(other.to_owned(), args.collect()),
-        }
+            Some("healthcheck") => Self::Healthcheck,
+            Some(_) => Self::Own(E::from_arg_matches(&matches)?),
+        })
+    }
+}
+
+/// The commands of a service that has none of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoCommands {}
+
+impl FromArgMatches for NoCommands {
+    fn from_arg_matches(_: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        Err(clap::Error::new(clap::error::ErrorKind::InvalidSubcommand))
+    }
+
+    fn update_from_arg_matches(&mut self, _: &clap::ArgMatches) -> Result<(), clap::Error> {
+        match *self {}
+    }
+}
+
+impl Subcommand for NoCommands {
+    fn augment_subcommands(cmd: clap::Command) -> clap::Command {
+        cmd
+    }
+
+    fn augment_subcommands_for_update(cmd: clap::Command) -> clap::Command {
+        cmd
+    }
+
+    fn has_subcommand(_: &str) -> bool {
+        false
+    }
+}
+
+/// A service binary's `main`: parses the command line, answers
+/// `healthcheck` before anything is loaded, then loads the settings, sets up
+/// telemetry and serves, migrates or runs the service's own command.
+pub async fn main<B: Binary>() -> anyhow::Result<()> {
+    let command = match Command::<B::Commands>::try_parse_from(B::INFO.name, std::env::args()) {
+        Ok(command) => command,
+        Err(error) => error.exit(),
+    };
+    if matches!(command, Command::Healthcheck) {
+        healthcheck();
+    }
+    let settings = B::load()?;
+    let _reporting = crate::init_telemetry(B::INFO.name, settings.common());
+    match command {
+        Command::Serve => B::application(settings).await?.run_until_stopped().await,
+        Command::Migrate => migrate::<B::Migrator>(&settings.common().database, B::INFO.name).await,
+        Command::Own(own) => B::run(own, settings).await,
+        Command::Healthcheck => Ok(()),
     }
 }
 
@@ -35,12 +136,8 @@ impl Command {
 /// `GET /health` with 200 on `127.0.0.1:$APP_APPLICATION__PORT`, 1
 /// otherwise. It is the Docker `HEALTHCHECK` (distroless images have no
 /// curl), so it runs before settings are loaded: it needs no secrets and
-/// starts in a millisecond. Call it first thing in `main`; it returns only
-/// when the command is something else.
-pub fn healthcheck_if_asked() {
-    if std::env::args().nth(1).as_deref() != Some("healthcheck") {
-        return;
-    }
+/// starts in a millisecond.
+fn healthcheck() -> ! {
     let port = std::env::var("APP_APPLICATION__PORT")
         .ok()
         .and_then(|p| p.parse::<u16>().ok())
@@ -78,14 +175,6 @@ pub fn probe_health(port: u16, timeout: Duration) -> Result<(), String> {
     } else {
         Err(format!("GET /health answered {status}"))
     }
-}
-
-/// The value after `--name` in `args`.
-pub fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .map(String::as_str)
 }
 
 /// The PostgreSQL advisory lock `migrate` holds while it migrates. Advisory
@@ -148,26 +237,45 @@ pub async fn migrate<M: sea_orm_migration::MigratorTrait>(
 mod tests {
     use super::*;
 
-    fn args(list: &[&str]) -> impl Iterator<Item = String> {
-        list.iter()
-            .map(|s| (*s).to_owned())
-            .collect::<Vec<_>>()
-            .into_iter()
+    #[derive(Debug, PartialEq, Eq, clap::Subcommand)]
+    enum Own {
+        /// Make someone an admin.
+        CreateAdmin {
+            #[arg(long)]
+            email: String,
+        },
+    }
+
+    fn parse<E: Subcommand>(list: &[&str]) -> Result<Command<E>, clap::Error> {
+        let args = std::iter::once("ledger").chain(list.iter().copied());
+        Command::try_parse_from("ledger", args.map(str::to_owned))
     }
 
     #[test]
-    fn no_arguments_means_serve() {
-        assert_eq!(Command::parse(args(&[])), Command::Serve);
-        assert_eq!(Command::parse(args(&["migrate"])), Command::Migrate);
+    fn no_arguments_means_serve_and_a_services_own_commands_parse() {
+        assert_eq!(parse::<Own>(&[]).unwrap(), Command::Serve);
+        assert_eq!(parse::<Own>(&["serve"]).unwrap(), Command::Serve);
+        assert_eq!(parse::<Own>(&["migrate"]).unwrap(), Command::Migrate);
         assert_eq!(
-            Command::parse(args(&["create-admin", "--email", "a@b.c"])),
-            Command::Other(
-                "create-admin".into(),
-                vec!["--email".into(), "a@b.c".into()]
-            )
+            parse::<Own>(&["healthcheck"]).unwrap(),
+            Command::Healthcheck
         );
-        let rest = vec!["--email".to_owned(), "a@b.c".to_owned()];
-        assert_eq!(flag(&rest, "--email"), Some("a@b.c"));
-        assert_eq!(flag(&rest, "--password"), None);
+        assert_eq!(
+            parse::<Own>(&["create-admin", "--email", "a@b.c"]).unwrap(),
+            Command::Own(Own::CreateAdmin {
+                email: "a@b.c".into()
+            })
+        );
+    }
+
+    #[test]
+    fn unknown_commands_and_missing_arguments_are_refused_with_usage() {
+        let unknown = parse::<Own>(&["bogus"]).unwrap_err();
+        assert_eq!(unknown.kind(), clap::error::ErrorKind::InvalidSubcommand);
+        let missing = parse::<Own>(&["create-admin"]).unwrap_err();
+        assert!(missing.to_string().contains("--email"), "{missing}");
+        let none = parse::<NoCommands>(&["create-admin"]).unwrap_err();
+        assert_eq!(none.kind(), clap::error::ErrorKind::InvalidSubcommand);
+        assert_eq!(parse::<NoCommands>(&[]).unwrap(), Command::Serve);
     }
 }

@@ -8,18 +8,12 @@ use std::io::Read;
 
 use anyhow::{Context, bail};
 use dayone_broker::Outbox;
-use dayone_web::cli::flag;
 
 use crate::Settings;
 use crate::users::{CreateUserError, NewUser, create_user};
 
-pub async fn create_admin(settings: &Settings, args: &[String]) -> anyhow::Result<()> {
-    let Some(email) = flag(args, "--email") else {
-        bail!("usage: auth create-admin --email EMAIL --password-stdin");
-    };
-    if !args.iter().any(|a| a == "--password-stdin") {
-        bail!("pass the password on stdin with --password-stdin");
-    }
+/// Creates the admin `email` with the password read from stdin.
+pub async fn create_admin(settings: &Settings, email: &str) -> anyhow::Result<()> {
     let mut password = String::new();
     std::io::stdin()
         .read_to_string(&mut password)

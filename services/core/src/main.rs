@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use dayone_broker::Broker;
 use dayone_core::app_versions::{self, Platform};
 use dayone_core::settings::{AppVersionPolicy, SearchBackendKind};
@@ -8,31 +8,71 @@ use dayone_core::startup::{INFO, search_backend};
 use dayone_core::{Application, Settings};
 use dayone_model::Envelope;
 use dayone_model::messages::catalog::SearchReindexRequested;
-use dayone_web::cli::{self, Command, flag};
+use dayone_web::cli::Binary;
+use dayone_web::{RunningService, ServiceInfo};
+
+/// The core service's own commands.
+#[derive(Debug, clap::Subcommand)]
+enum Commands {
+    /// Rebuild the search index from the database.
+    Reindex,
+    /// Set the app versions a platform's clients are told about.
+    SetAppVersion {
+        #[arg(long, value_enum)]
+        platform: PlatformArg,
+        /// The newest version (X.Y.Z): older ones get a soft update prompt.
+        #[arg(long)]
+        latest: String,
+        /// The oldest version still served (X.Y.Z): older ones must update.
+        #[arg(long)]
+        min: String,
+        /// Where the app is updated (the store page).
+        #[arg(long)]
+        url: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum PlatformArg {
+    Ios,
+    Android,
+}
+
+struct Core;
+
+impl Binary for Core {
+    const INFO: ServiceInfo = INFO;
+    type Settings = Settings;
+    type Migrator = core_migration::Migrator;
+    type Commands = Commands;
+
+    async fn application(settings: Settings) -> anyhow::Result<RunningService> {
+        Application::build(settings).await
+    }
+
+    async fn run(command: Commands, settings: Settings) -> anyhow::Result<()> {
+        match command {
+            Commands::Reindex => reindex(&settings).await,
+            Commands::SetAppVersion {
+                platform,
+                latest,
+                min,
+                url,
+            } => {
+                let policy = AppVersionPolicy {
+                    latest_version: latest,
+                    min_supported_version: min,
+                    update_url: url,
+                };
+                set_app_version(&settings, platform, policy).await
+            }
+        }
+    }
+}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    dayone_web::cli::healthcheck_if_asked();
-    let settings = Settings::load()?;
-    let _reporting = dayone_web::init_telemetry(INFO.name, &settings.common);
-    match Command::from_args() {
-        Command::Serve => {
-            Application::build(settings)
-                .await?
-                .run_until_stopped()
-                .await
-        }
-        Command::Migrate => {
-            cli::migrate::<core_migration::Migrator>(&settings.common.database, INFO.name).await
-        }
-        Command::Other(name, _) if name == "reindex" => reindex(&settings).await,
-        Command::Other(name, args) if name == "set-app-version" => {
-            set_app_version(&settings, &args).await
-        }
-        Command::Other(name, _) => {
-            bail!("unknown command `{name}` (serve, migrate, reindex, set-app-version)")
-        }
-    }
+    dayone_web::cli::main::<Core>().await
 }
 
 /// `core reindex`: rebuilds the search index from the database. A shared
@@ -65,18 +105,14 @@ async fn reindex(settings: &Settings) -> anyhow::Result<()> {
 }
 
 /// `core set-app-version --platform ios --latest 2.4.0 --min 2.0.0 --url URL`
-async fn set_app_version(settings: &Settings, args: &[String]) -> anyhow::Result<()> {
-    let usage =
-        "usage: core set-app-version --platform ios|android --latest X.Y.Z --min X.Y.Z --url URL";
-    let platform = match flag(args, "--platform") {
-        Some("ios") => Platform::Ios,
-        Some("android") => Platform::Android,
-        _ => bail!("{usage}"),
-    };
-    let policy = AppVersionPolicy {
-        latest_version: flag(args, "--latest").context(usage)?.to_owned(),
-        min_supported_version: flag(args, "--min").context(usage)?.to_owned(),
-        update_url: flag(args, "--url").context(usage)?.to_owned(),
+async fn set_app_version(
+    settings: &Settings,
+    platform: PlatformArg,
+    policy: AppVersionPolicy,
+) -> anyhow::Result<()> {
+    let platform = match platform {
+        PlatformArg::Ios => Platform::Ios,
+        PlatformArg::Android => Platform::Android,
     };
     if let Err(problems) = app_versions::validate(&policy) {
         let text: Vec<String> = problems.iter().map(|(f, p)| format!("{f}: {p}")).collect();

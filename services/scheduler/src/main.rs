@@ -1,23 +1,25 @@
-use anyhow::bail;
 use dayone_scheduler::{Application, Settings, startup::INFO};
-use dayone_web::cli::{self, Command};
+use dayone_web::cli::{Binary, NoCommands};
+use dayone_web::{RunningService, ServiceInfo};
+
+struct Scheduler;
+
+impl Binary for Scheduler {
+    const INFO: ServiceInfo = INFO;
+    type Settings = Settings;
+    type Migrator = scheduler_migration::Migrator;
+    type Commands = NoCommands;
+
+    async fn application(settings: Settings) -> anyhow::Result<RunningService> {
+        Application::build(settings).await
+    }
+
+    async fn run(command: NoCommands, _: Settings) -> anyhow::Result<()> {
+        match command {}
+    }
+}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    dayone_web::cli::healthcheck_if_asked();
-    let settings = Settings::load()?;
-    let _reporting = dayone_web::init_telemetry(INFO.name, &settings.common);
-    match Command::from_args() {
-        Command::Serve => {
-            Application::build(settings)
-                .await?
-                .run_until_stopped()
-                .await
-        }
-        Command::Migrate => {
-            cli::migrate::<scheduler_migration::Migrator>(&settings.common.database, INFO.name)
-                .await
-        }
-        Command::Other(name, _) => bail!("unknown command `{name}` (serve, migrate)"),
-    }
+    dayone_web::cli::main::<Scheduler>().await
 }

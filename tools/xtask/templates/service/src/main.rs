@@ -1,22 +1,28 @@
-use anyhow::bail;
+use dayone_web::cli::{Binary, NoCommands};
+use dayone_web::{RunningService, ServiceInfo};
 use dayone_{{name}}::{Application, Settings, startup::INFO};
-use dayone_web::cli::{self, Command};
+
+/// The service's command line: serve (the default), migrate, healthcheck.
+/// Its own commands go in a `#[derive(clap::Subcommand)]` enum in place of
+/// `NoCommands`.
+struct Service;
+
+impl Binary for Service {
+    const INFO: ServiceInfo = INFO;
+    type Settings = Settings;
+    type Migrator = {{name}}_migration::Migrator;
+    type Commands = NoCommands;
+
+    async fn application(settings: Settings) -> anyhow::Result<RunningService> {
+        Application::build(settings).await
+    }
+
+    async fn run(command: NoCommands, _: Settings) -> anyhow::Result<()> {
+        match command {}
+    }
+}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    dayone_web::cli::healthcheck_if_asked();
-    let settings = Settings::load()?;
-    let _reporting = dayone_web::init_telemetry(INFO.name, &settings.common);
-    match Command::from_args() {
-        Command::Serve => {
-            Application::build(settings)
-                .await?
-                .run_until_stopped()
-                .await
-        }
-        Command::Migrate => {
-            cli::migrate::<{{name}}_migration::Migrator>(&settings.common.database, INFO.name).await
-        }
-        Command::Other(name, _) => bail!("unknown command `{name}` (serve, migrate)"),
-    }
+    dayone_web::cli::main::<Service>().await
 }
