@@ -213,6 +213,7 @@ async fn main() -> anyhow::Result<()> {
     // figures are the lines that do not start with `{`).
     dayone_telemetry::init(
         "notification",
+        None,
         dayone_telemetry::LogFormat::Json,
         "info,sqlx=warn,lapin=warn,actix_server=warn",
     );

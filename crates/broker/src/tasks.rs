@@ -28,21 +28,14 @@ pub struct TaskWorker<T> {
 }
 
 impl<T: Task> TaskWorker<T> {
-    /// A worker named after this instance (`APP_INSTANCE`, else
-    /// `<service>-<pid>`).
-    pub fn new(broker: Broker, task: T, service: &str) -> Self {
+    /// A worker named `worker` in the run history (the instance: `auth-1`).
+    pub fn new(broker: Broker, task: T, worker: String) -> Self {
         Self {
             broker,
             task,
-            worker: instance_name(service),
+            worker,
         }
     }
-}
-
-/// This process's name in run histories and logs: `APP_INSTANCE` (set by the
-/// stack scripts and deployments: `auth-1`), else `<service>-<pid>`.
-pub fn instance_name(service: &str) -> String {
-    std::env::var("APP_INSTANCE").unwrap_or_else(|_| format!("{service}-{}", std::process::id()))
 }
 
 /// The housekeeping every service's cleanup task starts with: published

@@ -33,5 +33,5 @@ async fn main() -> anyhow::Result<()> {
 
 fn tracing_subscriber_init() {
     // Plain request lines (method, path, status); bodies are never logged.
-    dayone_telemetry::init("fake-saas", dayone_telemetry::LogFormat::Json, "info");
+    dayone_telemetry::init("fake-saas", None, dayone_telemetry::LogFormat::Json, "info");
 }

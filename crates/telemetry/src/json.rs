@@ -32,16 +32,17 @@ pub struct JsonLayer<W = fn() -> std::io::Stdout> {
 }
 
 impl JsonLayer {
-    pub fn new(service: &'static str) -> Self {
-        Self::with_writer(service, std::io::stdout)
+    /// Lines of `service`, naming `instance` (`auth-1`) when it has a name.
+    pub fn new(service: &'static str, instance: Option<String>) -> Self {
+        Self::with_writer(service, instance, std::io::stdout)
     }
 }
 
 impl<W> JsonLayer<W> {
-    pub fn with_writer(service: &'static str, make_writer: W) -> Self {
+    pub fn with_writer(service: &'static str, instance: Option<String>, make_writer: W) -> Self {
         Self {
             service,
-            instance: std::env::var("APP_INSTANCE").ok(),
+            instance,
             make_writer,
         }
     }
@@ -186,8 +187,9 @@ mod tests {
     fn a_line_logged_in_a_nested_span_carries_the_outer_spans_fields_at_the_top() {
         let buffer = Buffer::default();
         let writer = buffer.clone();
-        let subscriber = tracing_subscriber::registry()
-            .with(JsonLayer::with_writer("auth", move || writer.clone()));
+        let subscriber =
+            tracing_subscriber::registry()
+                .with(JsonLayer::with_writer("auth", None, move || writer.clone()));
         tracing::subscriber::with_default(subscriber, || {
             let request = tracing::info_span!(
                 "http_request",

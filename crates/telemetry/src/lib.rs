@@ -36,11 +36,13 @@ pub enum LogFormat {
 /// (`info`, `dayone_auth=debug,info`); `RUST_LOG` wins over it when set.
 /// Calling it twice is harmless (the second call is ignored), which keeps
 /// tests that build several apps in one process simple.
-pub fn init(service: &'static str, format: LogFormat, filter: &str) {
+pub fn init(service: &'static str, instance: Option<String>, format: LogFormat, filter: &str) {
     let env_filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(filter));
     let registry = tracing_subscriber::registry().with(env_filter);
     let result = match format {
-        LogFormat::Json => registry.with(json::JsonLayer::new(service)).try_init(),
+        LogFormat::Json => registry
+            .with(json::JsonLayer::new(service, instance))
+            .try_init(),
         LogFormat::Pretty => registry.with(fmt::layer().compact()).try_init(),
     };
     if result.is_ok() {

@@ -107,7 +107,7 @@ pub fn record(span: FinishedSpan) {
 /// the collector's OTLP/HTTP base URL (`http://otel-collector:4318`); empty
 /// leaves export off. Must run inside a Tokio runtime; a second call is
 /// ignored.
-pub fn init(endpoint: &str, service: &'static str, environment: &str) {
+pub fn init(endpoint: &str, service: &'static str, instance: &str, environment: &str) {
     let endpoint = endpoint.trim().trim_end_matches('/');
     if endpoint.is_empty() || SENDER.get().is_some() {
         return;
@@ -117,7 +117,6 @@ pub fn init(endpoint: &str, service: &'static str, environment: &str) {
         return;
     }
     let url = format!("{endpoint}/v1/traces");
-    let instance = std::env::var("APP_INSTANCE").unwrap_or_else(|_| service.to_owned());
     let resource = Resource {
         attributes: vec![
             attribute("service.name", Value::from(format!("dayone-{service}"))),

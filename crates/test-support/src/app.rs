@@ -32,6 +32,7 @@ where
     // Logs go to the test's captured output: nextest shows them on failure.
     dayone_telemetry::init(
         "test",
+        None,
         dayone_telemetry::LogFormat::Pretty,
         "info,sqlx=warn,lapin=warn,actix_server=warn",
     );

@@ -43,9 +43,14 @@ struct Check {
     error: Option<String>,
 }
 
-pub fn routes(info: ServiceInfo) -> impl FnOnce(&mut web::ServiceConfig) {
+/// This replica's name for the internal `/health` (`CommonSettings::instance`).
+#[derive(Debug, Clone)]
+struct Instance(Option<String>);
+
+pub fn routes(info: ServiceInfo, instance: Option<String>) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
-        cfg.route("/health", web::get().to(health))
+        cfg.app_data(web::Data::new(Instance(instance)))
+            .route("/health", web::get().to(health))
             .route("/ready", web::get().to(ready));
         cfg.route(
             &format!("{}/health", info.prefix),
@@ -58,12 +63,12 @@ pub fn routes(info: ServiceInfo) -> impl FnOnce(&mut web::ServiceConfig) {
     }
 }
 
-async fn health(info: web::Data<ServiceInfo>) -> HttpResponse {
+async fn health(info: web::Data<ServiceInfo>, instance: web::Data<Instance>) -> HttpResponse {
     HttpResponse::Ok().json(json!({
         "status": "ok",
         "service": info.name,
         "version": info.version,
-        "instance": std::env::var("APP_INSTANCE").ok(),
+        "instance": instance.0,
     }))
 }
 

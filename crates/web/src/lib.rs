@@ -50,11 +50,17 @@ pub fn init_telemetry(
     service: &'static str,
     settings: &CommonSettings,
 ) -> reporting::ReportingGuard {
-    dayone_telemetry::init(service, settings.log.format, &settings.log.filter);
+    dayone_telemetry::init(
+        service,
+        settings.instance.clone(),
+        settings.log.format,
+        &settings.log.filter,
+    );
     dayone_telemetry::context::set_sample_ratio(settings.telemetry.trace_sample_ratio);
     dayone_telemetry::otlp::init(
         &settings.telemetry.otlp_endpoint,
         service,
+        &settings.instance_name(service),
         settings.environment.as_str(),
     );
     reporting::init(service, settings)

@@ -46,7 +46,7 @@ pub fn init(service: &'static str, settings: &CommonSettings) -> ReportingGuard 
         tracing::error!("sentry.dsn is not a valid DSN; errors are not reported to Sentry");
         return ReportingGuard(None);
     }
-    options.server_name = std::env::var("APP_INSTANCE").ok().map(Cow::from);
+    options.server_name = settings.instance.clone().map(Cow::from);
     options.before_send = Some(Arc::new(move |mut event: Event<'static>| {
         event
             .tags

@@ -81,8 +81,11 @@ impl ServiceRuntime {
         queues: &'static [QueueDef],
     ) -> anyhow::Result<Self> {
         let db = connect_database(&settings.database, info.name).await?;
-        let instance = std::env::var("APP_INSTANCE").unwrap_or_else(|_| info.name.to_owned());
-        let broker = Broker::start(settings.broker.clone(), queues, instance);
+        let broker = Broker::start(
+            settings.broker.clone(),
+            queues,
+            settings.instance_name(info.name),
+        );
         let redis = Redis::connect_lazy(&settings.redis).context("Failed to configure Redis")?;
         // Every instance follows session revocations: loaded from Redis on
         // each (re)subscription, then kept current by the broadcast.
@@ -152,7 +155,11 @@ impl ServiceRuntime {
     /// requests that reports every run's outcome ([`TaskWorker`]).
     pub fn run_tasks<T: Task>(&mut self, queue: &'static str, task: T) {
         let broker = &self.deps.broker;
-        let worker = TaskWorker::new(broker.clone(), task, self.info.name);
+        let worker = TaskWorker::new(
+            broker.clone(),
+            task,
+            self.settings.instance_name(self.info.name),
+        );
         let consumer = broker.consume(ConsumerOptions::from_settings(queue, broker), worker);
         self.track(consumer);
     }
@@ -194,6 +201,7 @@ impl ServiceRuntime {
             self.settings.instance.as_deref(),
             app.expose_instance,
         ));
+        let instance = self.settings.instance.clone();
         let body_logging = web::Data::new(BodyLogging {
             limit_bytes: self.settings.telemetry.log_body_limit_bytes,
         });
@@ -217,7 +225,7 @@ impl ServiceRuntime {
                 .app_data(reporter.clone())
                 .app_data(body_logging.clone())
                 .app_data(policy.clone())
-                .configure(health::routes(info))
+                .configure(health::routes(info, instance.clone()))
                 .configure(configure.clone())
                 .default_service(web::to(extractors::not_found))
         })

@@ -87,9 +87,21 @@ pub struct CommonSettings {
     /// Named request limits (`dayone_web::throttle::Throttles`).
     #[serde(default)]
     pub throttles: crate::throttle::Throttles,
-    /// This replica's name (`APP_INSTANCE`, e.g. `auth-1`), if it has one.
+    /// This replica's name (`APP_INSTANCE`, e.g. `auth-1`), if it has one:
+    /// in logs, spans, error reports, `/health`, run histories, the broker
+    /// connection's name and `X-Served-By`. The one place it is read.
     #[serde(default)]
     pub instance: Option<String>,
+}
+
+impl CommonSettings {
+    /// [`Self::instance`], else `<service>-<pid>`: a name for this process
+    /// where one is always needed (run histories, the broker connection).
+    pub fn instance_name(&self, service: &str) -> String {
+        self.instance
+            .clone()
+            .unwrap_or_else(|| format!("{service}-{}", std::process::id()))
+    }
 }
 
 /// Trace export and request/response logging.

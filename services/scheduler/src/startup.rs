@@ -2,7 +2,6 @@ use std::sync::Arc;
 
 use actix_web::web;
 use dayone_broker::ConsumerOptions;
-use dayone_broker::tasks::instance_name;
 use dayone_web::{RunningService, ServiceInfo, ServiceRuntime};
 
 use crate::consumers::results::Results;
@@ -36,7 +35,7 @@ impl Application {
             tracing::warn!(error = %error, "could not write the job definitions yet");
         }
         let broker = runtime.broker().clone();
-        let instance = instance_name(INFO.name);
+        let instance = settings.common.instance_name(INFO.name);
         let state = Arc::new(SchedulerState {
             db: runtime.db().clone(),
             outbox: runtime.outbox.clone(),
