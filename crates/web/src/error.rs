@@ -1,41 +1,58 @@
 //! The error every Dayone HTTP response shares.
 //!
 //! A body is always `{"code", "message", "request_id"}` plus `details` where
-//! they help (per-field validation errors). `code` is stable and snake_case;
-//! [`ErrorCode::status`] is the single code-to-status table. Services keep
-//! their own `thiserror` enums and convert them into [`ApiError`]; internal
-//! causes travel as `source`, are logged with their whole chain, and never
-//! reach the client.
+//! they help (per-field validation errors). `code` is stable and snake_case.
+//! Codes come from tables written with [`error_codes!`]: one row per code
+//! (name, wire string, status, meaning), everything else generated. The
+//! shared table, [`ErrorCode`], holds the codes every service and the
+//! gateway answer; a code only one service answers (`email_taken`,
+//! `insufficient_stock`) is a row of that service's own table, in its
+//! `error.rs`. Services keep their own `thiserror` enums and convert them
+//! into [`ApiError`]; internal causes travel as `source`, are logged with
+//! their whole chain, and never reach the client.
 
 use std::fmt;
 
-use actix_web::http::StatusCode;
+pub use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use dayone_telemetry::RequestContext;
 use serde::Serialize;
 use serde_json::Value;
 
-/// One row per code: the variant, the code clients see, its status, and
-/// what it means (for the OpenAPI documents). Everything else about a code
-/// is generated from its row, so the name, status and wire string cannot
-/// disagree.
+/// A table of error codes: one row per code (the variant, the code clients
+/// see, its status, what it means). Everything else about a code is
+/// generated from its row, so the name, status and wire string cannot
+/// disagree, and any table's codes become an [`ApiError`]'s [`Code`].
+///
+/// ```
+/// dayone_web::error_codes! {
+///     /// The ledger service's own codes.
+///     pub enum LedgerCode {
+///         Overdrawn => ("overdrawn", CONFLICT, "The account has too little left"),
+///     }
+/// }
+/// let error = dayone_web::ApiError::new(LedgerCode::Overdrawn, "not enough left");
+/// assert_eq!(error.code().as_str(), "overdrawn");
+/// ```
+#[macro_export]
 macro_rules! error_codes {
-    ($($variant:ident => ($code:literal, $status:ident, $meaning:literal),)+) => {
-        /// Stable error codes and their HTTP status: the services' and the
-        /// gateway's (nginx answers some itself, with the same body).
+    ($(#[$meta:meta])* $vis:vis enum $name:ident {
+        $($variant:ident => ($code:literal, $status:ident, $meaning:literal),)+
+    }) => {
+        $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum ErrorCode {
+        $vis enum $name {
             $(#[doc = $meaning] $variant,)+
         }
 
-        impl ErrorCode {
+        impl $name {
             /// Every code, in table order.
-            pub const ALL: &'static [ErrorCode] = &[$(Self::$variant,)+];
+            pub const ALL: &'static [$name] = &[$(Self::$variant,)+];
 
-            pub fn status(self) -> StatusCode {
+            pub fn status(self) -> $crate::error::StatusCode {
                 match self {
-                    $(Self::$variant => StatusCode::$status,)+
+                    $(Self::$variant => $crate::error::StatusCode::$status,)+
                 }
             }
 
@@ -53,42 +70,76 @@ macro_rules! error_codes {
                 }
             }
         }
+
+        impl From<$name> for $crate::error::Code {
+            fn from(code: $name) -> Self {
+                $crate::error::Code::new(code.as_str(), code.status())
+            }
+        }
     };
 }
 
+/// An [`ApiError`]'s code, from whichever table: its wire string and status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Code {
+    code: &'static str,
+    status: StatusCode,
+}
+
+impl Code {
+    pub const fn new(code: &'static str, status: StatusCode) -> Self {
+        Self { code, status }
+    }
+
+    /// The `code` of the JSON body.
+    pub fn as_str(self) -> &'static str {
+        self.code
+    }
+
+    pub fn status(self) -> StatusCode {
+        self.status
+    }
+}
+
+impl PartialEq<ErrorCode> for Code {
+    fn eq(&self, other: &ErrorCode) -> bool {
+        self.code == other.as_str()
+    }
+}
+
 error_codes! {
-    BadRequest => ("bad_request", BAD_REQUEST, "The request is malformed"),
-    InvalidJson => ("invalid_json", BAD_REQUEST, "The body is not JSON"),
-    InvalidQuery => ("invalid_query", BAD_REQUEST, "The query string does not parse into the parameters"),
-    InvalidPath => ("invalid_path", BAD_REQUEST, "A path parameter is not of its type"),
-    InvalidOrExpiredToken => ("invalid_or_expired_token", BAD_REQUEST, "An emailed link's token is unknown, used or expired"),
-    HeaderTooLarge => ("header_too_large", BAD_REQUEST, "A request header, or all of them, is too large (gateway)"),
-    ValidationFailed => ("validation_failed", UNPROCESSABLE_ENTITY, "A value is out of its bounds; `details.fields` names each"),
-    IdempotencyKeyReused => ("idempotency_key_reused", UNPROCESSABLE_ENTITY, "The Idempotency-Key was used for another request"),
-    Unauthorized => ("unauthorized", UNAUTHORIZED, "No credentials"),
-    InvalidCredentials => ("invalid_credentials", UNAUTHORIZED, "Wrong email or password"),
-    InvalidToken => ("invalid_token", UNAUTHORIZED, "The token is invalid, expired or revoked"),
-    InvalidCode => ("invalid_code", UNAUTHORIZED, "Wrong or expired login code"),
-    RefreshTokenReused => ("refresh_token_reused", UNAUTHORIZED, "A refresh token was used twice; the session is revoked"),
-    Forbidden => ("forbidden", FORBIDDEN, "Not allowed for this caller"),
-    OriginNotAllowed => ("origin_not_allowed", FORBIDDEN, "A CORS preflight from an origin not on the allow-list (gateway)"),
-    NotFound => ("not_found", NOT_FOUND, "No such resource, or no route for the path"),
-    MethodNotAllowed => ("method_not_allowed", METHOD_NOT_ALLOWED, "The path has other methods; `Allow` names them"),
-    Conflict => ("conflict", CONFLICT, "The resource's state does not allow it"),
-    EmailTaken => ("email_taken", CONFLICT, "Another account has this email"),
-    PhoneTaken => ("phone_taken", CONFLICT, "Another account has this phone"),
-    InsufficientStock => ("insufficient_stock", CONFLICT, "Not enough stock; `details.items` says where"),
-    NotCancellable => ("not_cancellable", CONFLICT, "The order can no longer be cancelled"),
-    PayloadTooLarge => ("payload_too_large", PAYLOAD_TOO_LARGE, "The body is larger than 1 MiB"),
-    UriTooLong => ("uri_too_long", URI_TOO_LONG, "The request URI is too long (gateway)"),
-    UnsupportedMediaType => ("unsupported_media_type", UNSUPPORTED_MEDIA_TYPE, "The body is not sent as application/json"),
-    RateLimited => ("rate_limited", TOO_MANY_REQUESTS, "Too many requests; `Retry-After` says when to try again"),
-    Internal => ("internal_error", INTERNAL_SERVER_ERROR, "A fault of ours; quote the request id"),
-    NotImplemented => ("not_implemented", NOT_IMPLEMENTED, "A transfer encoding or method the gateway does not implement (gateway)"),
-    DependencyUnavailable => ("dependency_unavailable", SERVICE_UNAVAILABLE, "A dependency is down; `Retry-After` says when to try again"),
-    ServiceUnavailable => ("service_unavailable", SERVICE_UNAVAILABLE, "No instance of the service answered (gateway)"),
-    GatewayTimeout => ("gateway_timeout", GATEWAY_TIMEOUT, "The service did not answer in time (gateway)"),
-    HttpVersionNotSupported => ("http_version_not_supported", HTTP_VERSION_NOT_SUPPORTED, "The HTTP version is not supported (gateway)"),
+    /// Stable error codes and their HTTP status that every service and the
+    /// gateway answer (nginx answers some itself, with the same body).
+    pub enum ErrorCode {
+        BadRequest => ("bad_request", BAD_REQUEST, "The request is malformed"),
+        InvalidJson => ("invalid_json", BAD_REQUEST, "The body is not JSON"),
+        InvalidQuery => ("invalid_query", BAD_REQUEST, "The query string does not parse into the parameters"),
+        InvalidPath => ("invalid_path", BAD_REQUEST, "A path parameter is not of its type"),
+        InvalidOrExpiredToken => ("invalid_or_expired_token", BAD_REQUEST, "An emailed link's token is unknown, used or expired"),
+        HeaderTooLarge => ("header_too_large", BAD_REQUEST, "A request header, or all of them, is too large (gateway)"),
+        ValidationFailed => ("validation_failed", UNPROCESSABLE_ENTITY, "A value is out of its bounds; `details.fields` names each"),
+        IdempotencyKeyReused => ("idempotency_key_reused", UNPROCESSABLE_ENTITY, "The Idempotency-Key was used for another request"),
+        Unauthorized => ("unauthorized", UNAUTHORIZED, "No credentials"),
+        InvalidCredentials => ("invalid_credentials", UNAUTHORIZED, "Wrong email or password"),
+        InvalidToken => ("invalid_token", UNAUTHORIZED, "The token is invalid, expired or revoked"),
+        InvalidCode => ("invalid_code", UNAUTHORIZED, "Wrong or expired login code"),
+        RefreshTokenReused => ("refresh_token_reused", UNAUTHORIZED, "A refresh token was used twice; the session is revoked"),
+        Forbidden => ("forbidden", FORBIDDEN, "Not allowed for this caller"),
+        OriginNotAllowed => ("origin_not_allowed", FORBIDDEN, "A CORS preflight from an origin not on the allow-list (gateway)"),
+        NotFound => ("not_found", NOT_FOUND, "No such resource, or no route for the path"),
+        MethodNotAllowed => ("method_not_allowed", METHOD_NOT_ALLOWED, "The path has other methods; `Allow` names them"),
+        Conflict => ("conflict", CONFLICT, "The resource's state does not allow it"),
+        PayloadTooLarge => ("payload_too_large", PAYLOAD_TOO_LARGE, "The body is larger than 1 MiB"),
+        UriTooLong => ("uri_too_long", URI_TOO_LONG, "The request URI is too long (gateway)"),
+        UnsupportedMediaType => ("unsupported_media_type", UNSUPPORTED_MEDIA_TYPE, "The body is not sent as application/json"),
+        RateLimited => ("rate_limited", TOO_MANY_REQUESTS, "Too many requests; `Retry-After` says when to try again"),
+        Internal => ("internal_error", INTERNAL_SERVER_ERROR, "A fault of ours; quote the request id"),
+        NotImplemented => ("not_implemented", NOT_IMPLEMENTED, "A transfer encoding or method the gateway does not implement (gateway)"),
+        DependencyUnavailable => ("dependency_unavailable", SERVICE_UNAVAILABLE, "A dependency is down; `Retry-After` says when to try again"),
+        ServiceUnavailable => ("service_unavailable", SERVICE_UNAVAILABLE, "No instance of the service answered (gateway)"),
+        GatewayTimeout => ("gateway_timeout", GATEWAY_TIMEOUT, "The service did not answer in time (gateway)"),
+        HttpVersionNotSupported => ("http_version_not_supported", HTTP_VERSION_NOT_SUPPORTED, "The HTTP version is not supported (gateway)"),
+    }
 }
 
 impl Serialize for ErrorCode {
@@ -99,7 +150,7 @@ impl Serialize for ErrorCode {
 
 /// An error response.
 pub struct ApiError {
-    code: ErrorCode,
+    code: Code,
     message: String,
     details: Option<Value>,
     retry_after_secs: Option<u64>,
@@ -117,9 +168,10 @@ pub struct ErrorBody<'a> {
 }
 
 impl ApiError {
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+    /// An error with a code of any table ([`ErrorCode`], or a service's own).
+    pub fn new(code: impl Into<Code>, message: impl Into<String>) -> Self {
         Self {
-            code,
+            code: code.into(),
             message: message.into(),
             details: None,
             retry_after_secs: None,
@@ -137,7 +189,7 @@ impl ApiError {
         self
     }
 
-    pub fn code(&self) -> ErrorCode {
+    pub fn code(&self) -> Code {
         self.code
     }
 
@@ -267,7 +319,7 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(status);
         if status == StatusCode::UNAUTHORIZED {
             let challenge = match self.code {
-                ErrorCode::InvalidToken => {
+                code if code == ErrorCode::InvalidToken => {
                     format!(
                         "Bearer error=\"invalid_token\", error_description=\"{}\"",
                         self.message.replace('"', "'")

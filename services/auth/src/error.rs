@@ -5,6 +5,14 @@ use dayone_web::{ApiError, ErrorCode};
 
 use crate::domain::FieldErrors;
 
+dayone_web::error_codes! {
+    /// The codes only auth answers (the shared ones are `ErrorCode`).
+    pub enum AuthCode {
+        EmailTaken => ("email_taken", CONFLICT, "Another account has this email"),
+        PhoneTaken => ("phone_taken", CONFLICT, "Another account has this phone"),
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
     #[error("invalid input")]
@@ -61,8 +69,8 @@ impl From<AuthError> for ApiError {
         let message = error.to_string();
         match error {
             AuthError::Invalid(fields) => ApiError::validation(&fields),
-            AuthError::EmailTaken => ApiError::new(ErrorCode::EmailTaken, message),
-            AuthError::PhoneTaken => ApiError::new(ErrorCode::PhoneTaken, message),
+            AuthError::EmailTaken => ApiError::new(AuthCode::EmailTaken, message),
+            AuthError::PhoneTaken => ApiError::new(AuthCode::PhoneTaken, message),
             AuthError::InvalidCredentials => ApiError::new(ErrorCode::InvalidCredentials, message),
             AuthError::InvalidCode => ApiError::new(ErrorCode::InvalidCode, message),
             AuthError::InvalidRefreshToken => ApiError::new(ErrorCode::InvalidToken, message),

@@ -10,10 +10,13 @@
 //! - `recommendations.rs`: the weekly recommendation emails (a scheduled
 //!   task).
 //! - `routes/`: `/v1` and `/v2` handlers and both OpenAPI documents.
+//! - `consumers/`: its queues; `error.rs`: its own error codes and where
+//!   domain errors become HTTP answers.
 
 pub mod app_versions;
 pub mod consumers;
 pub mod entities;
+pub mod error;
 pub mod money;
 pub mod orders;
 pub mod products;

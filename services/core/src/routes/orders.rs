@@ -2,15 +2,14 @@ use std::sync::Arc;
 
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
+use dayone_web::ApiError;
 use dayone_web::auth::AuthenticatedUser;
 use dayone_web::paging::Page;
-use dayone_web::{ApiError, ErrorCode};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::orders::{self, OrderError, OrderResponse, Wanted};
+use crate::orders::{self, OrderResponse, Wanted};
 use crate::state::CoreState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -28,28 +27,6 @@ pub struct PlaceOrder {
     /// 1 to 50 lines.
     #[schema(min_items = 1, max_items = 50)]
     pub items: Vec<Item>,
-}
-
-impl From<OrderError> for ApiError {
-    fn from(e: OrderError) -> Self {
-        let message = e.to_string();
-        match e {
-            OrderError::UnknownProduct(uuid) => {
-                ApiError::validation(&[("items", format!("product {uuid} does not exist"))])
-            }
-            OrderError::InsufficientStock(lines) => {
-                ApiError::new(ErrorCode::InsufficientStock, message).with_details(json!({
-                    "items": lines.iter().map(|(product, wanted, available)| json!({
-                        "product_uuid": product, "requested": wanted, "available": available,
-                    })).collect::<Vec<_>>(),
-                }))
-            }
-            OrderError::MixedCurrencies => ApiError::validation(&[("items", message)]),
-            OrderError::KeyReused => ApiError::new(ErrorCode::IdempotencyKeyReused, message),
-            OrderError::NotCancellable => ApiError::new(ErrorCode::NotCancellable, message),
-            OrderError::Database(e) => ApiError::internal(e),
-        }
-    }
 }
 
 /// Places an order for the caller. Stock is checked and reserved in the
