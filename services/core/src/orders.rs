@@ -63,7 +63,7 @@ pub struct OrderResponse {
     pub uuid: Uuid,
     /// Short, human-friendly reference (not a sequence number).
     pub number: String,
-    pub status: String,
+    pub status: order::OrderStatus,
     pub currency: String,
     pub total_cents: i64,
     pub items: Vec<LineResponse>,
@@ -184,7 +184,7 @@ pub async fn place(
 
     let placed = order::ActiveModel {
         user_uuid: Set(user),
-        status: Set(order::PLACED.to_owned()),
+        status: Set(order::OrderStatus::Placed),
         currency: Set(currency.clone()),
         total_cents: Set(total_cents),
         ..Default::default()
@@ -305,7 +305,7 @@ pub async fn cancel(
         .one(&txn)
         .await?
         .ok_or_else(|| DbErr::RecordNotFound("order".into()))?;
-    if current.status != order::PLACED {
+    if current.status != order::OrderStatus::Placed {
         return Err(OrderError::NotCancellable);
     }
     for line in lines(&txn, &current).await? {
@@ -326,7 +326,7 @@ pub async fn cancel(
         }
     }
     let mut cancelled: order::ActiveModel = current.clone().into();
-    cancelled.status = Set(order::CANCELLED.to_owned());
+    cancelled.status = Set(order::OrderStatus::Cancelled);
     cancelled.cancelled_at = Set(Some(Utc::now()));
     let cancelled = cancelled.update(&txn).await?;
     outbox

@@ -9,7 +9,7 @@ use dayone_model::messages::tasks::TaskRequested;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use serde_json::Value;
 
-use crate::deliveries::status;
+use crate::deliveries::DeliveryStatus;
 
 pub struct NotificationTasks {
     pub db: DatabaseConnection,
@@ -40,9 +40,9 @@ pub async fn cleanup(
                AND (d.status NOT IN ($2, $3, $4) OR d.updated_at >= now() - make_interval(days => $1)))",
             [
                 retention_days.into(),
-                status::SENT.into(),
-                status::SUPPRESSED.into(),
-                status::FAILED.into(),
+                DeliveryStatus::Sent.as_str().into(),
+                DeliveryStatus::Suppressed.as_str().into(),
+                DeliveryStatus::Failed.as_str().into(),
             ],
         ))
         .await?

@@ -28,22 +28,7 @@ use uuid::Uuid;
 use crate::channels::SendError;
 use crate::entities::{delivery, notification};
 
-/// Delivery states.
-pub mod status {
-    pub const PENDING: &str = "pending";
-    pub const RETRYING: &str = "retrying";
-    pub const DEFERRED: &str = "deferred";
-    /// Claimed by a worker that is calling the provider (see `lease_until`).
-    pub const SENDING: &str = "sending";
-    pub const SENT: &str = "sent";
-    pub const SUPPRESSED: &str = "suppressed";
-    pub const FAILED: &str = "failed";
-
-    /// Nothing more will happen to a delivery in these states.
-    pub fn is_final(status: &str) -> bool {
-        matches!(status, SENT | SUPPRESSED | FAILED)
-    }
-}
+pub use crate::entities::delivery::DeliveryStatus;
 
 /// What a job is, for its `notifications` row.
 pub struct JobInfo<'a> {
@@ -193,7 +178,7 @@ pub async fn delivery_for(
 pub async fn mark(
     db: &DatabaseConnection,
     delivery: &delivery::Model,
-    status: &str,
+    status: DeliveryStatus,
     error: Option<&str>,
     not_before: Option<DateTime<Utc>>,
 ) -> Result<(), DbErr> {
@@ -203,7 +188,7 @@ pub async fn mark(
          WHERE id = $1 AND status IN ('pending', 'retrying', 'deferred')",
         [
             delivery.id.into(),
-            status.into(),
+            status.as_str().into(),
             error.into(),
             not_before.into(),
         ],
@@ -219,7 +204,7 @@ pub enum Claim {
     Claimed,
     /// Nothing more to do: it ended in this state (and the notification's
     /// status was brought up to date).
-    Settled(String),
+    Settled(DeliveryStatus),
     /// Another worker holds it; its lease runs out after this long.
     Busy(Duration),
 }
@@ -262,9 +247,9 @@ pub async fn claim<C: ConnectionTrait>(
         .await?
         .ok_or_else(|| DbErr::RecordNotFound(format!("delivery {}", delivery.uuid)))?;
     let state: String = row.try_get("", "status")?;
-    if status::is_final(&state) {
+    if let Some(settled) = DeliveryStatus::from_text(&state).filter(|s| s.is_final()) {
         refresh_status(db, delivery.notification_id).await?;
-        return Ok(Claim::Settled(state));
+        return Ok(Claim::Settled(settled));
     }
     let wait: Option<f64> = row.try_get("", "wait")?;
     Ok(Claim::Busy(Duration::from_secs_f64(
@@ -292,20 +277,28 @@ where
     let result = send.await;
     let duration_ms = i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX);
     let (outcome, state, error, provider_id) = match &result {
-        Ok(id) => ("sent", status::SENT, None, Some(id.clone())),
-        Err(SendError::Transient(e)) if !last_try => {
-            ("transient_error", status::RETRYING, Some(e.clone()), None)
-        }
+        Ok(id) => ("sent", DeliveryStatus::Sent, None, Some(id.clone())),
+        Err(SendError::Transient(e)) if !last_try => (
+            "transient_error",
+            DeliveryStatus::Retrying,
+            Some(e.clone()),
+            None,
+        ),
         Err(SendError::Transient(e)) => (
             "transient_error",
-            status::FAILED,
+            DeliveryStatus::Failed,
             Some(format!("gave up: {e}")),
             None,
         ),
-        Err(SendError::Permanent(e)) => ("permanent_error", status::FAILED, Some(e.clone()), None),
+        Err(SendError::Permanent(e)) => (
+            "permanent_error",
+            DeliveryStatus::Failed,
+            Some(e.clone()),
+            None,
+        ),
         Err(SendError::InvalidToken(e)) => (
             "invalid_token",
-            status::FAILED,
+            DeliveryStatus::Failed,
             Some(format!("device token rejected: {e}")),
             None,
         ),
@@ -337,7 +330,7 @@ where
 
 /// One provider call's result, as recorded.
 struct Outcome {
-    state: &'static str,
+    state: DeliveryStatus,
     outcome: &'static str,
     error: Option<String>,
     provider_id: Option<String>,
@@ -359,7 +352,7 @@ async fn record_outcome(
         RECORD_OUTCOME.as_str(),
         [
             delivery.id.into(),
-            record.state.into(),
+            record.state.as_str().into(),
             record.error.clone().into(),
             record.provider_id.clone().into(),
             record.outcome.into(),

@@ -20,7 +20,7 @@ use secrecy::ExposeSecret;
 use crate::channels::SendError;
 use crate::channels::email::Outgoing;
 use crate::channels::sms::{SmsKind, SmsSender};
-use crate::deliveries::{self, Accepted, Claim, JobInfo, status};
+use crate::deliveries::{self, Accepted, Claim, DeliveryStatus, JobInfo};
 use crate::entities::{delivery, device, notification};
 use crate::preferences::{self, Channel};
 use crate::recipients;
@@ -146,14 +146,14 @@ async fn claim(
         deliveries::delivery_for(db, target.notification, target.channel, target.address)
             .await
             .map_err(transient)?;
-    let retry_failed = message.replayed && delivery.status == status::FAILED;
-    if status::is_final(&delivery.status) && !retry_failed {
+    let retry_failed = message.replayed && delivery.status == DeliveryStatus::Failed;
+    if delivery.status.is_final() && !retry_failed {
         // Settled before: nothing to send, but the notification's status may
         // be stale (a crash between the two writes of an older version).
         deliveries::refresh_status(db, delivery.notification_id)
             .await
             .map_err(transient)?;
-        tracing::info!(delivery = %delivery.uuid, status = %delivery.status, "already settled; not sending again");
+        tracing::info!(delivery = %delivery.uuid, status = delivery.status.as_str(), "already settled; not sending again");
         return Ok(None);
     }
     if target.category == Category::Promotional
@@ -164,7 +164,7 @@ async fn claim(
             deliveries::mark(
                 db,
                 &delivery,
-                status::SUPPRESSED,
+                DeliveryStatus::Suppressed,
                 Some("the user opted out of promotional messages"),
                 None,
             )
@@ -174,7 +174,7 @@ async fn claim(
             return Ok(None);
         }
         if let Some(until) = preferences::quiet_until(prefs.as_ref(), Utc::now()) {
-            deliveries::mark(db, &delivery, status::DEFERRED, None, Some(until))
+            deliveries::mark(db, &delivery, DeliveryStatus::Deferred, None, Some(until))
                 .await
                 .map_err(transient)?;
             tracing::info!(user_id = %user, until = %until, "promotional message deferred to the end of quiet hours");
@@ -187,7 +187,7 @@ async fn claim(
     {
         Claim::Claimed => Ok(Some(delivery)),
         Claim::Settled(settled) => {
-            tracing::info!(delivery = %delivery.uuid, status = %settled, "settled by another copy; not sending again");
+            tracing::info!(delivery = %delivery.uuid, status = settled.as_str(), "settled by another copy; not sending again");
             Ok(None)
         }
         Claim::Busy(wait) => {

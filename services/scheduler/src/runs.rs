@@ -13,17 +13,9 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, TransactionTrait};
 use uuid::Uuid;
 
 use crate::entities::job;
+use crate::entities::job_run::RunStatus;
 use crate::jobs::Overlap;
 use crate::state::SchedulerState;
-
-/// Run states.
-pub mod status {
-    pub const QUEUED: &str = "queued";
-    pub const SUCCEEDED: &str = "succeeded";
-    pub const FAILED: &str = "failed";
-    pub const SKIPPED: &str = "skipped";
-    pub const LOST: &str = "lost";
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trigger {
@@ -120,10 +112,11 @@ pub async fn fire(
 pub async fn record(db: &impl ConnectionTrait, result: &TaskResult) -> Result<bool, DbErr> {
     let duration_ms = (result.finished_at - result.started_at).num_milliseconds();
     let status = if result.succeeded {
-        status::SUCCEEDED
+        RunStatus::Succeeded
     } else {
-        status::FAILED
-    };
+        RunStatus::Failed
+    }
+    .as_str();
     let updated = db
         .execute_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,

@@ -18,6 +18,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 use uuid::Uuid;
 
 use crate::consumers::QUEUES;
+use crate::entities::job_run::RunStatus;
 use crate::entities::{job, job_run};
 use crate::jobs::Schedule;
 use crate::runs::{self, Fired, Trigger};
@@ -57,8 +58,7 @@ pub struct RunView {
     pub scheduled_for: DateTime<Utc>,
     /// `schedule` or `manual`.
     pub trigger: String,
-    /// `queued`, `succeeded`, `failed`, `skipped` or `lost`.
-    pub status: String,
+    pub status: RunStatus,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
     pub duration_ms: Option<i64>,
@@ -153,7 +153,7 @@ pub async fn list(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Triggered {
     pub run_uuid: Uuid,
-    pub status: &'static str,
+    pub status: RunStatus,
 }
 
 /// Runs a job now, whatever its schedule and pause (admins).
@@ -173,7 +173,7 @@ pub async fn run(
             tracing::info!(job = %job.name, run = %run_uuid, by = %user.user_uuid, "job triggered by hand");
             Ok(HttpResponse::Accepted().json(Triggered {
                 run_uuid,
-                status: "queued",
+                status: RunStatus::Queued,
             }))
         }
         other => Err(ApiError::internal(anyhow::anyhow!(
