@@ -67,13 +67,13 @@ impl Application {
         };
         runtime.run_tasks(TASKS, tasks);
         runtime.start_outbox_relay();
-        let state = web::Data::new(Arc::new(CoreState {
+        let state = web::Data::new(CoreState {
             db: runtime.db().clone(),
             outbox: runtime.outbox.clone(),
             redis: runtime.redis().clone(),
             search,
             settings: settings.core,
-        }));
+        });
         runtime.serve(move |cfg| {
             cfg.app_data(state.clone()).configure(routes::configure);
         })

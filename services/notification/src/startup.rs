@@ -79,7 +79,7 @@ impl Application {
         runtime.track(sweeper::spawn(state.clone(), broker.stopping()));
         runtime.start_outbox_relay();
 
-        let data = web::Data::new(state);
+        let data = web::Data::from(state);
         runtime.serve(move |cfg| {
             cfg.app_data(data.clone()).configure(routes::configure);
         })

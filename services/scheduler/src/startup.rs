@@ -54,7 +54,7 @@ impl Application {
         runtime.run_tasks(TASKS, SchedulerTasks(state.clone()));
         runtime.track(ticker::spawn(state.clone(), broker.stopping()));
         runtime.start_outbox_relay();
-        let data = web::Data::new(state);
+        let data = web::Data::from(state);
         runtime.serve(move |cfg| {
             cfg.app_data(data.clone()).configure(routes::configure);
         })

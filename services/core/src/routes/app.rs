@@ -1,5 +1,3 @@
-use std::sync::Arc;
-
 use actix_web::{HttpResponse, web};
 use dayone_web::ApiError;
 use dayone_web::auth::AuthenticatedUser;
@@ -42,7 +40,7 @@ fn platform(raw: Option<&str>) -> Result<Platform, (&'static str, String)> {
     )
 )]
 pub async fn version_check(
-    state: web::Data<Arc<CoreState>>,
+    state: web::Data<CoreState>,
     query: web::Query<CheckQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let mut problems = Vec::new();
@@ -98,7 +96,7 @@ pub struct SetVersions {
     )
 )]
 pub async fn set_versions(
-    state: web::Data<Arc<CoreState>>,
+    state: web::Data<CoreState>,
     user: AuthenticatedUser,
     body: web::Json<SetVersions>,
 ) -> Result<HttpResponse, ApiError> {

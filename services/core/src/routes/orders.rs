@@ -1,5 +1,3 @@
-use std::sync::Arc;
-
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
 use dayone_web::ApiError;
@@ -49,7 +47,7 @@ pub struct PlaceOrder {
 )]
 pub async fn place(
     req: HttpRequest,
-    state: web::Data<Arc<CoreState>>,
+    state: web::Data<CoreState>,
     user: AuthenticatedUser,
     body: web::Json<PlaceOrder>,
 ) -> Result<HttpResponse, ApiError> {
@@ -124,7 +122,7 @@ pub struct OrderPage {
     )
 )]
 pub async fn list(
-    state: web::Data<Arc<CoreState>>,
+    state: web::Data<CoreState>,
     user: AuthenticatedUser,
     paging: web::Query<Paging>,
 ) -> Result<HttpResponse, ApiError> {
@@ -164,7 +162,7 @@ async fn visible(
     )
 )]
 pub async fn get(
-    state: web::Data<Arc<CoreState>>,
+    state: web::Data<CoreState>,
     user: AuthenticatedUser,
     uuid: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
@@ -186,7 +184,7 @@ pub async fn get(
     )
 )]
 pub async fn cancel(
-    state: web::Data<Arc<CoreState>>,
+    state: web::Data<CoreState>,
     user: AuthenticatedUser,
     uuid: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {

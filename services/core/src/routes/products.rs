@@ -1,5 +1,3 @@
-use std::sync::Arc;
-
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, HttpResponseBuilder, web};
 use dayone_model::BaseEntity;
@@ -151,7 +149,7 @@ fn deprecated(response: &mut HttpResponseBuilder, state: &CoreState, successor: 
     )
 )]
 pub async fn list(
-    state: web::Data<Arc<CoreState>>,
+    state: web::Data<CoreState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
@@ -186,7 +184,7 @@ pub async fn list(
     )
 )]
 pub async fn get(
-    state: web::Data<Arc<CoreState>>,
+    state: web::Data<CoreState>,
     uuid: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let uuid = uuid.into_inner();
@@ -329,7 +327,7 @@ fn check(input: &ProductInput, creating: bool) -> Result<(), ApiError> {
     )
 )]
 pub async fn create(
-    state: web::Data<Arc<CoreState>>,
+    state: web::Data<CoreState>,
     user: AuthenticatedUser,
     body: web::Json<NewProductInput>,
 ) -> Result<HttpResponse, ApiError> {
@@ -372,7 +370,7 @@ pub async fn create(
     )
 )]
 pub async fn update(
-    state: web::Data<Arc<CoreState>>,
+    state: web::Data<CoreState>,
     user: AuthenticatedUser,
     uuid: web::Path<Uuid>,
     body: web::Json<ProductInput>,
@@ -408,7 +406,7 @@ pub async fn update(
     )
 )]
 pub async fn delete(
-    state: web::Data<Arc<CoreState>>,
+    state: web::Data<CoreState>,
     user: AuthenticatedUser,
     uuid: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {

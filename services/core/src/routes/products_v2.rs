@@ -1,5 +1,3 @@
-use std::sync::Arc;
-
 use actix_web::{HttpResponse, web};
 use dayone_model::BaseEntity;
 use dayone_web::ApiError;
@@ -77,7 +75,7 @@ pub struct ListQuery {
     )
 )]
 pub async fn list(
-    state: web::Data<Arc<CoreState>>,
+    state: web::Data<CoreState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
@@ -113,7 +111,7 @@ pub async fn list(
     )
 )]
 pub async fn get(
-    state: web::Data<Arc<CoreState>>,
+    state: web::Data<CoreState>,
     uuid: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let found = product::Entity::find_by_uuid(&state.db, uuid.into_inner())

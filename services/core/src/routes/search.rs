@@ -1,5 +1,3 @@
-use std::sync::Arc;
-
 use actix_web::{HttpResponse, web};
 use dayone_web::ApiError;
 use serde::Deserialize;
@@ -42,7 +40,7 @@ pub struct SearchQuery {
     )
 )]
 pub async fn search(
-    state: web::Data<Arc<CoreState>>,
+    state: web::Data<CoreState>,
     query: web::Query<SearchQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();

@@ -1,5 +1,3 @@
-use std::sync::Arc;
-
 use actix_web::{HttpResponse, web};
 use dayone_model::BaseEntity;
 use dayone_web::ApiError;
@@ -122,7 +120,7 @@ fn normalise(platform: Platform, token: &str) -> String {
     responses((status = 200, description = "Devices", body = Vec<DeviceResponse>))
 )]
 pub async fn list(
-    state: web::Data<Arc<NotifyState>>,
+    state: web::Data<NotifyState>,
     user: AuthenticatedUser,
 ) -> Result<HttpResponse, ApiError> {
     let devices = device::Entity::active()
@@ -152,7 +150,7 @@ pub async fn list(
     )
 )]
 pub async fn register(
-    state: web::Data<Arc<NotifyState>>,
+    state: web::Data<NotifyState>,
     user: AuthenticatedUser,
     body: web::Json<DeviceRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -196,7 +194,7 @@ pub async fn register(
     )
 )]
 pub async fn remove(
-    state: web::Data<Arc<NotifyState>>,
+    state: web::Data<NotifyState>,
     user: AuthenticatedUser,
     body: web::Json<DeviceRequest>,
 ) -> Result<HttpResponse, ApiError> {

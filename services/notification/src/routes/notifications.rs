@@ -12,7 +12,6 @@ use secrecy::ExposeSecret;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use std::sync::Arc;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -284,7 +283,7 @@ pub struct Accepted {
 )]
 pub async fn create(
     req: HttpRequest,
-    state: web::Data<Arc<NotifyState>>,
+    state: web::Data<NotifyState>,
     user: Option<AuthenticatedUser>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
@@ -348,7 +347,7 @@ pub async fn create(
     )
 )]
 pub async fn get(
-    state: web::Data<Arc<NotifyState>>,
+    state: web::Data<NotifyState>,
     user: AuthenticatedUser,
     uuid: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {

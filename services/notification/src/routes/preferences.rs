@@ -1,5 +1,3 @@
-use std::sync::Arc;
-
 use actix_web::{HttpResponse, web};
 use chrono::NaiveTime;
 use chrono_tz::Tz;
@@ -90,7 +88,7 @@ fn shown(p: Option<preference::Model>) -> Preferences {
     responses((status = 200, description = "Preferences", body = Preferences))
 )]
 pub async fn get(
-    state: web::Data<Arc<NotifyState>>,
+    state: web::Data<NotifyState>,
     user: AuthenticatedUser,
 ) -> Result<HttpResponse, ApiError> {
     let current = prefs::of(&state.db, user.user_uuid).await?;
@@ -110,7 +108,7 @@ pub async fn get(
     )
 )]
 pub async fn put(
-    state: web::Data<Arc<NotifyState>>,
+    state: web::Data<NotifyState>,
     user: AuthenticatedUser,
     body: web::Json<Preferences>,
 ) -> Result<HttpResponse, ApiError> {

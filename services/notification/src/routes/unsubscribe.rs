@@ -1,5 +1,3 @@
-use std::sync::Arc;
-
 use actix_web::{HttpResponse, web};
 use dayone_web::{ApiError, ErrorCode};
 use sea_orm::sea_query::OnConflict;
@@ -33,7 +31,7 @@ pub struct Query {
     )
 )]
 pub async fn unsubscribe_one_click(
-    state: web::Data<Arc<NotifyState>>,
+    state: web::Data<NotifyState>,
     query: web::Query<Query>,
 ) -> Result<HttpResponse, ApiError> {
     unsubscribe(state, query).await
@@ -52,7 +50,7 @@ pub async fn unsubscribe_one_click(
     )
 )]
 pub async fn unsubscribe(
-    state: web::Data<Arc<NotifyState>>,
+    state: web::Data<NotifyState>,
     query: web::Query<Query>,
 ) -> Result<HttpResponse, ApiError> {
     let Some((user, channel)) = verify_unsubscribe_token(

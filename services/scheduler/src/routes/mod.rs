@@ -1,7 +1,5 @@
 //! The admin API: list jobs, trigger, pause, resume, run history.
 
-use std::sync::Arc;
-
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use dayone_model::BaseEntity;
@@ -135,7 +133,7 @@ async fn find(state: &SchedulerState, name: &str) -> Result<job::Model, ApiError
 #[utoipa::path(get, path = "/v1/scheduler/jobs", tag = "scheduler", security(("bearer" = [])),
     responses((status = 200, description = "Jobs", body = Vec<JobView>), (status = 403, description = "Not an admin", body = dayone_web::error::ErrorDoc)))]
 pub async fn list(
-    state: web::Data<Arc<SchedulerState>>,
+    state: web::Data<SchedulerState>,
     user: AuthenticatedUser,
 ) -> Result<HttpResponse, ApiError> {
     user.require_admin()?;
@@ -162,7 +160,7 @@ pub struct Triggered {
     responses((status = 202, description = "Queued", body = Triggered), (status = 403, description = "Not an admin", body = dayone_web::error::ErrorDoc),
         (status = 404, description = "No such job", body = dayone_web::error::ErrorDoc)))]
 pub async fn run(
-    state: web::Data<Arc<SchedulerState>>,
+    state: web::Data<SchedulerState>,
     user: AuthenticatedUser,
     name: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
@@ -205,7 +203,7 @@ async fn set_paused(
     params(("name" = String, Path, description = "Job name")),
     responses((status = 200, description = "Paused", body = JobView), (status = 403, description = "Not an admin", body = dayone_web::error::ErrorDoc), (status = 404, description = "No such job", body = dayone_web::error::ErrorDoc)))]
 pub async fn pause(
-    state: web::Data<Arc<SchedulerState>>,
+    state: web::Data<SchedulerState>,
     user: AuthenticatedUser,
     name: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
@@ -217,7 +215,7 @@ pub async fn pause(
     params(("name" = String, Path, description = "Job name")),
     responses((status = 200, description = "Resumed", body = JobView), (status = 403, description = "Not an admin", body = dayone_web::error::ErrorDoc), (status = 404, description = "No such job", body = dayone_web::error::ErrorDoc)))]
 pub async fn resume(
-    state: web::Data<Arc<SchedulerState>>,
+    state: web::Data<SchedulerState>,
     user: AuthenticatedUser,
     name: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
@@ -248,7 +246,7 @@ pub struct RunPage {
     responses((status = 200, description = "Run history", body = RunPage), (status = 403, description = "Not an admin", body = dayone_web::error::ErrorDoc), (status = 404, description = "No such job", body = dayone_web::error::ErrorDoc),
         (status = 422, description = "`page` or `per_page` out of bounds", body = dayone_web::error::ErrorDoc)))]
 pub async fn history(
-    state: web::Data<Arc<SchedulerState>>,
+    state: web::Data<SchedulerState>,
     user: AuthenticatedUser,
     name: web::Path<String>,
     paging: web::Query<Paging>,
