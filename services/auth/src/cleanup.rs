@@ -3,24 +3,9 @@
 //! refresh tokens, one-time tokens, OTP codes) and the messaging
 //! housekeeping every service does.
 
-use dayone_broker::tasks::{Task, messaging_housekeeping};
-use dayone_model::messages::tasks::TaskRequested;
+use dayone_broker::tasks::messaging_housekeeping;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use serde_json::Value;
-
-pub struct AuthTasks {
-    pub db: DatabaseConnection,
-    pub retention_days: i32,
-}
-
-impl Task for AuthTasks {
-    async fn run(&self, request: &TaskRequested) -> anyhow::Result<Value> {
-        match request.task.as_str() {
-            "auth.cleanup" => Ok(Value::Object(cleanup(&self.db, self.retention_days).await?)),
-            other => anyhow::bail!("auth does not run `{other}`"),
-        }
-    }
-}
 
 /// The deletions, each `(table, statement)`; `$1` is the retention in days.
 const DELETIONS: [(&str, &str); 4] = [

@@ -28,6 +28,7 @@ pub mod sessions;
 pub mod settings;
 pub mod startup;
 pub mod state;
+pub mod tasks;
 pub mod users;
 
 pub use settings::Settings;

@@ -3,10 +3,10 @@ use anyhow::Context;
 use dayone_web::auth::TokenVerifier;
 use dayone_web::{RunningService, ServiceInfo, ServiceRuntime};
 
-use crate::cleanup::AuthTasks;
 use crate::keys::SigningKeys;
 use crate::profiles::Profiles;
 use crate::state::AuthState;
+use crate::tasks::AuthTasks;
 use crate::{Settings, passwords, routes};
 
 pub const INFO: ServiceInfo = ServiceInfo {

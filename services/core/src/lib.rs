@@ -7,8 +7,8 @@
 //! - `search/`: the search-backend trait, the embedded (tantivy) and
 //!   Elasticsearch/OpenSearch backends, and the indexer consumer.
 //! - `app_versions.rs`: hard/soft update checks from thresholds in Redis.
-//! - `recommendations.rs`: the weekly recommendation emails (a scheduled
-//!   task).
+//! - `recommendations.rs`: the weekly recommendation emails; `tasks.rs`:
+//!   the scheduled tasks it runs.
 //! - `routes/`: `/v1` and `/v2` handlers and both OpenAPI documents.
 //! - `consumers/`: its queues; `error.rs`: its own error codes and where
 //!   domain errors become HTTP answers.
@@ -26,6 +26,7 @@ pub mod search;
 pub mod settings;
 pub mod startup;
 pub mod state;
+pub mod tasks;
 
 pub use settings::Settings;
 pub use startup::Application;

@@ -13,10 +13,8 @@ use std::collections::BTreeMap;
 
 use dayone_broker::Outbox;
 use dayone_broker::idempotency::claim;
-use dayone_broker::tasks::Task;
 use dayone_model::Envelope;
 use dayone_model::messages::notifications::{EmailJob, EmailTemplate};
-use dayone_model::messages::tasks::TaskRequested;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -27,20 +25,6 @@ use crate::money::Money;
 const PICKS: i64 = 5;
 /// Buyers per query.
 const PAGE: i64 = 500;
-
-pub struct CoreTasks {
-    pub db: DatabaseConnection,
-    pub outbox: Outbox,
-}
-
-impl Task for CoreTasks {
-    async fn run(&self, request: &TaskRequested) -> anyhow::Result<Value> {
-        match request.task.as_str() {
-            "recommendations.weekly" => weekly(&self.db, &self.outbox, request.run_uuid).await,
-            other => anyhow::bail!("core does not run `{other}`"),
-        }
-    }
-}
 
 /// A page of buyers after `$1` (at most `$2`), each with its picks (none:
 /// one row with NULL product columns).

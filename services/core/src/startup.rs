@@ -5,13 +5,13 @@ use dayone_broker::ConsumerOptions;
 use dayone_web::{RunningService, ServiceInfo, ServiceRuntime};
 
 use crate::consumers::{self, PRODUCT_CHANGES, SEARCH_INDEX, TASKS};
-use crate::recommendations::CoreTasks;
 use crate::search::SearchBackend;
 use crate::search::elastic::Elastic;
 use crate::search::embedded::Embedded;
 use crate::search::indexer::Indexer;
 use crate::settings::{SearchBackendKind, SearchSettings};
 use crate::state::CoreState;
+use crate::tasks::CoreTasks;
 use crate::{Settings, routes};
 
 pub const INFO: ServiceInfo = ServiceInfo {

@@ -4,28 +4,11 @@
 //! attempts, and does the messaging housekeeping every service does.
 //! Deferred and retrying deliveries are never touched.
 
-use dayone_broker::tasks::{Task, messaging_housekeeping};
-use dayone_model::messages::tasks::TaskRequested;
+use dayone_broker::tasks::messaging_housekeeping;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use serde_json::Value;
 
 use crate::deliveries::DeliveryStatus;
-
-pub struct NotificationTasks {
-    pub db: DatabaseConnection,
-    pub retention_days: i32,
-}
-
-impl Task for NotificationTasks {
-    async fn run(&self, request: &TaskRequested) -> anyhow::Result<Value> {
-        match request.task.as_str() {
-            "notification.cleanup" => {
-                Ok(Value::Object(cleanup(&self.db, self.retention_days).await?))
-            }
-            other => anyhow::bail!("notification does not run `{other}`"),
-        }
-    }
-}
 
 pub async fn cleanup(
     db: &DatabaseConnection,

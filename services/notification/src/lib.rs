@@ -27,6 +27,7 @@ pub mod settings;
 pub mod startup;
 pub mod state;
 pub mod sweeper;
+pub mod tasks;
 pub mod templates;
 
 pub use settings::Settings;

@@ -8,11 +8,11 @@ use crate::channels::apns::Apns;
 use crate::channels::email::EmailSender;
 use crate::channels::fcm::Fcm;
 use crate::channels::sms::SmsSender;
-use crate::cleanup::NotificationTasks;
 use crate::consumers::user_events::UserEvents;
 use crate::consumers::{self, EMAIL, PUSH, SMS_PROMOTIONAL, SMS_TRANSACTIONAL, TASKS, USER_EVENTS};
 use crate::jobs::handlers;
 use crate::state::NotifyState;
+use crate::tasks::NotificationTasks;
 use crate::templates::Templates;
 use crate::{Settings, routes, sweeper};
 

@@ -8,7 +8,7 @@ use dayone_model::services::AUTH;
 /// Every queue it declares, consumes and owns the dead letters of.
 pub const QUEUES: &[QueueDef] = AUTH.queues;
 
-/// Requests to run its scheduled tasks (`cleanup.rs`).
+/// Requests to run its scheduled tasks (`tasks.rs`).
 pub const TASKS: &str = "auth.tasks";
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ pub const QUEUES: &[QueueDef] = CORE.queues;
 /// Product changes for a shared search cluster (Elasticsearch/OpenSearch):
 /// one indexer among the replicas applies each.
 pub const SEARCH_INDEX: &str = "core.search-index";
-/// Requests to run its scheduled tasks (`recommendations.rs`).
+/// Requests to run its scheduled tasks (`tasks.rs`).
 pub const TASKS: &str = "core.tasks";
 
 /// Product changes for per-instance (embedded) search indexes: every

@@ -21,7 +21,7 @@ pub const SMS_TRANSACTIONAL: &str = "sms.transactional";
 pub const SMS_PROMOTIONAL: &str = "sms.promotional";
 /// Auth's `user.*` events, for the contact projection.
 pub const USER_EVENTS: &str = "notification.user-events";
-/// Requests to run its scheduled tasks (`cleanup.rs`).
+/// Requests to run its scheduled tasks (`tasks.rs`).
 pub const TASKS: &str = "notification.tasks";
 
 #[cfg(test)]

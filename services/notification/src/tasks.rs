@@ -1,0 +1,26 @@
+//! The scheduled tasks notification runs (queue `notification.tasks`,
+//! routing keys `task.notification.*`): each request names one, and its work
+//! lives in its domain module.
+
+use dayone_broker::tasks::Task;
+use dayone_model::messages::tasks::TaskRequested;
+use sea_orm::DatabaseConnection;
+use serde_json::Value;
+
+use crate::cleanup::cleanup;
+
+pub struct NotificationTasks {
+    pub db: DatabaseConnection,
+    pub retention_days: i32,
+}
+
+impl Task for NotificationTasks {
+    async fn run(&self, request: &TaskRequested) -> anyhow::Result<Value> {
+        match request.task.as_str() {
+            "notification.cleanup" => {
+                Ok(Value::Object(cleanup(&self.db, self.retention_days).await?))
+            }
+            other => anyhow::bail!("notification does not run `{other}`"),
+        }
+    }
+}
