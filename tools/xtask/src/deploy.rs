@@ -152,27 +152,7 @@ mod tests {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
     }
 
-    /// Two made-up services: what a generator-added service looks like.
-    fn made_up() -> Manifest {
-        Manifest::parse(
-            r#"
-[[service]]
-name = "billing"
-port = 5
-path = "/v1/billing"
-routes = ["/v1/billing"]
-database = "dayone_billing"
-
-[[service]]
-name = "ledger"
-port = 6
-path = "/v1/ledger"
-routes = ["/v1/ledger"]
-database = "dayone_ledger"
-"#,
-        )
-        .unwrap()
-    }
+    use crate::manifest::made_up;
 
     fn generated(m: &Manifest) -> Vec<Generated> {
         files(&root(), m).unwrap()

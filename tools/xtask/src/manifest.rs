@@ -191,6 +191,31 @@ pub fn check_name(name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Two made-up services for the generators' tests: what services added by
+/// `new-service` look like.
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+pub fn made_up() -> Manifest {
+    Manifest::parse(
+        r#"
+[[service]]
+name = "billing"
+port = 5
+path = "/v1/billing"
+routes = ["/v1/billing"]
+database = "dayone_billing"
+
+[[service]]
+name = "ledger"
+port = 6
+path = "/v1/ledger"
+routes = ["/v1/ledger"]
+database = "dayone_ledger"
+"#,
+    )
+    .unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -251,24 +251,7 @@ mod tests {
     use super::*;
 
     fn manifest() -> Manifest {
-        Manifest::parse(
-            r#"
-[[service]]
-name = "billing"
-port = 5
-path = "/v1/billing"
-routes = ["/v1/billing"]
-database = "dayone_billing"
-
-[[service]]
-name = "ledger"
-port = 6
-path = "/v1/ledger"
-routes = ["/v1/ledger"]
-database = "dayone_ledger"
-"#,
-        )
-        .unwrap()
+        crate::manifest::made_up()
     }
 
     /// A scratch folder of its own for one test.
