@@ -13,8 +13,8 @@ mod template;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::generate::Generated;
 use crate::manifest::Manifest;
+use crate::output::Generated;
 
 /// Generated file <- its template, both from the repository root (`#`
 /// comments, as every template here).
@@ -146,7 +146,7 @@ fn compose(root: &Path, m: &Manifest) -> anyhow::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::generate::MARK;
+    use crate::output::MARK;
 
     fn root() -> std::path::PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

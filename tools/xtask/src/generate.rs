@@ -6,21 +6,7 @@ use std::path::Path;
 
 use crate::deploy;
 use crate::manifest::{Manifest, Service};
-
-/// One generated file: its path from the repository root and its text.
-pub struct Generated {
-    pub path: String,
-    pub text: String,
-}
-
-/// The line every generated file carries in its first five lines (after its
-/// own comment mark); `check` knows a generated file by it.
-pub const MARK: &str = "Generated from services.toml by `cargo xtask gen`: do not edit.";
-
-/// `MARK` as a comment in the syntax `prefix` starts (`#`, `//`, `--`).
-pub fn header(prefix: &str) -> String {
-    format!("{prefix} {MARK}\n")
-}
+use crate::output::{Generated, header};
 
 pub fn all(root: &Path, m: &Manifest) -> anyhow::Result<Vec<Generated>> {
     let routes = nginx_routes(root, m)?;
@@ -266,7 +252,7 @@ database = "dayone_billing"
         )
         .unwrap();
         let conf = nginx_routes(&root(), &m).unwrap();
-        assert!(conf.lines().next().unwrap().contains(MARK));
+        assert!(conf.lines().next().unwrap().contains(crate::output::MARK));
         assert!(conf.contains("location /v1/billing {\n    proxy_pass http://billing_upstream;\n"));
         assert!(conf.contains("location /v2/ {\n    proxy_pass http://billing_upstream;\n"));
         assert!(conf.contains("location = /v2 {\n    proxy_pass http://billing_upstream;\n"));

@@ -11,6 +11,7 @@ mod generate;
 mod manifest;
 mod names;
 mod new_service;
+mod output;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -10,8 +10,8 @@ use std::process::Command;
 
 use anyhow::{Context, ensure};
 
-use crate::generate::MARK;
 use crate::manifest::FILE;
+use crate::output::MARK;
 
 /// The files of the tree as git sees them: tracked, and new ones not ignored.
 pub fn tree_files(root: &Path) -> anyhow::Result<Vec<String>> {

@@ -26,8 +26,8 @@ use std::path::Path;
 
 use anyhow::{Context, bail, ensure};
 
-use crate::generate::header;
 use crate::manifest::{Manifest, Service};
+use crate::output::header;
 
 const EACH: &str = "@EACH_SERVICE@";
 const END: &str = "@END_EACH_SERVICE@";
