@@ -34,13 +34,6 @@ fn permanent(message: impl Into<String>) -> HandlerError {
     HandlerError::Permanent(anyhow::anyhow!(message.into()))
 }
 
-fn category_name(category: Category) -> &'static str {
-    match category {
-        Category::Transactional => "transactional",
-        Category::Promotional => "promotional",
-    }
-}
-
 fn decode<P: Contract>(message: &Incoming) -> Result<Envelope<P>, HandlerError> {
     message
         .envelope
@@ -240,16 +233,13 @@ fn outcome(result: Result<(), SendError>) -> Result<(), HandlerError> {
 
 pub async fn email(state: &NotifyState, message: Incoming) -> Result<(), HandlerError> {
     let job = decode::<EmailJob>(&message)?;
-    let template_name = serde_json::to_value(&job.payload.template)
-        .ok()
-        .and_then(|v| v["template"].as_str().map(str::to_owned))
-        .unwrap_or_default();
+    let template_name = job.payload.template.name();
     let category = job.payload.template.category();
     let recipient = &job.payload.recipient;
     let info = JobInfo {
         channel: "email",
-        category: category_name(category),
-        template: &template_name,
+        category: category.as_str(),
+        template: template_name,
         recipient: recipient.user_uuid,
     };
     let Some((address, name)) = recipients::email(&state.db, recipient)
@@ -328,14 +318,11 @@ where
 {
     let job = decode::<K::Job>(&message)?;
     let recipient = K::recipient(&job.payload);
-    let template = serde_json::to_value(&job.payload)
-        .ok()
-        .and_then(|v| v["template"].as_str().map(str::to_owned))
-        .unwrap_or_default();
+    let template = K::template(&job.payload);
     let info = JobInfo {
         channel: "sms",
-        category: category_name(category),
-        template: &template,
+        category: category.as_str(),
+        template,
         recipient: recipient.user_uuid,
     };
     let Some(phone) = recipients::phone(&state.db, recipient)
@@ -380,7 +367,7 @@ pub async fn push(state: &NotifyState, message: Incoming) -> Result<(), HandlerE
         &message.envelope,
         JobInfo {
             channel: "push",
-            category: category_name(push.category),
+            category: push.category.as_str(),
             template: "push",
             recipient: Some(user),
         },

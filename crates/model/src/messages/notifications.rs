@@ -35,6 +35,16 @@ pub enum Category {
     Promotional,
 }
 
+impl Category {
+    /// Its name in messages, the API and the `notifications` table.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Transactional => "transactional",
+            Self::Promotional => "promotional",
+        }
+    }
+}
+
 /// The email templates the notification service renders.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "template", rename_all = "snake_case")]
@@ -56,6 +66,17 @@ pub enum EmailTemplate {
 }
 
 impl EmailTemplate {
+    /// The `template` tag it is sent under.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Welcome => "welcome",
+            Self::VerifyEmail { .. } => "verify_email",
+            Self::PasswordReset { .. } => "password_reset",
+            Self::OrderReceipt { .. } => "order_receipt",
+            Self::WeeklyRecommendations { .. } => "weekly_recommendations",
+        }
+    }
+
     pub fn category(&self) -> Category {
         match self {
             Self::WeeklyRecommendations { .. } => Category::Promotional,
@@ -105,11 +126,30 @@ pub enum TransactionalSmsTemplate {
     },
 }
 
+impl TransactionalSmsTemplate {
+    /// The `template` tag it is sent under.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::LoginCode { .. } => "login_code",
+            Self::OrderReceipt { .. } => "order_receipt",
+        }
+    }
+}
+
 /// Texts the promotional SMS sender may send.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "template", rename_all = "snake_case")]
 pub enum PromotionalSmsTemplate {
     Campaign { text: String },
+}
+
+impl PromotionalSmsTemplate {
+    /// The `template` tag it is sent under.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Campaign { .. } => "campaign",
+        }
+    }
 }
 
 /// An SMS on the transactional queue and sender.
@@ -153,4 +193,53 @@ pub struct PushJob {
 impl Contract for PushJob {
     const TYPE: &'static str = "notification.push";
     const VERSION: u32 = 1;
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// `name()` and `as_str()` say what serde writes (the one list is the
+    /// enum; these only spell it without serializing).
+    #[test]
+    fn names_are_the_serialized_tags() {
+        let emails = [
+            EmailTemplate::Welcome,
+            EmailTemplate::VerifyEmail { link: "l".into() },
+            EmailTemplate::PasswordReset {
+                link: "l".into(),
+                expires_in_minutes: 1,
+            },
+            EmailTemplate::OrderReceipt { order: json!({}) },
+            EmailTemplate::WeeklyRecommendations {
+                products: json!([]),
+            },
+        ];
+        for t in &emails {
+            assert_eq!(serde_json::to_value(t).unwrap()["template"], t.name());
+        }
+        let sms = [
+            TransactionalSmsTemplate::LoginCode {
+                code: "1".into(),
+                expires_in_minutes: 1,
+            },
+            TransactionalSmsTemplate::OrderReceipt {
+                order_number: "n".into(),
+                total: "t".into(),
+            },
+        ];
+        for t in &sms {
+            assert_eq!(serde_json::to_value(t).unwrap()["template"], t.name());
+        }
+        let campaign = PromotionalSmsTemplate::Campaign { text: "t".into() };
+        assert_eq!(
+            serde_json::to_value(&campaign).unwrap()["template"],
+            campaign.name()
+        );
+        for c in [Category::Transactional, Category::Promotional] {
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
+        }
+    }
 }

@@ -124,6 +124,8 @@ pub trait SmsKind: Send + Sync + 'static {
     const NAME: &'static str;
     fn recipient(job: &Self::Job) -> &Recipient;
     fn text(job: &Self::Job) -> String;
+    /// The job's template name.
+    fn template(job: &Self::Job) -> &'static str;
 }
 
 /// Codes and receipts: never blocked by opt-outs.
@@ -140,6 +142,9 @@ impl SmsKind for Transactional {
     fn text(job: &TransactionalSms) -> String {
         templates::transactional_sms(&job.template)
     }
+    fn template(job: &TransactionalSms) -> &'static str {
+        job.template.name()
+    }
 }
 
 impl SmsKind for Promotional {
@@ -150,6 +155,9 @@ impl SmsKind for Promotional {
     }
     fn text(job: &PromotionalSms) -> String {
         templates::promotional_sms(&job.template)
+    }
+    fn template(job: &PromotionalSms) -> &'static str {
+        job.template.name()
     }
 }
 

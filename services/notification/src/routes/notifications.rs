@@ -90,6 +90,7 @@ struct Prepared {
 fn prepare<P: Contract>(
     job: P,
     channel: &'static str,
+    template: &'static str,
     category: Category,
     recipient: Option<Uuid>,
 ) -> Result<Prepared, ApiError> {
@@ -100,14 +101,8 @@ fn prepare<P: Contract>(
         id: envelope.id,
         kind: P::TYPE,
         channel,
-        category: match category {
-            Category::Transactional => "transactional",
-            Category::Promotional => "promotional",
-        },
-        template: value["payload"]["template"]
-            .as_str()
-            .unwrap_or("push")
-            .to_owned(),
+        category: category.as_str(),
+        template: template.to_owned(),
         recipient,
         envelope: value,
     })
@@ -127,7 +122,8 @@ fn job_from(mut body: Value) -> Result<Prepared, ApiError> {
             let job: EmailJob = parse(body)?;
             require(&job.recipient, "email", job.recipient.email.is_some())?;
             let (category, recipient) = (job.template.category(), job.recipient.user_uuid);
-            prepare(job, "email", category, recipient)
+            let template = job.template.name();
+            prepare(job, "email", template, category, recipient)
         }
         "sms" => {
             let category = object
@@ -137,14 +133,14 @@ fn job_from(mut body: Value) -> Result<Prepared, ApiError> {
                 Some("transactional") => {
                     let job: TransactionalSms = parse(body)?;
                     require(&job.recipient, "phone", job.recipient.phone.is_some())?;
-                    let recipient = job.recipient.user_uuid;
-                    prepare(job, "sms", Category::Transactional, recipient)
+                    let (template, recipient) = (job.template.name(), job.recipient.user_uuid);
+                    prepare(job, "sms", template, Category::Transactional, recipient)
                 }
                 Some("promotional") => {
                     let job: PromotionalSms = parse(body)?;
                     require(&job.recipient, "phone", job.recipient.phone.is_some())?;
-                    let recipient = job.recipient.user_uuid;
-                    prepare(job, "sms", Category::Promotional, recipient)
+                    let (template, recipient) = (job.template.name(), job.recipient.user_uuid);
+                    prepare(job, "sms", template, Category::Promotional, recipient)
                 }
                 _ => Err(ApiError::validation(&[(
                     "category",
@@ -156,7 +152,7 @@ fn job_from(mut body: Value) -> Result<Prepared, ApiError> {
             let job: PushJob = parse(body)?;
             require(&job.recipient, "a device", false)?;
             let (category, recipient) = (job.category, job.recipient.user_uuid);
-            prepare(job, "push", category, recipient)
+            prepare(job, "push", "push", category, recipient)
         }
         _ => Err(ApiError::validation(&[(
             "channel",
