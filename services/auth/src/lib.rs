@@ -12,6 +12,7 @@
 
 pub mod admin;
 pub mod cleanup;
+pub mod codes;
 pub mod consumers;
 pub mod domain;
 pub mod entities;

@@ -1,26 +1,19 @@
 use std::time::Duration;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::Utc;
 use dayone_web::ApiError;
 use dayone_web::client::ClientIp;
 use dayone_web::throttle::{self, Limit};
-use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DbBackend, DbErr, Set, Statement, TransactionTrait,
-};
-use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
 use super::Problems;
 use crate::domain::Phone;
-use crate::entities::{otp_code, user};
 use crate::error::AuthError;
-use crate::secrets::{otp_code, otp_hash};
 use crate::sessions::{self, TokenResponse};
 use crate::state::AuthState;
-use crate::{limits, notify, users};
+use crate::{codes, limits, users};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -67,32 +60,6 @@ pub(crate) async fn count_attempt(
         return Err(AuthError::Throttled { usage, message }.into());
     }
     Ok(())
-}
-
-/// Stores a new code for `user`, hashed with `hashed_as` (the number, or a
-/// purpose before it), and queues its SMS to `phone`, all in `txn`.
-pub(crate) async fn send_code<C: ConnectionTrait>(
-    state: &AuthState,
-    txn: &C,
-    user: &user::Model,
-    phone: &str,
-    hashed_as: &str,
-) -> Result<(), DbErr> {
-    let code = otp_code();
-    otp_code::ActiveModel {
-        user_id: Set(user.id),
-        phone: Set(phone.to_owned()),
-        code_hash: Set(otp_hash(
-            state.settings.otp_pepper.expose_secret(),
-            hashed_as,
-            &code,
-        )),
-        expires_at: Set(Utc::now() + chrono::Duration::seconds(state.settings.otp.ttl_secs as i64)),
-        ..Default::default()
-    }
-    .insert(txn)
-    .await?;
-    notify::login_code(state, txn, user, phone, code).await
 }
 
 fn limit(max: u64, state: &AuthState) -> Limit {
@@ -151,17 +118,7 @@ pub async fn request(
 
     if let Some(user) = users::find_by_phone(&state.db, phone.as_str()).await? {
         limits::spend_sms(&state).await?;
-        let txn = state.db.begin().await?;
-        // Only the newest code works.
-        txn.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "UPDATE otp_codes SET used_at = now() WHERE phone = $1 AND used_at IS NULL",
-            [phone.as_str().into()],
-        ))
-        .await?;
-        send_code(&state, &txn, &user, phone.as_str(), phone.as_str()).await?;
-        txn.commit().await?;
-        state.outbox.wake();
+        codes::send_login_code(&state, &user, phone.as_str()).await?;
         tracing::info!(user_id = %user.uuid, "login code sent");
     }
     limits::answer_floor(&state, started).await;
@@ -204,28 +161,7 @@ pub async fn verify(
     )
     .await?;
 
-    let hash = otp_hash(
-        state.settings.otp_pepper.expose_secret(),
-        phone.as_str(),
-        code,
-    );
-    let used = state
-        .db
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "UPDATE otp_codes SET used_at = now() \
-             WHERE phone = $1 AND code_hash = $2 AND used_at IS NULL AND expires_at > now() \
-             RETURNING user_id",
-            [phone.as_str().into(), hash.into()],
-        ))
-        .await?;
-    let Some(user_id) = used
-        .map(|row| row.try_get::<i64>("", "user_id"))
-        .transpose()?
-    else {
-        return Err(AuthError::InvalidCode.into());
-    };
-    let Some(user) = users::find_by_id(&state.db, user_id).await? else {
+    let Some(user) = codes::redeem_login_code(&state, phone.as_str(), code).await? else {
         return Err(AuthError::InvalidCode.into());
     };
     let tokens = sessions::start(&state, &user, super::device(&req)).await?;

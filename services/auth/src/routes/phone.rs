@@ -10,22 +10,19 @@
 use actix_web::{HttpResponse, web};
 use dayone_web::ApiError;
 use dayone_web::auth::AuthenticatedUser;
-use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
-use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
 use super::Problems;
 use super::account::{NewPhone, UpdateRequest, update};
-use super::otp::{code_of, count_attempt, send_code};
+use super::otp::{code_of, count_attempt};
 use super::sessions::caller;
 use crate::domain::Phone;
 use crate::error::AuthError;
-use crate::secrets::otp_hash;
 use crate::state::AuthState;
 use crate::users::UserResponse;
-use crate::{limits, users};
+use crate::{codes, limits, users};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -108,17 +105,7 @@ pub async fn change(
     limits::sms_budget_left(&state).await?;
     limits::spend_sms(&state).await?;
 
-    let txn = state.db.begin().await?;
-    // Only the newest code of this account works.
-    txn.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "UPDATE otp_codes SET used_at = now() WHERE user_id = $1 AND used_at IS NULL",
-        [user.id.into()],
-    ))
-    .await?;
-    send_code(&state, &txn, &user, phone.as_str(), &purpose(&phone)).await?;
-    txn.commit().await?;
-    state.outbox.wake();
+    codes::send_phone_change_code(&state, &user, phone.as_str(), &purpose(&phone)).await?;
     tracing::info!(user_id = %user.uuid, "phone change code sent");
     Ok(HttpResponse::Accepted().json(json!({
         "message": "a code is on its way to the new number"
@@ -161,23 +148,10 @@ pub async fn confirm(
     )
     .await?;
 
-    let hash = otp_hash(
-        state.settings.otp_pepper.expose_secret(),
-        &purpose(&phone),
-        code,
-    );
-    let used = state
-        .db
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "UPDATE otp_codes SET used_at = now() \
-             WHERE user_id = $1 AND phone = $2 AND code_hash = $3 \
-               AND used_at IS NULL AND expires_at > now() \
-             RETURNING id",
-            [user.id.into(), phone.as_str().into(), hash.into()],
-        ))
-        .await?;
-    if used.is_none() {
+    let right =
+        codes::redeem_phone_change_code(&state, &user, phone.as_str(), &purpose(&phone), code)
+            .await?;
+    if !right {
         return Err(AuthError::Invalid(vec![(
             "code",
             "is not the code sent to this number, or it expired".into(),
