@@ -8,6 +8,10 @@
 //! - `domain.rs`: email, password, phone and name parsing.
 //! - `users.rs`, `links.rs`, `notify.rs`, `passwords.rs`, `secrets.rs`:
 //!   accounts, emailed single-use links, notification jobs, bcrypt, tokens.
+//! - `codes.rs`, `verification.rs`: SMS one-time codes and email
+//!   verification, each owning its transaction and outbox write.
+//! - `consumers/`, `tasks.rs`, `cleanup.rs`: its task queue, its scheduled
+//!   tasks and the nightly cleanup; `error.rs`: its errors and own codes.
 //! - `admin.rs`: the `create-admin` command.
 
 pub mod admin;
@@ -31,6 +35,7 @@ pub mod startup;
 pub mod state;
 pub mod tasks;
 pub mod users;
+pub mod verification;
 
 pub use settings::Settings;
 pub use startup::Application;

@@ -1,18 +1,14 @@
 use actix_web::{HttpResponse, web};
-use chrono::Utc;
 use dayone_web::auth::AuthenticatedUser;
 use dayone_web::{ApiError, ErrorCode};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, Set, Statement, TransactionTrait};
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
 use super::sessions::caller;
-use crate::entities::one_time_token::EMAIL_VERIFICATION;
-use crate::entities::user;
 use crate::error::AuthError;
 use crate::state::AuthState;
-use crate::{limits, links, notify, users};
+use crate::{limits, verification};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -38,20 +34,9 @@ pub async fn verify(
     state: web::Data<AuthState>,
     body: web::Json<VerifyEmailRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let txn = state.db.begin().await?;
-    let Some(user_id) = links::consume(&txn, EMAIL_VERIFICATION, body.token.trim()).await? else {
+    let Some(user) = verification::verify(&state, body.token.trim()).await? else {
         return Err(AuthError::InvalidLink.into());
     };
-    let Some(user) = users::find_by_id(&txn, user_id).await? else {
-        return Err(AuthError::InvalidLink.into());
-    };
-    if user.email_verified_at.is_none() {
-        let mut change: user::ActiveModel = user.clone().into();
-        change.email_verified_at = Set(Some(Utc::now()));
-        change.update(&txn).await?;
-    }
-    txn.commit().await?;
-    state.profiles.forget(user.uuid);
     tracing::info!(user_id = %user.uuid, "email verified");
     Ok(HttpResponse::NoContent().finish())
 }
@@ -90,17 +75,7 @@ pub async fn resend(
             "too many verification emails for this account",
         )
         .await?;
-    let txn = state.db.begin().await?;
-    txn.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "UPDATE one_time_tokens SET used_at = now() \
-         WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL",
-        [user.id.into(), EMAIL_VERIFICATION.into()],
-    ))
-    .await?;
-    notify::verification_email(&state, &txn, &user).await?;
-    txn.commit().await?;
-    state.outbox.wake();
+    verification::resend(&state, &user).await?;
     tracing::info!(user_id = %user.uuid, "verification email sent again");
     Ok(HttpResponse::Accepted().json(json!({
         "message": "a new verification link is on its way"
