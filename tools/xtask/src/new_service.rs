@@ -94,6 +94,19 @@ pub fn create(root: &Path, name: &str) -> anyhow::Result<()> {
         }
     }
     std::fs::write(&manifest_path, text)?;
+    // Import order depends on the name (`dayone_<name>` among the others):
+    // leave the new files as `cargo fmt` would.
+    let rust: Vec<_> = [(&service_dir, SERVICE), (&migration_dir, MIGRATION)]
+        .iter()
+        .flat_map(|(dir, files)| files.iter().map(move |(file, _)| dir.join(file)))
+        .filter(|path| path.extension().is_some_and(|e| e == "rs"))
+        .collect();
+    let formatted = std::process::Command::new("rustfmt")
+        .args(["--edition", "2024"])
+        .args(&rust)
+        .status()
+        .context("running rustfmt on the new service")?;
+    ensure!(formatted.success(), "rustfmt failed on the new service");
     Ok(())
 }
 
