@@ -8,12 +8,15 @@
 //! - `domain.rs`: email, password, phone and name parsing.
 //! - `users.rs`, `links.rs`, `notify.rs`, `passwords.rs`, `secrets.rs`:
 //!   accounts, emailed single-use links, notification jobs, bcrypt, tokens.
-//! - `codes.rs`, `verification.rs`: SMS one-time codes and email
-//!   verification, each owning its transaction and outbox write.
+//! - `accounts.rs`, `codes.rs`, `verification.rs`: registration, account
+//!   changes and deletion, the password reset, SMS one-time codes and email
+//!   verification, each owning its transaction and outbox write (no handler
+//!   in `routes/` runs a transaction).
 //! - `consumers/`, `tasks.rs`, `cleanup.rs`: its task queue, its scheduled
 //!   tasks and the nightly cleanup; `error.rs`: its errors and own codes.
 //! - `admin.rs`: the `create-admin` command.
 
+pub mod accounts;
 pub mod admin;
 pub mod cleanup;
 pub mod codes;

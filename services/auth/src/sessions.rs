@@ -167,6 +167,22 @@ pub struct Revoked {
     pub until: chrono::DateTime<Utc>,
 }
 
+/// Ends `user`'s session `session_id` (every session with `None`) and
+/// announces it: [`revoke`] in a transaction of its own, then
+/// [`after_revoke`].
+pub async fn end(
+    state: &AuthState,
+    user: &user::Model,
+    session_id: Option<i64>,
+    reason: &str,
+) -> Result<(), DbErr> {
+    let txn = state.db.begin().await?;
+    let revoked = revoke(state, &txn, user, session_id, reason).await?;
+    txn.commit().await?;
+    after_revoke(state, &revoked).await;
+    Ok(())
+}
+
 /// Revokes one of `user`'s sessions (`Some(id)`) or all of them, within
 /// `txn`, writing a `session.revoked` event per session to the outbox.
 pub async fn revoke<C: ConnectionTrait>(

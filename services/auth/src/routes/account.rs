@@ -1,20 +1,17 @@
 use actix_web::{HttpResponse, web};
-use dayone_model::messages::users::UserDeleted;
-use dayone_model::{BaseEntity, Envelope};
 use dayone_web::ApiError;
 use dayone_web::auth::{ADMIN, AuthenticatedUser};
-use sea_orm::{ActiveModelTrait, Set, TransactionTrait};
 use serde::{Deserialize, Deserializer};
 use utoipa::ToSchema;
 
 use super::Problems;
 use super::sessions::{cached_caller, caller};
+use crate::accounts;
 use crate::domain::{Phone, parse_name};
 use crate::entities::user;
 use crate::error::AuthError;
-use crate::sessions;
 use crate::state::AuthState;
-use crate::users::{UserResponse, taken, updated_event};
+use crate::users::UserResponse;
 
 /// Absent stays `None`; `null` becomes `Some(None)` (clear the field).
 fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
@@ -154,36 +151,13 @@ pub(crate) async fn update(
         }
         roles
     });
-    let roles_changed = roles.as_ref().is_some_and(|r| *r != target.roles);
-    let mut model: user::ActiveModel = target.clone().into();
-    if let Some(name) = name.into_value() {
-        model.name = Set(name);
-    }
-    if let Some(phone) = phone.into_value() {
-        model.phone = Set(phone);
-    }
-    if let Some(roles) = roles {
-        model.roles = Set(roles);
-    }
-    let txn = state.db.begin().await?;
-    let updated = model
-        .update(&txn)
-        .await
-        .map_err(|e| AuthError::from(taken(e)))?;
-    if contact_changed {
-        state.outbox.enqueue(&txn, &updated_event(&updated)).await?;
-    }
-    // Access tokens carry the roles: end the sessions so new ones pick the
-    // change up now rather than within 15 minutes.
-    let revoked = if roles_changed {
-        sessions::revoke(state, &txn, &updated, None, "roles changed").await?
-    } else {
-        Vec::new()
+    let edit = accounts::Edit {
+        name: name.into_value(),
+        phone: phone.into_value(),
+        roles,
+        contact_changed,
     };
-    txn.commit().await?;
-    state.profiles.forget(updated.uuid);
-    sessions::after_revoke(state, &revoked).await;
-    state.outbox.wake();
+    let updated = accounts::update(state, target, edit).await?;
     tracing::info!(user_id = %updated.uuid, by = %actor.user_uuid, "account updated");
     Ok(updated)
 }
@@ -194,24 +168,9 @@ pub(crate) async fn delete(
     actor: &AuthenticatedUser,
     target: user::Model,
 ) -> Result<(), ApiError> {
-    let txn = state.db.begin().await?;
-    if !user::Entity::soft_delete(&txn, target.uuid).await? {
+    if !accounts::delete(state, &target).await? {
         return Err(AuthError::NotFound("user").into());
     }
-    let revoked = sessions::revoke(state, &txn, &target, None, "account deleted").await?;
-    state
-        .outbox
-        .enqueue(
-            &txn,
-            &Envelope::new(UserDeleted {
-                user_uuid: target.uuid,
-            }),
-        )
-        .await?;
-    txn.commit().await?;
-    state.profiles.forget(target.uuid);
-    sessions::after_revoke(state, &revoked).await;
-    state.outbox.wake();
     tracing::info!(user_id = %target.uuid, by = %actor.user_uuid, "account deleted");
     Ok(())
 }

@@ -1,19 +1,15 @@
 use actix_web::{HttpResponse, web};
-use dayone_model::messages::notifications::EmailTemplate;
 use dayone_web::ApiError;
 use dayone_web::client::ClientIp;
-use sea_orm::{ActiveModelTrait, Set, TransactionTrait};
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
 use super::Problems;
 use crate::domain::{Email, Password};
-use crate::entities::one_time_token::PASSWORD_RESET;
-use crate::entities::user;
 use crate::error::AuthError;
 use crate::state::AuthState;
-use crate::{limits, links, notify, sessions, users};
+use crate::{accounts, limits, users};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -76,16 +72,7 @@ pub async fn forgot(
         )
         .await?;
     if let Some(user) = users::find_by_email(&state.db, email.as_str()).await? {
-        let txn = state.db.begin().await?;
-        let ttl = state.settings.password_reset_ttl_secs;
-        let token = links::issue(&txn, &user, PASSWORD_RESET, ttl).await?;
-        let template = EmailTemplate::PasswordReset {
-            link: notify::link(&state, "reset-password", &token),
-            expires_in_minutes: (ttl / 60) as u32,
-        };
-        notify::email(&state, &txn, &user, template).await?;
-        txn.commit().await?;
-        state.outbox.wake();
+        accounts::send_reset_link(&state, &user).await?;
         tracing::info!(user_id = %user.uuid, "password reset link sent");
     }
     limits::answer_floor(&state, started).await;
@@ -122,19 +109,9 @@ pub async fn reset(
         .hash(password.expose().to_owned(), state.settings.bcrypt_cost)
         .await
         .map_err(AuthError::from)?;
-    let txn = state.db.begin().await?;
-    let Some(user_id) = links::consume(&txn, PASSWORD_RESET, body.token.trim()).await? else {
+    let Some(user) = accounts::reset_password(&state, body.token.trim(), hash).await? else {
         return Err(AuthError::InvalidLink.into());
     };
-    let Some(user) = users::find_by_id(&txn, user_id).await? else {
-        return Err(AuthError::InvalidLink.into());
-    };
-    let mut change: user::ActiveModel = user.clone().into();
-    change.password_hash = Set(hash);
-    change.update(&txn).await?;
-    let revoked = sessions::revoke(&state, &txn, &user, None, "password reset").await?;
-    txn.commit().await?;
-    sessions::after_revoke(&state, &revoked).await;
     tracing::info!(user_id = %user.uuid, "password reset");
     Ok(HttpResponse::NoContent().finish())
 }

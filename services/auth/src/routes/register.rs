@@ -1,9 +1,7 @@
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, web};
-use dayone_model::messages::notifications::EmailTemplate;
 use dayone_web::ApiError;
 use dayone_web::client::ClientIp;
-use sea_orm::TransactionTrait;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -11,8 +9,8 @@ use super::Problems;
 use crate::domain::{Email, Password, Phone, parse_name};
 use crate::error::AuthError;
 use crate::state::AuthState;
-use crate::users::{NewUser, UserResponse, insert_user};
-use crate::{limits, notify};
+use crate::users::{NewUser, UserResponse};
+use crate::{accounts, limits};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -79,10 +77,8 @@ pub async fn register(
         .hash(password.expose().to_owned(), state.settings.bcrypt_cost)
         .await
         .map_err(AuthError::from)?;
-    let txn = state.db.begin().await?;
-    let user = insert_user(
-        &txn,
-        &state.outbox,
+    let user = accounts::register(
+        &state,
         NewUser {
             email: email.into_inner(),
             password_hash,
@@ -91,13 +87,8 @@ pub async fn register(
             roles: vec!["user".into()],
         },
     )
-    .await
-    .map_err(AuthError::from)?;
-    tracing::info!(user_id = %user.uuid, "user registered; queueing the welcome and verification emails");
-    notify::email(&state, &txn, &user, EmailTemplate::Welcome).await?;
-    notify::verification_email(&state, &txn, &user).await?;
-    txn.commit().await?;
-    state.outbox.wake();
+    .await?;
+    tracing::info!(user_id = %user.uuid, "user registered; the welcome and verification emails are queued");
 
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/v1/users/{}", user.uuid)))

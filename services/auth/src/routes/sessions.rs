@@ -2,7 +2,6 @@ use actix_web::{HttpResponse, web};
 use dayone_model::BaseEntity;
 use dayone_web::auth::AuthenticatedUser;
 use dayone_web::{ApiError, ErrorCode};
-use sea_orm::TransactionTrait;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -72,10 +71,7 @@ async fn revoke(
     reason: &str,
 ) -> Result<(), ApiError> {
     let user = caller(state, auth).await?;
-    let txn = state.db.begin().await?;
-    let revoked = sessions::revoke(state, &txn, &user, session_id, reason).await?;
-    txn.commit().await?;
-    sessions::after_revoke(state, &revoked).await;
+    sessions::end(state, &user, session_id, reason).await?;
     Ok(())
 }
 
