@@ -86,14 +86,18 @@ pub async fn redeem_login_code(
     users::find_by_id(&state.db, user_id).await
 }
 
-/// Sends `user` a code that confirms `phone` as their new number (hashed
-/// under `purpose`, so a login code cannot stand in for it); only the
+/// What a phone-change code is hashed with: the purpose, then the number,
+/// so a login code for the same number cannot stand in for it.
+fn phone_change(phone: &str) -> String {
+    format!("phone-change:{phone}")
+}
+
+/// Sends `user` a code that confirms `phone` as their new number; only the
 /// account's newest code works.
 pub async fn send_phone_change_code(
     state: &AuthState,
     user: &user::Model,
     phone: &str,
-    purpose: &str,
 ) -> Result<(), DbErr> {
     let txn = state.db.begin().await?;
     txn.execute_raw(Statement::from_sql_and_values(
@@ -102,7 +106,7 @@ pub async fn send_phone_change_code(
         [user.id.into()],
     ))
     .await?;
-    send_code(state, &txn, user, phone, purpose).await?;
+    send_code(state, &txn, user, phone, &phone_change(phone)).await?;
     txn.commit().await?;
     state.outbox.wake();
     Ok(())
@@ -113,10 +117,13 @@ pub async fn redeem_phone_change_code(
     state: &AuthState,
     user: &user::Model,
     phone: &str,
-    purpose: &str,
     code: &str,
 ) -> Result<bool, DbErr> {
-    let hash = otp_hash(state.settings.otp_pepper.expose_secret(), purpose, code);
+    let hash = otp_hash(
+        state.settings.otp_pepper.expose_secret(),
+        &phone_change(phone),
+        code,
+    );
     let used = state
         .db
         .query_one_raw(Statement::from_sql_and_values(

@@ -42,11 +42,6 @@ pub struct PhoneConfirm {
     pub code: String,
 }
 
-/// What the code is hashed with: the purpose, then the number.
-fn purpose(phone: &Phone) -> String {
-    format!("phone-change:{}", phone.as_str())
-}
-
 /// Sends a code to the new number; the account's phone changes when the
 /// code comes back (`POST /v1/auth/me/phone/confirm`).
 #[utoipa::path(
@@ -105,7 +100,7 @@ pub async fn change(
     limits::sms_budget_left(&state).await?;
     limits::spend_sms(&state).await?;
 
-    codes::send_phone_change_code(&state, &user, phone.as_str(), &purpose(&phone)).await?;
+    codes::send_phone_change_code(&state, &user, phone.as_str()).await?;
     tracing::info!(user_id = %user.uuid, "phone change code sent");
     Ok(HttpResponse::Accepted().json(json!({
         "message": "a code is on its way to the new number"
@@ -148,9 +143,7 @@ pub async fn confirm(
     )
     .await?;
 
-    let right =
-        codes::redeem_phone_change_code(&state, &user, phone.as_str(), &purpose(&phone), code)
-            .await?;
+    let right = codes::redeem_phone_change_code(&state, &user, phone.as_str(), code).await?;
     if !right {
         return Err(AuthError::Invalid(vec![(
             "code",
