@@ -92,9 +92,3 @@ impl ServiceSettings for Settings {
         ]
     }
 }
-
-impl Settings {
-    pub fn load() -> Result<Self, dayone_web::settings::SettingsError> {
-        dayone_web::settings::load("auth")
-    }
-}

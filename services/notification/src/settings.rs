@@ -143,9 +143,3 @@ impl ServiceSettings for Settings {
         secrets
     }
 }
-
-impl Settings {
-    pub fn load() -> Result<Self, dayone_web::settings::SettingsError> {
-        dayone_web::settings::load("notification")
-    }
-}

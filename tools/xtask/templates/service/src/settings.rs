@@ -16,9 +16,3 @@ impl ServiceSettings for Settings {
         &self.common
     }
 }
-
-impl Settings {
-    pub fn load() -> Result<Self, dayone_web::settings::SettingsError> {
-        dayone_web::settings::load("{{name}}")
-    }
-}
