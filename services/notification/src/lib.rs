@@ -10,16 +10,22 @@
 //!   releases deferred ones.
 //! - `deliveries.rs`, `recipients.rs`, `preferences.rs`, `templates.rs`:
 //!   records, addresses, opt-outs and unsubscribe links, wording.
+//! - `notifications.rs`: notifications asked for over HTTP and their
+//!   status; `devices.rs`: push tokens.
 //! - `consumers/`: the contact projection from auth's `user.*` events.
 //! - `routes/`: HTTP (notifications, devices, preferences, unsubscribe,
-//!   dead-letter admin) and the OpenAPI document.
+//!   dead-letter admin) and the OpenAPI document; `error.rs`: the domain
+//!   errors and where they become HTTP answers.
 
 pub mod channels;
 pub mod cleanup;
 pub mod consumers;
 pub mod deliveries;
+pub mod devices;
 pub mod entities;
+pub mod error;
 pub mod jobs;
+pub mod notifications;
 pub mod preferences;
 pub mod recipients;
 pub mod routes;

@@ -7,11 +7,13 @@ use chrono::{DateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use dayone_model::BaseEntity;
 use hmac::{Hmac, Mac};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, QueryFilter};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 use sha2::Sha256;
 use uuid::Uuid;
 
 use crate::entities::preference;
+use crate::error::NotificationError;
 
 /// The channels a user can opt out of promotions on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +51,53 @@ pub async fn of<C: ConnectionTrait>(
         .filter(preference::Column::UserUuid.eq(user))
         .one(db)
         .await
+}
+
+/// A user's whole set of preferences, as they replace them.
+pub struct Wanted {
+    pub email_promotional: bool,
+    pub sms_promotional: bool,
+    pub push_promotional: bool,
+    /// Quiet hours: start, end (local, not equal) and IANA time zone.
+    pub quiet_hours: Option<(NaiveTime, NaiveTime, String)>,
+}
+
+/// Replaces `user`'s preferences with `wanted`; returns them as stored.
+pub async fn replace<C: ConnectionTrait>(
+    db: &C,
+    user: Uuid,
+    wanted: Wanted,
+) -> Result<Option<preference::Model>, DbErr> {
+    let (quiet_start, quiet_end, timezone) = match wanted.quiet_hours {
+        Some((s, e, tz)) => (Some(s), Some(e), tz),
+        None => (None, None, "UTC".to_owned()),
+    };
+    preference::Entity::insert(preference::ActiveModel {
+        user_uuid: Set(user),
+        email_promotional: Set(wanted.email_promotional),
+        sms_promotional: Set(wanted.sms_promotional),
+        push_promotional: Set(wanted.push_promotional),
+        quiet_start: Set(quiet_start),
+        quiet_end: Set(quiet_end),
+        timezone: Set(timezone),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::column(preference::Column::UserUuid)
+            .update_columns([
+                preference::Column::EmailPromotional,
+                preference::Column::SmsPromotional,
+                preference::Column::PushPromotional,
+                preference::Column::QuietStart,
+                preference::Column::QuietEnd,
+                preference::Column::Timezone,
+            ])
+            .to_owned(),
+    )
+    .exec(db)
+    .await?;
+    tracing::info!(user_id = %user, "notification preferences saved");
+    of(db, user).await
 }
 
 pub fn allows(preferences: Option<&preference::Model>, channel: Channel) -> bool {
@@ -127,6 +176,53 @@ pub fn verify_unsubscribe_token(secret: &str, token: &str) -> Option<(Uuid, Chan
     mac.verify_slice(&signature).ok()?;
     let (user, channel) = payload.split_once(':')?;
     Some((user.parse().ok()?, Channel::parse(channel)?))
+}
+
+/// Follows an unsubscribe link: turns promotional messages off on the
+/// token's channel for the token's user. Returns that channel.
+pub async fn unsubscribe<C: ConnectionTrait>(
+    db: &C,
+    secret: &str,
+    token: &str,
+) -> Result<Channel, NotificationError> {
+    let (user, channel) =
+        verify_unsubscribe_token(secret, token).ok_or(NotificationError::InvalidUnsubscribeLink)?;
+    let (column, model) = match channel {
+        Channel::Email => (
+            preference::Column::EmailPromotional,
+            preference::ActiveModel {
+                email_promotional: Set(false),
+                ..Default::default()
+            },
+        ),
+        Channel::Sms => (
+            preference::Column::SmsPromotional,
+            preference::ActiveModel {
+                sms_promotional: Set(false),
+                ..Default::default()
+            },
+        ),
+        Channel::Push => (
+            preference::Column::PushPromotional,
+            preference::ActiveModel {
+                push_promotional: Set(false),
+                ..Default::default()
+            },
+        ),
+    };
+    preference::Entity::insert(preference::ActiveModel {
+        user_uuid: Set(user),
+        ..model
+    })
+    .on_conflict(
+        OnConflict::column(preference::Column::UserUuid)
+            .update_column(column)
+            .to_owned(),
+    )
+    .exec(db)
+    .await?;
+    tracing::info!(user_id = %user, channel = channel.as_str(), "unsubscribed from promotional messages");
+    Ok(channel)
 }
 
 #[cfg(test)]

@@ -1,12 +1,11 @@
 use actix_web::{HttpResponse, web};
-use dayone_model::BaseEntity;
 use dayone_web::ApiError;
 use dayone_web::auth::AuthenticatedUser;
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::devices::{self, Registered};
 use crate::entities::device;
 use crate::state::NotifyState;
 
@@ -123,10 +122,7 @@ pub async fn list(
     state: web::Data<NotifyState>,
     user: AuthenticatedUser,
 ) -> Result<HttpResponse, ApiError> {
-    let devices = device::Entity::active()
-        .filter(device::Column::UserUuid.eq(user.user_uuid))
-        .all(&state.db)
-        .await?;
+    let devices = devices::of(&state.db, user.user_uuid).await?;
     Ok(HttpResponse::Ok().json(
         devices
             .into_iter()
@@ -156,29 +152,12 @@ pub async fn register(
 ) -> Result<HttpResponse, ApiError> {
     let token = check_token(&body)?;
     let platform = body.platform.as_str();
-    let txn = state.db.begin().await?;
-    let existing = device::Entity::active()
-        .filter(device::Column::Platform.eq(platform))
-        .filter(device::Column::Token.eq(&token))
-        .one(&txn)
-        .await?;
-    if let Some(existing) = existing {
-        if existing.user_uuid == user.user_uuid {
-            return Ok(HttpResponse::Ok().json(DeviceResponse::from(existing)));
+    match devices::register(&state.db, user.user_uuid, platform, token).await? {
+        Registered::Already(device) => Ok(HttpResponse::Ok().json(DeviceResponse::from(device))),
+        Registered::Created(device) => {
+            Ok(HttpResponse::Created().json(DeviceResponse::from(device)))
         }
-        device::Entity::soft_delete(&txn, existing.uuid).await?;
     }
-    let created = device::ActiveModel {
-        user_uuid: Set(user.user_uuid),
-        platform: Set(platform.to_owned()),
-        token: Set(token),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    txn.commit().await?;
-    tracing::info!(user_id = %user.user_uuid, platform, "device registered");
-    Ok(HttpResponse::Created().json(DeviceResponse::from(created)))
 }
 
 /// Removes one of the caller's push tokens.
@@ -199,15 +178,6 @@ pub async fn remove(
     body: web::Json<DeviceRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let token = normalise(body.platform, &body.token);
-    let found = device::Entity::active()
-        .filter(device::Column::UserUuid.eq(user.user_uuid))
-        .filter(device::Column::Platform.eq(body.platform.as_str()))
-        .filter(device::Column::Token.eq(token))
-        .one(&state.db)
-        .await?;
-    let Some(found) = found else {
-        return Err(ApiError::not_found("device"));
-    };
-    device::Entity::soft_delete(&state.db, found.uuid).await?;
+    devices::remove(&state.db, user.user_uuid, body.platform.as_str(), &token).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,22 +1,17 @@
-use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
 use dayone_model::messages::notifications::{
     Category, EmailJob, PromotionalSms, PushJob, Recipient, TransactionalSms,
 };
-use dayone_model::{BaseEntity, Contract, Envelope};
+use dayone_model::{Contract, Envelope};
 use dayone_web::auth::AuthenticatedUser;
 use dayone_web::{ApiError, ErrorCode, idempotency};
-use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, TransactionTrait};
 use secrecy::ExposeSecret;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::deliveries::{self, JobInfo};
-use crate::entities::{delivery, delivery_attempt, notification};
+use crate::notifications::{self, Accepted, Job};
 use crate::state::NotifyState;
 
 /// Admins, and internal callers presenting the service token. Returns who
@@ -76,28 +71,17 @@ fn require(recipient: &Recipient, what: &str, has_address: bool) -> Result<(), A
     }
 }
 
-/// A job ready to enqueue.
-struct Prepared {
-    id: Uuid,
-    kind: &'static str,
-    channel: &'static str,
-    category: &'static str,
-    template: String,
-    recipient: Option<Uuid>,
-    envelope: Value,
-}
-
 fn prepare<P: Contract>(
     job: P,
     channel: &'static str,
     template: &'static str,
     category: Category,
     recipient: Option<Uuid>,
-) -> Result<Prepared, ApiError> {
+) -> Result<Job, ApiError> {
     let envelope = Envelope::new(job);
     let value =
         serde_json::to_value(&envelope).map_err(|e| ApiError::internal(anyhow::Error::new(e)))?;
-    Ok(Prepared {
+    Ok(Job {
         id: envelope.id,
         kind: P::TYPE,
         channel,
@@ -109,7 +93,7 @@ fn prepare<P: Contract>(
 }
 
 /// Reads `{"channel": ..., ...}` into the job it describes.
-fn job_from(mut body: Value) -> Result<Prepared, ApiError> {
+fn job_from(mut body: Value) -> Result<Job, ApiError> {
     let Some(object) = body.as_object_mut() else {
         return Err(invalid("the body must be a JSON object"));
     };
@@ -250,13 +234,6 @@ impl utoipa::PartialSchema for NotificationRequest {
 
 impl utoipa::ToSchema for NotificationRequest {}
 
-/// The `202` body.
-#[derive(Serialize, ToSchema)]
-pub struct Accepted {
-    pub uuid: Uuid,
-    pub status: &'static str,
-}
-
 /// Queues a notification. For admins and internal callers with the service
 /// token (`X-Service-Token`); other services usually publish jobs on
 /// RabbitMQ instead. Send an `Idempotency-Key` to make retries safe: a
@@ -288,43 +265,13 @@ pub async fn create(
     let body = body.into_inner();
     let hash = idempotency::request_hash(body.to_string().as_bytes());
     let job = job_from(body)?;
-    let envelope: dayone_model::RawEnvelope = serde_json::from_value(job.envelope.clone())
-        .map_err(|e| ApiError::internal(anyhow::Error::new(e)))?;
-    let txn = state.db.begin().await?;
-    if let Some(key) = &key
-        && let Some(replay) = idempotency::claim(&txn, sender, key, &hash).await??
+    match notifications::queue(&state.db, &state.outbox, sender, key.as_deref(), &hash, job).await?
     {
-        return Ok(replay.response());
+        Ok(accepted) => Ok(HttpResponse::Accepted()
+            .insert_header((LOCATION, format!("/v1/notifications/{}", accepted.uuid)))
+            .json(accepted)),
+        Err(replay) => Ok(replay.response()),
     }
-    deliveries::accept(
-        &txn,
-        &envelope,
-        JobInfo {
-            channel: job.channel,
-            category: job.category,
-            template: &job.template,
-            recipient: job.recipient,
-        },
-    )
-    .await?;
-    state
-        .outbox
-        .enqueue_raw(&txn, job.kind, &job.envelope, job.id)
-        .await?;
-    let accepted = Accepted {
-        uuid: job.id,
-        status: "queued",
-    };
-    if let Some(key) = &key {
-        let stored = serde_json::to_value(&accepted).unwrap_or(Value::Null);
-        idempotency::store(&txn, sender, key, StatusCode::ACCEPTED, &stored).await?;
-    }
-    txn.commit().await?;
-    state.outbox.wake();
-    tracing::info!(notification = %job.id, channel = job.channel, template = %job.template, "notification accepted over HTTP");
-    Ok(HttpResponse::Accepted()
-        .insert_header((LOCATION, format!("/v1/notifications/{}", job.id)))
-        .json(accepted))
 }
 
 /// Status of a notification per recipient and channel, with every attempt.
@@ -347,51 +294,12 @@ pub async fn get(
     user: AuthenticatedUser,
     uuid: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let found = notification::Entity::find_by_uuid(&state.db, uuid.into_inner()).await?;
-    let Some(n) =
-        found.filter(|n| user.is_admin() || n.recipient_user_uuid == Some(user.user_uuid))
-    else {
-        return Err(ApiError::not_found("notification"));
-    };
-    let deliveries = delivery::Entity::active()
-        .filter(delivery::Column::NotificationId.eq(n.id))
-        .order_by_asc(delivery::Column::Id)
-        .all(&state.db)
-        .await?;
-    let mut shown = Vec::with_capacity(deliveries.len());
-    for d in deliveries {
-        let attempts = delivery_attempt::Entity::active()
-            .filter(delivery_attempt::Column::DeliveryId.eq(d.id))
-            .order_by_asc(delivery_attempt::Column::Attempt)
-            .all(&state.db)
-            .await?;
-        shown.push(json!({
-            "channel": d.channel,
-            "address": d.address,
-            "status": d.status,
-            "attempts": d.attempts,
-            "last_error": d.last_error,
-            "provider_id": d.provider_id,
-            "not_before": d.not_before,
-            "sent_at": d.sent_at,
-            "history": attempts.into_iter().map(|a| json!({
-                "attempt": a.attempt,
-                "outcome": a.outcome,
-                "error": a.error,
-                "duration_ms": a.duration_ms,
-                "at": a.created_at,
-            })).collect::<Vec<_>>(),
-        }));
-    }
-    Ok(HttpResponse::Ok().json(json!({
-        "uuid": n.uuid,
-        "channel": n.channel,
-        "category": n.category,
-        "template": n.template,
-        "status": n.status,
-        "recipient_user_uuid": n.recipient_user_uuid,
-        "created_at": n.created_at,
-        "updated_at": n.updated_at,
-        "deliveries": shown,
-    })))
+    let n = notifications::visible(
+        &state.db,
+        uuid.into_inner(),
+        user.user_uuid,
+        user.is_admin(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(notifications::status(&state.db, n).await?))
 }

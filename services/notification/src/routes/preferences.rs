@@ -3,8 +3,6 @@ use chrono::NaiveTime;
 use chrono_tz::Tz;
 use dayone_web::ApiError;
 use dayone_web::auth::AuthenticatedUser;
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{EntityTrait, Set};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -140,35 +138,12 @@ pub async fn put(
     if !problems.is_empty() {
         return Err(ApiError::validation(&problems));
     }
-    let (quiet_start, quiet_end, timezone) = match quiet {
-        Some((s, e, tz)) => (Some(s), Some(e), tz),
-        None => (None, None, "UTC".to_owned()),
+    let wanted = prefs::Wanted {
+        email_promotional: body.email.promotional,
+        sms_promotional: body.sms.promotional,
+        push_promotional: body.push.promotional,
+        quiet_hours: quiet,
     };
-    preference::Entity::insert(preference::ActiveModel {
-        user_uuid: Set(user.user_uuid),
-        email_promotional: Set(body.email.promotional),
-        sms_promotional: Set(body.sms.promotional),
-        push_promotional: Set(body.push.promotional),
-        quiet_start: Set(quiet_start),
-        quiet_end: Set(quiet_end),
-        timezone: Set(timezone),
-        ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::column(preference::Column::UserUuid)
-            .update_columns([
-                preference::Column::EmailPromotional,
-                preference::Column::SmsPromotional,
-                preference::Column::PushPromotional,
-                preference::Column::QuietStart,
-                preference::Column::QuietEnd,
-                preference::Column::Timezone,
-            ])
-            .to_owned(),
-    )
-    .exec(&state.db)
-    .await?;
-    tracing::info!(user_id = %user.user_uuid, "notification preferences saved");
-    let saved = prefs::of(&state.db, user.user_uuid).await?;
+    let saved = prefs::replace(&state.db, user.user_uuid, wanted).await?;
     Ok(HttpResponse::Ok().json(shown(saved)))
 }

@@ -1,13 +1,10 @@
 use actix_web::{HttpResponse, web};
-use dayone_web::{ApiError, ErrorCode};
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{EntityTrait, Set};
+use dayone_web::ApiError;
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::entities::preference;
-use crate::preferences::{Channel, verify_unsubscribe_token};
+use crate::preferences;
 use crate::state::NotifyState;
 
 #[derive(Deserialize)]
@@ -53,50 +50,12 @@ pub async fn unsubscribe(
     state: web::Data<NotifyState>,
     query: web::Query<Query>,
 ) -> Result<HttpResponse, ApiError> {
-    let Some((user, channel)) = verify_unsubscribe_token(
+    let channel = preferences::unsubscribe(
+        &state.db,
         state.settings.unsubscribe_secret.expose_secret(),
         &query.token,
-    ) else {
-        return Err(ApiError::new(
-            ErrorCode::InvalidOrExpiredToken,
-            "this unsubscribe link is not valid",
-        ));
-    };
-    let (column, model) = match channel {
-        Channel::Email => (
-            preference::Column::EmailPromotional,
-            preference::ActiveModel {
-                email_promotional: Set(false),
-                ..Default::default()
-            },
-        ),
-        Channel::Sms => (
-            preference::Column::SmsPromotional,
-            preference::ActiveModel {
-                sms_promotional: Set(false),
-                ..Default::default()
-            },
-        ),
-        Channel::Push => (
-            preference::Column::PushPromotional,
-            preference::ActiveModel {
-                push_promotional: Set(false),
-                ..Default::default()
-            },
-        ),
-    };
-    preference::Entity::insert(preference::ActiveModel {
-        user_uuid: Set(user),
-        ..model
-    })
-    .on_conflict(
-        OnConflict::column(preference::Column::UserUuid)
-            .update_column(column)
-            .to_owned(),
     )
-    .exec(&state.db)
     .await?;
-    tracing::info!(user_id = %user, channel = channel.as_str(), "unsubscribed from promotional messages");
     Ok(HttpResponse::Ok().json(json!({
         "message": format!("you will no longer get promotional {} messages", channel.as_str()),
     })))
