@@ -9,10 +9,17 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use croner::Cron;
 use croner::parser::{CronParser, Seconds};
+use dayone_model::BaseEntity;
 use dayone_model::messages::tasks::{TASK_PREFIX, routing_key};
 use dayone_model::services::SERVICES;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
+    QueryFilter, QueryOrder, Set, Statement,
+};
 use serde::{Deserialize, Serialize};
+
+use crate::entities::job;
+use crate::error::SchedulerError;
 
 /// Skip a tick while the job's previous run is still going, or run anyway.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -248,6 +255,49 @@ pub async fn sync(db: &DatabaseConnection, jobs: &[JobSpec]) -> Result<(), DbErr
         .await?;
     }
     Ok(())
+}
+
+/// Every job, by name.
+pub async fn all(db: &DatabaseConnection) -> Result<Vec<job::Model>, DbErr> {
+    job::Entity::active()
+        .order_by_asc(job::Column::Name)
+        .all(db)
+        .await
+}
+
+/// The job called `name`.
+pub async fn find(db: &DatabaseConnection, name: &str) -> Result<job::Model, SchedulerError> {
+    job::Entity::active()
+        .filter(job::Column::Name.eq(name))
+        .one(db)
+        .await?
+        .ok_or(SchedulerError::JobNotFound)
+}
+
+/// Pauses the job called `name`, or resumes it (it fires again from its
+/// next tick: missed ones before `resumed_at` are not caught up).
+pub async fn set_paused(
+    db: &DatabaseConnection,
+    name: &str,
+    paused: bool,
+) -> Result<job::Model, SchedulerError> {
+    let job = find(db, name).await?;
+    let mut model: job::ActiveModel = job.into();
+    model.paused = Set(paused);
+    if !paused {
+        model.resumed_at = Set(Some(Utc::now()));
+    }
+    Ok(model.update(db).await?)
+}
+
+/// When `job` fires next (never while it is paused).
+pub fn next_run(job: &job::Model) -> Option<DateTime<Utc>> {
+    if job.paused {
+        return None;
+    }
+    Schedule::parse(&job.schedule, &job.timezone)
+        .ok()
+        .and_then(|s| s.next_after(Utc::now()))
 }
 
 #[cfg(test)]

@@ -7,13 +7,18 @@
 //! relay publishes, and one that dies before leaves the tick to the others.
 
 use chrono::{DateTime, Utc};
-use dayone_model::Envelope;
 use dayone_model::messages::tasks::{TaskRequested, TaskResult, routing_key};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, TransactionTrait};
+use dayone_model::{BaseEntity, Envelope};
+use dayone_web::paging::Page;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
+};
 use uuid::Uuid;
 
-use crate::entities::job;
 use crate::entities::job_run::RunStatus;
+use crate::entities::{job, job_run};
+use crate::error::SchedulerError;
 use crate::jobs::Overlap;
 use crate::state::SchedulerState;
 
@@ -105,6 +110,44 @@ pub async fn fire(
     metrics::counter!("scheduler_runs_fired_total", "job_name" => job.name.clone(), "trigger" => trigger_name).increment(1);
     tracing::info!(job = %job.name, tick = %tick, run = %run_uuid, trigger = trigger_name, "job fired");
     Ok(Fired::Queued(run_uuid))
+}
+
+/// Runs `job` now, whatever its schedule and pause: the new run's id.
+pub async fn trigger(state: &SchedulerState, job: &job::Model) -> Result<Uuid, SchedulerError> {
+    match fire(state, job, Utc::now(), Trigger::Manual).await? {
+        Fired::Queued(run_uuid) => Ok(run_uuid),
+        other => Err(SchedulerError::NotQueued(other)),
+    }
+}
+
+/// The latest run of `job`.
+pub async fn last(
+    db: &DatabaseConnection,
+    job: &job::Model,
+) -> Result<Option<job_run::Model>, DbErr> {
+    job_run::Entity::active()
+        .filter(job_run::Column::JobId.eq(job.id))
+        .order_by_desc(job_run::Column::ScheduledFor)
+        .one(db)
+        .await
+}
+
+/// A page of `job`'s runs, newest first, and how many there are.
+pub async fn history(
+    db: &DatabaseConnection,
+    job: &job::Model,
+    page: Page,
+) -> Result<(Vec<job_run::Model>, u64), DbErr> {
+    let query = job_run::Entity::active()
+        .filter(job_run::Column::JobId.eq(job.id))
+        .order_by_desc(job_run::Column::ScheduledFor);
+    let total = query.clone().count(db).await?;
+    let runs = query
+        .offset(page.offset())
+        .limit(page.per_page)
+        .all(db)
+        .await?;
+    Ok((runs, total))
 }
 
 /// Records a worker's report on a run (idempotent: the same report twice
