@@ -1,17 +1,13 @@
-//! Users for tests of services that take auth's tokens: registered and
-//! logged in through a running auth service (spawned by the test, or the
-//! test stack's behind its gateway), admins promoted in its database as
-//! `auth create-admin` would.
+//! Users of the auth API: registered and logged in through a running auth
+//! service (the test stack's, behind its gateway). Tests of the other
+//! services are someone without it: [`crate::tokens::TestIssuer`].
 
-use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::app::TestApp;
-
 pub const PASSWORD: &str = "correct horse battery staple";
 
-/// A registered, logged-in user.
+/// Someone with an access token.
 #[derive(Debug, Clone)]
 pub struct User {
     pub uuid: Uuid,
@@ -49,43 +45,4 @@ pub async fn login_at(client: &reqwest::Client, base: &str, email: &str) -> Stri
         .as_str()
         .expect("an access token")
         .to_owned()
-}
-
-async fn login(auth: &TestApp, email: &str) -> String {
-    login_at(&auth.client, &auth.address, email).await
-}
-
-pub async fn user(auth: &TestApp) -> User {
-    let email = format!("u-{}@example.com", Uuid::new_v4().simple());
-    let phone = format!("+1555{:07}", Uuid::new_v4().as_u128() % 10_000_000);
-    let registered = register_at(
-        &auth.client,
-        &auth.address,
-        json!({"email": email, "password": PASSWORD, "phone": phone, "name": "Nora"}),
-    )
-    .await;
-    let token = login(auth, &email).await;
-    User {
-        uuid: registered["uuid"]
-            .as_str()
-            .and_then(|u| u.parse().ok())
-            .expect("a uuid"),
-        email,
-        phone,
-        token,
-    }
-}
-
-pub async fn admin(auth: &TestApp) -> User {
-    let user = user(auth).await;
-    auth.db
-        .execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "UPDATE users SET roles = ARRAY['user','admin'] WHERE uuid = $1",
-            [user.uuid.into()],
-        ))
-        .await
-        .expect("promote to admin");
-    let token = login(auth, &user.email).await;
-    User { token, ..user }
 }

@@ -22,6 +22,7 @@ pub mod accounts;
 pub mod app;
 pub mod mail;
 pub mod process;
+pub mod tokens;
 
 /// The repository root: the nearest directory holding `scripts/stack`
 /// above the running test's package (cargo and nextest set
@@ -519,6 +520,27 @@ pub fn closed_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .unwrap_or(1)
+}
+
+/// Checks that `holds` stays true for the whole of `period` (Gomega's
+/// `Consistently`): for what must not happen, such as a second send. False
+/// at the first check that fails, so a breach is reported at once rather
+/// than after a fixed sleep.
+pub async fn consistently<F, Fut>(period: Duration, mut holds: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + period;
+    loop {
+        if !holds().await {
+            return false;
+        }
+        if tokio::time::Instant::now() > deadline {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Polls `check` every 100 ms until it returns `Some` or `timeout` passes.

@@ -25,7 +25,7 @@ async fn get(path: &str) -> reqwest::Response {
 }
 
 #[tokio::test]
-async fn registering_through_the_gateway_sends_the_welcome_email_to_the_smtp_catcher() {
+async fn registering_through_the_gateway_sends_the_welcome_and_verification_emails() {
     let stack = TestStack::load();
     let email = format!("welcome-{}@example.com", uuid::Uuid::new_v4().simple());
     let response = reqwest::Client::new()
@@ -45,6 +45,16 @@ async fn registering_through_the_gateway_sends_the_welcome_email_to_the_smtp_cat
     )
     .await;
     assert!(mail.is_some(), "the welcome email never reached MailDev");
+    let verify = dayone_test_support::mail::wait_for_subject(
+        &stack,
+        &email,
+        "Confirm your email address",
+        Duration::from_secs(20),
+    )
+    .await
+    .expect("the verification email never reached MailDev");
+    let text = verify["text"].as_str().unwrap_or_default();
+    assert!(text.contains("/verify-email?token="), "{text}");
 }
 
 use dayone_test_support::accounts::{PASSWORD, login_at, register_at};

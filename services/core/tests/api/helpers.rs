@@ -3,15 +3,16 @@ use std::time::Duration;
 
 use dayone_core::{Application, Settings};
 use dayone_test_support::TestEnv;
-use dayone_test_support::accounts::{self, User};
+use dayone_test_support::accounts::User;
 use dayone_test_support::app::{TestApp, spawn};
+use dayone_test_support::tokens::TestIssuer;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-/// The core service and the auth service it takes tokens from.
+/// The core service and the issuer of the tokens it is called with.
 pub struct CoreApp {
     pub app: TestApp,
-    pub auth: TestApp,
+    pub issuer: TestIssuer,
 }
 
 impl Deref for CoreApp {
@@ -22,32 +23,23 @@ impl Deref for CoreApp {
 }
 
 pub async fn spawn_app() -> CoreApp {
-    let auth_env = TestEnv::new("auth").await.unwrap();
-    let mut env = auth_env.sibling("core").await.unwrap();
-    let auth = spawn::<dayone_auth::Settings, auth_migration::Migrator, _, _>(
-        "auth",
-        auth_env,
-        dayone_auth::Application::build,
-    )
-    .await;
-    env.set(
-        "APP_TOKENS__JWKS_URL",
-        format!("{}/v1/auth/.well-known/jwks.json", auth.address),
-    );
+    let issuer = TestIssuer::start().await;
+    let mut env = TestEnv::new("core").await.unwrap();
+    env.set("APP_TOKENS__JWKS_URL", issuer.jwks_url());
     let app =
         spawn::<Settings, core_migration::Migrator, _, _>("core", env, Application::build).await;
     // The embedded index is built when the indexer's subscription starts.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    CoreApp { app, auth }
+    CoreApp { app, issuer }
 }
 
 impl CoreApp {
     pub async fn user(&self) -> User {
-        accounts::user(&self.auth).await
+        self.issuer.user()
     }
 
     pub async fn admin(&self) -> User {
-        accounts::admin(&self.auth).await
+        self.issuer.admin()
     }
 
     pub async fn send(

@@ -53,38 +53,6 @@ async fn a_password_reset_email_arrives_with_text_and_html_parts() {
 }
 
 #[tokio::test]
-async fn registering_in_auth_sends_the_welcome_and_verification_emails_to_the_new_user() {
-    let app = spawn_app().await;
-    let user = app.user().await;
-    let found = dayone_test_support::eventually(Duration::from_secs(15), || async {
-        let all = mail::all(&app.env.stack).await.ok()?;
-        let mine: Vec<Value> = all
-            .into_iter()
-            .filter(|m| m["to"][0]["address"] == user.email.as_str())
-            .collect();
-        (mine.len() >= 2).then_some(mine)
-    })
-    .await
-    .expect("two emails");
-    let subjects: Vec<&str> = found.iter().filter_map(|m| m["subject"].as_str()).collect();
-    assert!(subjects.contains(&"Welcome to Dayone"), "{subjects:?}");
-    assert!(
-        subjects.contains(&"Confirm your email address"),
-        "{subjects:?}"
-    );
-    let verify = found
-        .iter()
-        .find(|m| m["subject"] == "Confirm your email address")
-        .unwrap();
-    assert!(
-        verify["text"]
-            .as_str()
-            .unwrap()
-            .contains("/verify-email?token=")
-    );
-}
-
-#[tokio::test]
 async fn an_email_job_without_an_address_uses_the_contact_projection() {
     let app = spawn_app().await;
     let user = uuid::Uuid::new_v4();

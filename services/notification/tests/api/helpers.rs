@@ -6,16 +6,17 @@ use dayone_fakes::{FakeSaas, Keys};
 use dayone_model::{Contract, Envelope};
 use dayone_notification::{Application, Settings};
 use dayone_test_support::app::{TestApp, spawn};
+use dayone_test_support::tokens::TestIssuer;
 use dayone_test_support::{TestEnv, config_dir, eventually, repo_root};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::Value;
 use uuid::Uuid;
 
-/// The notification service, the auth service it takes tokens from, the
-/// fake SMS/APNs/FCM providers, and a publisher on the shared vhost.
+/// The notification service, the issuer of the tokens it is called with,
+/// the fake SMS/APNs/FCM providers, and a publisher on its vhost.
 pub struct NotifyApp {
     pub app: TestApp,
-    pub auth: TestApp,
+    pub issuer: TestIssuer,
     pub fake: FakeSaas,
     pub publisher: Broker,
 }
@@ -43,22 +44,13 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> NotifyApp {
     .await
     .unwrap();
 
-    let auth_env = TestEnv::new("auth").await.unwrap();
-    let mut env = auth_env.sibling("notification").await.unwrap();
-    let auth = spawn::<dayone_auth::Settings, auth_migration::Migrator, _, _>(
-        "auth",
-        auth_env,
-        dayone_auth::Application::build,
-    )
-    .await;
+    let issuer = TestIssuer::start().await;
+    let mut env = TestEnv::new("notification").await.unwrap();
 
     let smtp = env.stack.get("SMTP_PORT").to_owned();
     let fake_url = fake.url();
     let pairs = [
-        (
-            "APP_TOKENS__JWKS_URL",
-            format!("{}/v1/auth/.well-known/jwks.json", auth.address),
-        ),
+        ("APP_TOKENS__JWKS_URL", issuer.jwks_url().to_owned()),
         ("APP_NOTIFICATION__EMAIL__PORT", smtp),
         (
             "APP_NOTIFICATION__SMS__TRANSACTIONAL__PROVIDER",
@@ -129,7 +121,7 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> NotifyApp {
     .await;
     NotifyApp {
         app,
-        auth,
+        issuer,
         fake,
         publisher,
     }
@@ -169,12 +161,19 @@ impl NotifyApp {
         self.publisher.publish(envelope).await.unwrap();
     }
 
+    /// Someone signed up: a token, and the contact auth's `user.registered`
+    /// event would have projected.
     pub async fn user(&self) -> User {
-        dayone_test_support::accounts::user(&self.auth).await
+        self.registered(self.issuer.user()).await
     }
 
     pub async fn admin(&self) -> User {
-        dayone_test_support::accounts::admin(&self.auth).await
+        self.registered(self.issuer.admin()).await
+    }
+
+    async fn registered(&self, user: User) -> User {
+        contact(self, user.uuid, &user.email, Some(&user.phone)).await;
+        user
     }
 
     pub async fn send(

@@ -6,17 +6,18 @@ use chrono::{DateTime, Utc};
 use dayone_fakes::{FakeSaas, Keys};
 use dayone_scheduler::{Application, Settings, jobs};
 use dayone_test_support::TestEnv;
-use dayone_test_support::accounts::{self, User};
+use dayone_test_support::accounts::User;
 use dayone_test_support::app::{TestApp, spawn};
+use dayone_test_support::tokens::TestIssuer;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use sea_orm_migration::MigratorTrait;
 use serde_json::Value;
 use uuid::Uuid;
 
-/// The scheduler, the auth service it takes tokens from, the fake Slack.
+/// The scheduler, the issuer of the tokens it is called with, the fake Slack.
 pub struct SchedulerApp {
     pub app: TestApp,
-    pub auth: TestApp,
+    pub issuer: TestIssuer,
     pub fake: FakeSaas,
 }
 
@@ -30,7 +31,7 @@ impl Deref for SchedulerApp {
 /// Everything but the scheduler, so a test can prepare its database first.
 pub struct Setup {
     pub env: TestEnv,
-    pub auth: TestApp,
+    pub issuer: TestIssuer,
     pub fake: FakeSaas,
 }
 
@@ -39,32 +40,23 @@ pub async fn setup(jobs_yaml: &str, extra: &[(&str, &str)]) -> Setup {
     let fake = FakeSaas::start("127.0.0.1:0".parse().unwrap(), Keys::default())
         .await
         .unwrap();
-    let auth_env = TestEnv::new("auth").await.unwrap();
-    let mut env = auth_env.sibling("scheduler").await.unwrap();
-    let auth = spawn::<dayone_auth::Settings, auth_migration::Migrator, _, _>(
-        "auth",
-        auth_env,
-        dayone_auth::Application::build,
-    )
-    .await;
+    let issuer = TestIssuer::start().await;
+    let mut env = TestEnv::new("scheduler").await.unwrap();
     let jobs_file = write_jobs(jobs_yaml);
-    env.set(
-        "APP_TOKENS__JWKS_URL",
-        format!("{}/v1/auth/.well-known/jwks.json", auth.address),
-    )
-    .set(
-        "APP_SCHEDULER__EXTRA_JOBS_PATH",
-        jobs_file.display().to_string(),
-    )
-    .set("APP_SCHEDULER__TICK_INTERVAL_MS", "200")
-    .set(
-        "APP_ALERTS__WEBHOOK_URL",
-        format!("{}/services/TTEST/BTEST/secret", fake.url()),
-    );
+    env.set("APP_TOKENS__JWKS_URL", issuer.jwks_url())
+        .set(
+            "APP_SCHEDULER__EXTRA_JOBS_PATH",
+            jobs_file.display().to_string(),
+        )
+        .set("APP_SCHEDULER__TICK_INTERVAL_MS", "200")
+        .set(
+            "APP_ALERTS__WEBHOOK_URL",
+            format!("{}/services/TTEST/BTEST/secret", fake.url()),
+        );
     for (k, v) in extra {
         env.set(k, *v);
     }
-    Setup { env, auth, fake }
+    Setup { env, issuer, fake }
 }
 
 pub fn write_jobs(yaml: &str) -> PathBuf {
@@ -93,7 +85,7 @@ impl Setup {
         .await;
         SchedulerApp {
             app,
-            auth: self.auth,
+            issuer: self.issuer,
             fake: self.fake,
         }
     }
@@ -175,11 +167,11 @@ pub async fn insert_run(
 
 impl SchedulerApp {
     pub async fn admin(&self) -> User {
-        accounts::admin(&self.auth).await
+        self.issuer.admin()
     }
 
     pub async fn user(&self) -> User {
-        accounts::user(&self.auth).await
+        self.issuer.user()
     }
 
     pub async fn post(&self, path: &str, token: &str) -> reqwest::Response {
