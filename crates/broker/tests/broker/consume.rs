@@ -7,7 +7,7 @@ use dayone_model::Contract;
 use dayone_model::Envelope;
 use dayone_telemetry::RequestContext;
 
-use crate::helpers::{Ping, WORK, broker, options, recorder, wait_until};
+use crate::helpers::{Ping, WORK, broker, holds_for, options, recorder, wait_until};
 
 #[tokio::test]
 async fn a_published_message_is_consumed_and_acked() {
@@ -97,8 +97,12 @@ async fn retries_that_run_out_land_in_the_dead_letter_queue() {
     // One delivery plus one per retry delay (two), then the dead-letter queue.
     assert!(wait_until(Duration::from_secs(10), || seen.lock().unwrap().len() == 3).await);
     assert!(dead_letters_reach(&t, 1).await, "dead-lettered");
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(seen.lock().unwrap().len(), 3, "no fourth attempt");
+    assert!(
+        holds_for(Duration::from_millis(500), || seen.lock().unwrap().len()
+            == 3)
+        .await,
+        "no fourth attempt"
+    );
 }
 
 #[tokio::test]

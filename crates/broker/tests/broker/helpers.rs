@@ -114,6 +114,11 @@ pub async fn wait_until(timeout: Duration, check: impl Fn() -> bool) -> bool {
         .is_some()
 }
 
+/// Whether `holds` stays true for all of `period`.
+pub async fn holds_for(period: Duration, holds: impl Fn() -> bool) -> bool {
+    dayone_test_support::consistently(period, || async { holds() }).await
+}
+
 /// Consuming the test work queue.
 pub fn options(concurrency: usize) -> ConsumerOptions {
     ConsumerOptions {

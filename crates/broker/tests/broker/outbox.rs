@@ -6,7 +6,7 @@ use dayone_model::Envelope;
 use dayone_telemetry::RequestContext;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait};
 
-use crate::helpers::{Ping, broker, options, recorder, wait_until};
+use crate::helpers::{Ping, broker, holds_for, options, recorder, wait_until};
 
 async fn database(stack: &dayone_test_support::TestStack) -> DatabaseConnection {
     let name = stack.create_database("test_broker").await.unwrap();
@@ -50,7 +50,12 @@ async fn only_committed_outbox_messages_are_published() {
     outbox.wake();
 
     assert!(wait_until(Duration::from_secs(5), || !seen.lock().unwrap().is_empty()).await);
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    // The rolled-back row never follows.
+    assert!(
+        holds_for(Duration::from_millis(700), || seen.lock().unwrap().len()
+            == 1)
+        .await
+    );
     let ids: Vec<_> = seen
         .lock()
         .unwrap()
@@ -159,8 +164,11 @@ async fn outbox_rows_wait_while_the_broker_is_unreachable() {
         .unwrap();
     txn.commit().await.unwrap();
     let _relay = OutboxRelay::spawn(db.clone(), unreachable.clone(), outbox.clone());
-    tokio::time::sleep(Duration::from_millis(1200)).await;
-    assert_eq!(published_count(&db).await, 0, "kept, not dropped");
+    let kept = dayone_test_support::consistently(Duration::from_millis(1200), || async {
+        published_count(&db).await == 0
+    })
+    .await;
+    assert!(kept, "kept, not dropped");
 
     // The same row goes out once a reachable broker relays it.
     let _relay = OutboxRelay::spawn(db.clone(), t.broker.clone(), outbox.clone());

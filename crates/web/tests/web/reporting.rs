@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use dayone_fakes::{FakeSaas, Keys, Received};
-use dayone_test_support::{TestEnv, eventually};
+use dayone_test_support::{TestEnv, consistently, eventually};
 use serde_json::Value;
 
 use crate::helpers::{self, TestApp};
@@ -74,7 +74,10 @@ async fn a_500_is_one_sentry_event_and_one_alert_and_a_storm_adds_no_alerts() {
 
     let events = wait_for(&fakes, "sentry", 1).await;
     let alerts = wait_for(&fakes, "slack", 1).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    consistently(Duration::from_millis(500), || async {
+        fakes.received("sentry").len() == 1 && fakes.received("slack").len() == 1
+    })
+    .await;
     assert_eq!(
         fakes.received("sentry").len(),
         1,
@@ -124,7 +127,10 @@ async fn a_500_is_one_sentry_event_and_one_alert_and_a_storm_adds_no_alerts() {
     let events = wait_for(&fakes, "sentry", 21).await;
     let fingerprints: Vec<&Value> = events.iter().map(|e| &e.body["fingerprint"]).collect();
     assert!(fingerprints.windows(2).all(|w| w[0] == w[1]), "one group");
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    consistently(Duration::from_secs(1), || async {
+        fakes.received("slack").len() == 1
+    })
+    .await;
     assert_eq!(
         fakes.received("slack").len(),
         1,
@@ -171,6 +177,9 @@ async fn a_panic_is_a_500_for_the_client_and_an_event_with_the_request_id() {
 
     // The worker survived: the service still answers.
     assert_eq!(app.get("/health").await.status(), 200);
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(fakes.received("sentry").len(), 1, "the panic is one event");
+    let one = consistently(Duration::from_millis(300), || async {
+        fakes.received("sentry").len() == 1
+    })
+    .await;
+    assert!(one, "the panic is one event");
 }

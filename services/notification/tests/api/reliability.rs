@@ -3,7 +3,7 @@ use std::time::Duration;
 use dayone_model::messages::notifications::{
     Recipient, TransactionalSms, TransactionalSmsTemplate,
 };
-use dayone_test_support::{eventually, mail};
+use dayone_test_support::{consistently, eventually, mail};
 use reqwest::Method;
 use sea_orm::ConnectionTrait;
 use serde_json::Value;
@@ -80,14 +80,15 @@ async fn a_duplicated_job_sends_once() {
         .await;
     app.republish(&envelope).await;
     app.republish(&envelope).await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let requests: Vec<_> = app
-        .fake
-        .received("sms")
-        .into_iter()
-        .filter(|r| r.body["To"] == user.phone.as_str())
-        .collect();
-    assert_eq!(requests.len(), 1);
+    let sends = || {
+        app.fake
+            .received("sms")
+            .into_iter()
+            .filter(|r| r.body["To"] == user.phone.as_str())
+            .count()
+    };
+    let once = consistently(Duration::from_millis(1500), || async { sends() == 1 }).await;
+    assert!(once, "{} sends", sends());
     let status = app.status_when(envelope.id, &user.token, |_| true).await;
     assert_eq!(status["deliveries"][0]["attempts"], 1);
 }
@@ -144,9 +145,13 @@ async fn exhausted_retries_end_in_the_dead_letter_queue_and_the_delivery_failed(
     })
     .await;
     assert!(settled.is_some());
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let after = app.fake.received("sms").into_iter().filter(to_user).count();
-    assert_eq!(after, 4, "a sent delivery was never sent again");
+    let sends = || app.fake.received("sms").into_iter().filter(to_user).count();
+    let unchanged = consistently(Duration::from_millis(1500), || async { sends() == 4 }).await;
+    assert!(
+        unchanged,
+        "a sent delivery was sent again: {} sends",
+        sends()
+    );
 }
 
 async fn replay(app: &NotifyApp, admin: &User, queue: &str) -> u64 {
@@ -232,16 +237,19 @@ async fn copies_of_one_job_handled_at_once_call_the_provider_once() {
     })
     .await;
     assert!(all_sent.is_some(), "every job ended sent");
-    // Late copies (deferred while another held the claim) have settled too.
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let received = app.fake.received("sms");
-    for phone in &phones {
-        let calls = received
-            .iter()
-            .filter(|r| r.body["To"] == phone.as_str())
-            .count();
-        assert_eq!(calls, 1, "{phone} got {calls} provider calls");
-    }
+    // Late copies (deferred while another held the claim) send nothing more.
+    let once_each = || {
+        let received = app.fake.received("sms");
+        phones.iter().all(|phone| {
+            received
+                .iter()
+                .filter(|r| r.body["To"] == phone.as_str())
+                .count()
+                == 1
+        })
+    };
+    let held = consistently(Duration::from_secs(2), || async { once_each() }).await;
+    assert!(held, "a phone did not get exactly one provider call");
     let row = app
         .db
         .query_one_raw(sea_orm::Statement::from_string(
@@ -293,14 +301,15 @@ async fn an_idempotency_key_makes_a_retried_post_queue_nothing_twice() {
 
     app.received("sms", |r| r.body["To"] == phone.as_str(), 1)
         .await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let calls = app
-        .fake
-        .received("sms")
-        .into_iter()
-        .filter(|r| r.body["To"] == phone.as_str())
-        .count();
-    assert_eq!(calls, 1);
+    let calls = || {
+        app.fake
+            .received("sms")
+            .into_iter()
+            .filter(|r| r.body["To"] == phone.as_str())
+            .count()
+    };
+    let once = consistently(Duration::from_millis(1500), || async { calls() == 1 }).await;
+    assert!(once, "{} provider calls", calls());
 }
 
 #[tokio::test]
