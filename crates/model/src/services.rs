@@ -115,8 +115,21 @@ pub const CORE: Service = Service {
     tasks: Some("recommendations"),
 };
 
+pub const OPS: Service = Service {
+    name: "ops",
+    port: 5,
+    path: "/v1/ops",
+    routes: &["/v1/ops"],
+    database: "dayone_ops",
+    queues: &[Queue {
+        name: "ops.tasks",
+        bindings: &["task.ops.*"],
+    }],
+    tasks: Some("ops"),
+};
+
 /// Every service, in start order.
-pub const SERVICES: &[Service] = &[AUTH, NOTIFICATION, SCHEDULER, CORE];
+pub const SERVICES: &[Service] = &[AUTH, NOTIFICATION, SCHEDULER, CORE, OPS];
 
 /// The service called `name`.
 pub fn service(name: &str) -> Option<&'static Service> {

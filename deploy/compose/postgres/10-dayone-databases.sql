@@ -8,3 +8,4 @@ CREATE DATABASE dayone_auth;
 CREATE DATABASE dayone_notification;
 CREATE DATABASE dayone_scheduler;
 CREATE DATABASE dayone_core;
+CREATE DATABASE dayone_ops;

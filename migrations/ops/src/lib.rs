@@ -1,0 +1,14 @@
+//! The ops service's schema, applied by `ops migrate`.
+
+use sea_orm_migration::prelude::*;
+
+mod m0001_messaging;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_messaging::Migration)]
+    }
+}
