@@ -29,5 +29,6 @@ pub mod topology;
 
 pub use connection::{Broker, Outgoing, PublishError};
 pub use consumer::{ConsumerOptions, Handler, HandlerError, Incoming, Outcome};
+pub use dead_letters::DeadLetter;
 pub use outbox::{Outbox, OutboxRelay};
 pub use settings::BrokerSettings;
