@@ -19,6 +19,8 @@ pub struct Service {
     pub queues: &'static [Queue],
     /// The scheduled tasks it runs: routing keys `task.<tasks>.*`.
     pub tasks: Option<&'static str>,
+    /// Its OpenAPI documents, as served through the gateway.
+    pub documents: &'static [&'static str],
 }
 
 /// A work queue and the routing-key patterns bound to it on the events
@@ -40,6 +42,7 @@ pub const AUTH: Service = Service {
         bindings: &["task.auth.*"],
     }],
     tasks: Some("auth"),
+    documents: &["/v1/auth/openapi.json"],
 };
 
 pub const NOTIFICATION: Service = Service {
@@ -75,6 +78,7 @@ pub const NOTIFICATION: Service = Service {
         },
     ],
     tasks: Some("notification"),
+    documents: &["/v1/notifications/openapi.json"],
 };
 
 pub const SCHEDULER: Service = Service {
@@ -94,6 +98,7 @@ pub const SCHEDULER: Service = Service {
         },
     ],
     tasks: Some("scheduler"),
+    documents: &["/v1/scheduler/openapi.json"],
 };
 
 pub const CORE: Service = Service {
@@ -113,6 +118,7 @@ pub const CORE: Service = Service {
         },
     ],
     tasks: Some("recommendations"),
+    documents: &["/v1/openapi.json", "/v2/openapi.json"],
 };
 
 pub const OPS: Service = Service {
@@ -126,6 +132,7 @@ pub const OPS: Service = Service {
         bindings: &["task.ops.*"],
     }],
     tasks: Some("ops"),
+    documents: &["/v1/ops/openapi.json"],
 };
 
 /// Every service, in start order.

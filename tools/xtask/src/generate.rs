@@ -75,7 +75,7 @@ fn nginx_routes(root: &Path, m: &Manifest) -> anyhow::Result<String> {
     let mut locations = String::new();
     let mut exact = String::new();
     for s in &m.services {
-        for route in &s.routes {
+        for route in s.gateway_prefixes() {
             let _ = write!(
                 locations,
                 "location {route} {{\n    proxy_pass http://{}_upstream;\n    include dayone-proxy.conf;\n}}\n",
@@ -152,6 +152,8 @@ fn rust(m: &Manifest) -> String {
          \x20   pub queues: &'static [Queue],\n\
          \x20   /// The scheduled tasks it runs: routing keys `task.<tasks>.*`.\n\
          \x20   pub tasks: Option<&'static str>,\n\
+         \x20   /// Its OpenAPI documents, as served through the gateway.\n\
+         \x20   pub documents: &'static [&'static str],\n\
          }\n\n\
          /// A work queue and the routing-key patterns bound to it on the events\n\
          /// exchange.\n\
@@ -182,7 +184,7 @@ fn rust(m: &Manifest) -> String {
             .collect();
         let _ = write!(
             out,
-            "pub const {}: Service = Service {{\n    name: {:?},\n    port: {},\n    path: {:?},\n    routes: &[{}],\n    database: {:?},\n    queues: &[{}],\n    tasks: {},\n}};\n\n",
+            "pub const {}: Service = Service {{\n    name: {:?},\n    port: {},\n    path: {:?},\n    routes: &[{}],\n    database: {:?},\n    queues: &[{}],\n    tasks: {},\n    documents: &[{}],\n}};\n\n",
             s.upper(),
             s.name,
             s.port,
@@ -193,6 +195,7 @@ fn rust(m: &Manifest) -> String {
             s.tasks
                 .as_ref()
                 .map_or_else(|| "None".to_owned(), |t| format!("Some({t:?})")),
+            list(&s.documents()),
         );
     }
     let consts: Vec<String> = m.services.iter().map(|s| s.upper()).collect();

@@ -25,6 +25,10 @@ pub struct Service {
     pub path: String,
     /// The gateway's path prefixes proxied to it.
     pub routes: Vec<String>,
+    /// Browser pages it serves at the gateway outside the versioned API
+    /// (`/console/`): prefixes proxied to it like `routes`.
+    #[serde(default)]
+    pub pages: Vec<String>,
     pub database: String,
     /// Its own work queues (the task queue is added from `tasks`).
     #[serde(default)]
@@ -75,6 +79,11 @@ impl Service {
             });
         }
         queues
+    }
+
+    /// Every prefix the gateway proxies to it: its routes, then its pages.
+    pub fn gateway_prefixes(&self) -> impl Iterator<Item = &String> {
+        self.routes.iter().chain(&self.pages)
     }
 
     /// Its OpenAPI documents, as served through the gateway.
@@ -148,6 +157,19 @@ impl Manifest {
                     s.name
                 );
                 ensure!(routes.insert(r), "{}: route `{r}` is taken", s.name);
+            }
+            for p in &s.pages {
+                ensure!(
+                    p.starts_with('/')
+                        && p.ends_with('/')
+                        && !p.starts_with("/v")
+                        && p.len() > 2
+                        && p.bytes()
+                            .all(|b| b.is_ascii_lowercase() || b"/-_".contains(&b)),
+                    "{}: page `{p}` must be a plain /<name>/ prefix outside the API's /v<N>",
+                    s.name
+                );
+                ensure!(routes.insert(p), "{}: page `{p}` is taken", s.name);
             }
             ensure!(
                 s.database.starts_with("dayone_")
