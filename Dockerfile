@@ -10,6 +10,8 @@
 #   planner  reduces the workspace to a "recipe" (manifests + Cargo.lock)
 #   builder  compiles the dependencies from the recipe (a layer that is reused
 #            until a manifest or Cargo.lock changes), then the service itself
+#   api-reference  Swagger UI from npm (tools/api-reference, locked), whose
+#            three files the console service serves at /docs/
 #   runtime  distroless: glibc, libgcc, CA certificates and our binary; no
 #            shell, no package manager, no compiler, runs as uid 65532
 #
@@ -61,6 +63,16 @@ RUN cargo build --release --locked --package "dayone-${SERVICE}" --bin "${SERVIC
  && install -m 0755 "target/release/${SERVICE}" /out/app/service \
  && ln -s service "/out/app/${SERVICE}"
 
+# ---------------------------------------------------------------- api-reference
+FROM node:20-${DEBIAN_CODENAME}-slim AS api-reference
+WORKDIR /src
+COPY tools/api-reference/package.json tools/api-reference/package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error \
+ && mkdir -p /out \
+ && cp node_modules/swagger-ui-dist/swagger-ui-bundle.js \
+       node_modules/swagger-ui-dist/swagger-ui-standalone-preset.js \
+       node_modules/swagger-ui-dist/swagger-ui.css /out/
+
 # ---------------------------------------------------------------- runtime
 FROM gcr.io/distroless/cc-debian12:nonroot AS runtime
 ARG SERVICE
@@ -72,6 +84,9 @@ WORKDIR /app
 COPY --from=builder /out/app/ /app/
 COPY config/*.yaml /app/config/
 COPY services/${SERVICE}/config.yaml /app/config/${SERVICE}.yaml
+# 2 MB of static files every image carries so that one Dockerfile stays one:
+# only ops serves them (APP_OPS__DOCS_ASSETS_DIR).
+COPY --from=api-reference /out/ /app/api-reference/
 # The image defaults to production: a container started without explicit
 # configuration refuses the development secrets instead of running with
 # them. docker-compose.yml sets APP_ENVIRONMENT=local for laptops.

@@ -246,6 +246,19 @@ impl TestStack {
         queue: &str,
         envelope: &Value,
     ) -> anyhow::Result<()> {
+        self.publish_to_queue_with(vhost, queue, envelope, serde_json::json!({}))
+            .await
+    }
+
+    /// [`Self::publish_to_queue`] with AMQP `headers` (a JSON object): a
+    /// dead letter's reason and attempts, say.
+    pub async fn publish_to_queue_with(
+        &self,
+        vhost: &str,
+        queue: &str,
+        envelope: &Value,
+        headers: Value,
+    ) -> anyhow::Result<()> {
         let vhost_path = if vhost == "/" { "%2F" } else { vhost };
         let routed: Value = reqwest::Client::new()
             .post(self.management_url(&format!("exchanges/{vhost_path}/amq.default/publish")))
@@ -259,6 +272,7 @@ impl TestStack {
                     "content_type": "application/json",
                     "message_id": envelope["id"],
                     "type": envelope["type"],
+                    "headers": headers,
                 },
             }))
             .send()

@@ -1,5 +1,10 @@
-//! The ops service.
+//! The ops service: the console admins run Dayone from (/console/) and the
+//! API reference for client developers (/docs/).
 //!
+//! - `sessions.rs`: console sign-in through the login API, sessions in Redis, CSRF.
+//! - `queues.rs`: every service's queues and their dead letters.
+//! - `audit.rs`: the audit log of admin actions.
+//! - `pages.rs`: the console's HTML.
 //! - `startup.rs`: connects, starts the consumers and serves the routes.
 //! - `state.rs`: what the handlers, consumers and tasks share.
 //! - `routes/`: the HTTP API, one endpoint group per file, and its OpenAPI
@@ -8,9 +13,13 @@
 //! - `tasks.rs`: the scheduled tasks it runs (`task.ops.*`).
 //! - `error.rs`: its domain errors and the API errors they become.
 
+pub mod audit;
 pub mod consumers;
 pub mod error;
+pub mod pages;
+pub mod queues;
 pub mod routes;
+pub mod sessions;
 pub mod settings;
 pub mod startup;
 pub mod state;

@@ -1,4 +1,4 @@
-use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::web;
 use dayone_web::{RunningService, ServiceInfo, ServiceRuntime};
@@ -24,16 +24,21 @@ impl Application {
             consumers::QUEUES,
         )
         .await?;
-        let state = Arc::new(State {
+        let state = web::Data::new(State {
             db: runtime.db().clone(),
             outbox: runtime.outbox.clone(),
             broker: runtime.broker().clone(),
+            redis: runtime.redis().clone(),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(5))
+                .build()?,
+            settings: settings.ops.clone(),
+            broker_settings: settings.common.broker.clone(),
         });
-        runtime.run_tasks(consumers::TASKS, tasks::Tasks(state.clone()));
+        runtime.run_tasks(consumers::TASKS, tasks::Tasks(state.clone().into_inner()));
         runtime.start_outbox_relay();
-        let data = web::Data::new(state);
         runtime.serve(move |cfg| {
-            cfg.app_data(data.clone()).configure(routes::configure);
+            cfg.app_data(state.clone()).configure(routes::configure);
         })
     }
 }

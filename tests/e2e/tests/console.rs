@@ -1,0 +1,500 @@
+//! The ops console and the API reference in a real browser (Debian's
+//! headless Chromium) against the running test stack, through the gateway:
+//! an admin signs in, replays a dead letter of the cron service's results queue
+//! and sees the run it reported recorded, and the audit log shows it; a
+//! plain user is refused; a form without the session's CSRF token is
+//! refused; /docs/ renders every service's operations.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+#[path = "browser/harness.rs"]
+#[allow(dead_code)] // shared with browser.rs, which uses the rest
+mod harness;
+
+use std::time::Duration;
+
+use dayone_model::Contract;
+use dayone_model::messages::tasks::TaskResult;
+use dayone_model::services::{SERVICES, Service};
+use dayone_test_support::accounts::{PASSWORD, login_at, register_at};
+use dayone_test_support::{TestStack, eventually};
+use fantoccini::Locator;
+use harness::Browser;
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// The queue task results arrive in (services.toml: the one bound to them).
+fn results_queue() -> &'static str {
+    SERVICES
+        .iter()
+        .flat_map(|s| s.queues)
+        .find(|q| q.bindings.contains(&TaskResult::TYPE))
+        .expect("a queue for task results")
+        .name
+}
+
+/// The cron service: the one that owns the results queue and keeps the run
+/// history.
+fn cron() -> &'static Service {
+    SERVICES
+        .iter()
+        .find(|s| s.queues.iter().any(|q| q.name == results_queue()))
+        .expect("the cron service")
+}
+
+fn gateway(path: &str) -> String {
+    format!("{}{path}", TestStack::load().gateway_url())
+}
+
+/// An admin made with `make admin`'s command: email and access token.
+async fn admin() -> (String, String) {
+    let email = format!("ops-admin-{}@example.com", Uuid::new_v4().simple());
+    TestStack::load().script(&["admin", &email, PASSWORD]).await;
+    let token = login_at(&reqwest::Client::new(), &gateway(""), &email).await;
+    (email, token)
+}
+
+/// Signs in through the console's form; the page it lands on is open.
+async fn sign_in(browser: &Browser, email: &str) {
+    browser.goto(&gateway("/console/")).await;
+    // No session: the console sends the browser to its sign-in form.
+    let url = browser.client.current_url().await.unwrap();
+    assert_eq!(url.as_str(), gateway("/console/sign-in"));
+    let form = &browser.client;
+    form.find(Locator::Css("input[name=email]"))
+        .await
+        .unwrap()
+        .send_keys(email)
+        .await
+        .unwrap();
+    form.find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    form.find(Locator::Css("form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn wait_for(browser: &Browser, css: &str) -> fantoccini::elements::Element {
+    browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("`{css}` never appeared: {e}"))
+}
+
+/// A run of a real cron job, started and waiting for its worker's report.
+async fn running_run(token: &str) -> (String, Uuid) {
+    let jobs: Value = reqwest::Client::new()
+        .get(gateway(&format!("{}/jobs", cron().path)))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let job = jobs[0]["name"].as_str().expect("a job").to_owned();
+    let db = TestStack::load().connect(cron().database).await.unwrap();
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "INSERT INTO job_runs (job_id, scheduled_for, trigger, status, fired_by, started_at) \
+             SELECT id, now(), 'manual', 'running', 'e2e', now() FROM jobs WHERE name = $1 \
+             RETURNING uuid",
+            [job.clone().into()],
+        ))
+        .await
+        .unwrap()
+        .expect("the run");
+    (job, row.try_get("", "uuid").unwrap())
+}
+
+async fn runs(token: &str, job: &str) -> Vec<Value> {
+    let page: Value = reqwest::Client::new()
+        .get(gateway(&format!(
+            "{}/jobs/{job}/runs?per_page=100",
+            cron().path
+        )))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    page["items"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn an_admin_replays_a_dead_letter_of_the_cron_results_sees_it_processed_and_in_the_audit_log()
+{
+    let stack = TestStack::load();
+    let (email, token) = admin().await;
+    // The worker's report on the run died in the results queue (its
+    // database was down through every retry): a dead letter.
+    let (job, run) = running_run(&token).await;
+    let now = chrono::Utc::now();
+    let envelope = json!({
+        "id": Uuid::now_v7(),
+        "type": TaskResult::TYPE,
+        "version": 1,
+        "occurred_at": now,
+        "payload": {
+            "run_uuid": run, "task": "e2e.report", "succeeded": true,
+            "started_at": now, "finished_at": now, "error": null,
+            "output": {"rows": 7, "api_token": "secret-value-never-shown"}, "worker": "e2e-worker",
+        },
+    });
+    let id = envelope["id"].as_str().unwrap().to_owned();
+    stack
+        .publish_to_queue_with(
+            "/",
+            &format!("{}.dlq", results_queue()),
+            &envelope,
+            json!({"x-dayone-reason": "the run history could not be written", "x-dayone-attempt": 6}),
+        )
+        .await
+        .unwrap();
+
+    let browser = Browser::start().await;
+    sign_in(&browser, &email).await;
+    let dead = wait_for(
+        &browser,
+        &format!(
+            "tr[data-queue='{}'] td[data-field='dead_letters'] a",
+            results_queue()
+        ),
+    )
+    .await;
+    dead.click().await.unwrap();
+
+    let letter = wait_for(&browser, &format!("article[data-id='{id}']")).await;
+    let text = letter.text().await.unwrap();
+    assert!(
+        text.contains("the run history could not be written"),
+        "{text}"
+    );
+    assert!(text.contains("e2e-worker"), "{text}");
+    assert!(
+        !text.contains("secret-value-never-shown"),
+        "redacted like the logs: {text}"
+    );
+    letter
+        .find(Locator::Css("button.primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let flash = wait_for(&browser, ".flash").await;
+    assert_eq!(flash.text().await.unwrap(), "Replayed 1 dead letter.");
+    assert!(
+        browser
+            .client
+            .find(Locator::Css(&format!("article[data-id='{id}']")))
+            .await
+            .is_err(),
+        "the dead letter left its queue"
+    );
+
+    // Processed: the run history recorded the run as the report said.
+    let recorded = eventually(Duration::from_secs(15), || async {
+        runs(&token, &job)
+            .await
+            .into_iter()
+            .find(|r| r["uuid"] == run.to_string() && r["status"] == "succeeded")
+    })
+    .await
+    .expect("the replayed report reached the run history");
+    assert_eq!(recorded["output"]["rows"], 7);
+    assert_eq!(recorded["worker"], "e2e-worker");
+
+    // The audit log shows who did it, to what, in which request.
+    browser.goto(&gateway("/console/audit")).await;
+    let table = wait_for(&browser, "table#audit").await;
+    let rows = table.text().await.unwrap();
+    let line = rows
+        .lines()
+        .find(|l| l.contains(&format!("{}/{id}", results_queue())))
+        .unwrap_or_else(|| panic!("no audit entry for the replay:\n{rows}"));
+    assert!(line.contains("dead_letter.replay"), "{line}");
+    assert!(line.contains(&email), "{line}");
+    assert!(line.contains("done: 1"), "{line}");
+    // ...and the API serves the same log.
+    let audit: Value = reqwest::Client::new()
+        .get(gateway("/v1/ops/audit?limit=200"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let entry = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["target"] == format!("{}/{id}", results_queue()))
+        .expect("the replay over the API");
+    assert_eq!(entry["actor_email"], email.as_str());
+    assert!(!entry["request_id"].as_str().unwrap().is_empty());
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_plain_user_is_refused_and_gets_no_session() {
+    let email = format!("ops-user-{}@example.com", Uuid::new_v4().simple());
+    register_at(
+        &reqwest::Client::new(),
+        &gateway(""),
+        json!({"email": email, "password": PASSWORD, "name": "Pat"}),
+    )
+    .await;
+    let browser = Browser::start().await;
+    sign_in(&browser, &email).await;
+    let refusal = wait_for(&browser, ".error").await;
+    assert!(
+        refusal.text().await.unwrap().contains("for admins"),
+        "{}",
+        refusal.text().await.unwrap()
+    );
+    browser.goto(&gateway("/console/")).await;
+    let url = browser.client.current_url().await.unwrap();
+    assert_eq!(url.as_str(), gateway("/console/sign-in"), "no session");
+    browser.close().await;
+}
+
+/// `name=value` of a Set-Cookie named `name`, with its attributes.
+fn set_cookie(response: &reqwest::Response, name: &str) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("no {name} cookie"))
+        .to_owned()
+}
+
+fn hidden_csrf(html: &str) -> String {
+    let start = html.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
+    html[start..start + html[start..].find('"').unwrap()].to_owned()
+}
+
+#[tokio::test]
+async fn forms_without_the_sessions_csrf_token_are_refused_and_cookies_are_locked_down() {
+    let (email, _) = admin().await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let form = client
+        .get(gateway("/console/sign-in"))
+        .send()
+        .await
+        .unwrap();
+    let sign_in_cookie = set_cookie(&form, "dayone_console_signin");
+    let html = form.text().await.unwrap();
+    let token = hidden_csrf(&html);
+    let pair = |cookie: &str| cookie.split(';').next().unwrap().to_owned();
+
+    // The sign-in form itself wants its double-submitted token.
+    let forged = client
+        .post(gateway("/console/sign-in"))
+        .header("cookie", pair(&sign_in_cookie))
+        .form(&[
+            ("csrf", "not-the-token"),
+            ("email", email.as_str()),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+
+    let signed = client
+        .post(gateway("/console/sign-in"))
+        .header("cookie", pair(&sign_in_cookie))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("email", email.as_str()),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), 303);
+    let session = set_cookie(&signed, "dayone_console");
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/console"] {
+        assert!(session.contains(attribute), "{session}");
+    }
+    let cookie = pair(&session);
+
+    let page = client
+        .get(gateway("/console/"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let policy = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(policy.contains("default-src 'self'"), "{policy}");
+    let csrf = hidden_csrf(&page.text().await.unwrap());
+
+    let without = client
+        .post(gateway(&format!(
+            "/console/queues/{}/discard",
+            results_queue()
+        )))
+        .header("cookie", &cookie)
+        .form(&[("csrf", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(without.status(), 403);
+    // The same form with the session's token goes through (nothing to
+    // discard in a queue no one uses: 0).
+    let with = client
+        .post(gateway("/console/queues/ops.tasks/discard"))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with.status(), 303);
+    assert_eq!(
+        with.headers()["location"],
+        "/console/queues/ops.tasks?done=discard&n=0"
+    );
+    // A queue no service owns is not found.
+    let unknown = client
+        .post(gateway("/console/queues/no.such.queue/replay"))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+
+    // Signing out ends the session: the cookie no longer opens a page.
+    let out = client
+        .post(gateway("/console/sign-out"))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 303);
+    let after = client
+        .get(gateway("/console/"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), 303);
+    assert_eq!(after.headers()["location"], "/console/sign-in");
+}
+
+/// Operations (method + path) in an OpenAPI document.
+fn operations(document: &Value) -> usize {
+    document["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|item| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .filter(|k| ["get", "put", "post", "delete", "patch"].contains(&k.as_str()))
+                .count()
+        })
+        .sum()
+}
+
+#[tokio::test]
+async fn the_api_reference_renders_every_services_operations_from_this_origin_only() {
+    let stack = TestStack::load();
+    let browser = Browser::start().await;
+    let script: String = reqwest::get(gateway("/docs/docs.js"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for service in SERVICES {
+        for url in service.documents {
+            let document: Value = reqwest::get(gateway(url))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let expected = operations(&document);
+            assert!(expected > 0, "{url} has operations");
+            let start = script
+                .find(&format!("\"url\":\"{url}\""))
+                .unwrap_or_else(|| panic!("{url} is not in the reference"));
+            // The name the selector shows, just before the url.
+            let name_end = script[..start].rfind('"').unwrap();
+            let name_start = script[..name_end].rfind('"').unwrap() + 1;
+            let name = &script[name_start..name_end];
+            browser
+                .goto(&gateway(&format!(
+                    "/docs/?urls.primaryName={}",
+                    name.replace(' ', "%20")
+                )))
+                .await;
+            let shown = eventually(Duration::from_secs(20), || async {
+                let blocks = browser
+                    .client
+                    .find_all(Locator::Css(".opblock"))
+                    .await
+                    .ok()?;
+                (blocks.len() == expected).then_some(blocks.len())
+            })
+            .await;
+            let title = browser
+                .client
+                .find(Locator::Css(".info .title"))
+                .await
+                .map(|_| ())
+                .is_ok();
+            assert_eq!(
+                shown,
+                Some(expected),
+                "{name} ({url}) shows its {expected} operations (title shown: {title})"
+            );
+        }
+    }
+    // Nothing came from another origin: every resource the page loaded is
+    // the gateway's.
+    let origins: Value = browser
+        .client
+        .execute(
+            "return performance.getEntriesByType('resource').map(e => new URL(e.name).origin);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let gateway_origin = stack.gateway_url();
+    for origin in origins.as_array().unwrap() {
+        assert_eq!(
+            origin.as_str().unwrap(),
+            gateway_origin.trim_end_matches('/')
+        );
+    }
+    browser.close().await;
+}
