@@ -129,7 +129,7 @@ pub fn document(openapi: &mut Value, prefix: &str, queues: &[QueueDef]) {
             "security": [{"bearer": []}],
             "parameters": [
                 {"name": "queue", "in": "path", "required": true, "schema": {"type": "string", "enum": queues}},
-                {"name": "limit", "in": "query", "required": false, "description": "At most this many (default 1000)", "schema": {"type": "integer", "format": "int32", "minimum": 0, "maximum": u32::MAX}},
+                {"name": "limit", "in": "query", "required": false, "description": "At most this many (default 1000)", "schema": {"type": "integer", "format": "int64", "minimum": 0, "maximum": u32::MAX}},
             ],
             "responses": {
                 "200": {"description": "`{\"queue\", \"replayed\"}`"},

@@ -116,6 +116,12 @@ impl ServiceRuntime {
         self.verifier = web::Data::new(verifier);
     }
 
+    /// The verifier requests' tokens are checked with, for a service that
+    /// checks tokens it holds itself (the console's sessions).
+    pub fn token_verifier(&self) -> web::Data<TokenVerifier> {
+        self.verifier.clone()
+    }
+
     pub fn redis(&self) -> &Redis {
         &self.deps.redis
     }

@@ -4,6 +4,8 @@
 //! - `sessions.rs`: console sign-in through the login API, sessions in Redis, CSRF.
 //! - `queues.rs`: every service's queues and their dead letters.
 //! - `audit.rs`: the audit log of admin actions.
+//! - `jobs.rs`: scheduled jobs and their runs, through the cron service's API.
+//! - `api.rs`: calls to the other services' APIs as the signed-in admin.
 //! - `pages.rs`: the console's HTML.
 //! - `startup.rs`: connects, starts the consumers and serves the routes.
 //! - `state.rs`: what the handlers, consumers and tasks share.
@@ -13,9 +15,11 @@
 //! - `tasks.rs`: the scheduled tasks it runs (`task.ops.*`).
 //! - `error.rs`: its domain errors and the API errors they become.
 
+pub mod api;
 pub mod audit;
 pub mod consumers;
 pub mod error;
+pub mod jobs;
 pub mod pages;
 pub mod queues;
 pub mod routes;

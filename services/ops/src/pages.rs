@@ -4,6 +4,8 @@
 
 use std::fmt::Write as _;
 
+use serde_json::Value;
+
 use crate::audit::Entry;
 use crate::queues::{LetterView, QueueView};
 use crate::sessions::Session;
@@ -28,7 +30,7 @@ pub fn escape(text: &str) -> String {
 fn layout(title: &str, session: Option<&Session>, flash: Option<&str>, body: &str) -> String {
     let nav = match session {
         Some(session) => format!(
-            r#"<nav><a href="/console/">Queues</a> <a href="/console/audit">Audit log</a> <a href="/docs/">API reference</a>
+            r#"<nav><a href="/console/">Queues</a> <a href="/console/jobs">Jobs</a> <a href="/console/audit">Audit log</a> <a href="/docs/">API reference</a>
 <form method="post" action="/console/sign-out" class="inline"><input type="hidden" name="csrf" value="{csrf}"><span class="who">{email}</span> <button type="submit">Sign out</button></form></nav>"#,
             csrf = escape(&session.csrf),
             email = escape(&session.admin.email),
@@ -198,6 +200,132 @@ pub fn audit(session: &Session, entries: &[Entry], next: Option<i64>) -> String 
         None,
         &format!(
             r#"<table id="audit"><thead><tr><th>When</th><th>Who</th><th>Action</th><th>Target</th><th>Outcome</th><th>Request</th></tr></thead><tbody>{rows}</tbody></table>{more}"#
+        ),
+    )
+}
+
+/// A JSON field as text ("" when absent).
+fn text(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+pub fn jobs(session: &Session, jobs: &[Value], flash: Option<&str>) -> String {
+    let mut rows = String::new();
+    for job in jobs {
+        let name = text(&job["name"]);
+        let base = format!("/console/jobs/{name}");
+        let toggle = if job["paused"] == true {
+            action_form(&format!("{base}/resume"), &session.csrf, "Resume", "")
+        } else {
+            action_form(&format!("{base}/pause"), &session.csrf, "Pause", "")
+        };
+        let _ = write!(
+            rows,
+            r#"<tr data-job="{name_attr}"><td><a href="{base_attr}">{name_html}</a></td><td><code>{schedule}</code> {timezone}</td><td>{task}</td><td>{next}</td><td class="last-status">{last_status}</td><td>{last_at}</td><td>{state}</td><td>{run} {toggle}</td></tr>"#,
+            name_attr = escape(&name),
+            base_attr = escape(&base),
+            name_html = escape(&name),
+            schedule = escape(&text(&job["schedule"])),
+            timezone = escape(&text(&job["timezone"])),
+            task = escape(&text(&job["task"])),
+            next = escape(&text(&job["next_run_at"])),
+            last_status = escape(&text(&job["last_run"]["status"])),
+            last_at = escape(&text(&job["last_run"]["scheduled_for"])),
+            state = if job["paused"] == true {
+                "paused"
+            } else {
+                "active"
+            },
+            run = action_form(&format!("{base}/run"), &session.csrf, "Run now", "primary"),
+        );
+    }
+    layout(
+        "Scheduled jobs",
+        Some(session),
+        flash,
+        &format!(
+            r#"<table id="jobs"><thead><tr><th>Job</th><th>Schedule</th><th>Task</th><th>Next run</th><th>Last status</th><th>Last run</th><th>State</th><th></th></tr></thead><tbody>{rows}</tbody></table>"#
+        ),
+    )
+}
+
+/// A job's run history: one page of the API's, filtered by status on it.
+pub fn runs(
+    session: &Session,
+    job: &str,
+    runs: &Value,
+    page: u64,
+    status: Option<&str>,
+    flash: Option<&str>,
+) -> String {
+    let base = format!("/console/jobs/{job}");
+    let mut rows = String::new();
+    let items = runs["items"].as_array().cloned().unwrap_or_default();
+    for run in items
+        .iter()
+        .filter(|r| status.is_none_or(|s| s.is_empty() || r["status"] == s))
+    {
+        let _ = write!(
+            rows,
+            r#"<tr data-run="{uuid}"><td><code>{uuid}</code></td><td>{scheduled}</td><td>{trigger}</td><td class="status">{status}</td><td>{duration}</td><td>{worker}</td><td><pre>{output}</pre></td><td class="error-text">{error}</td></tr>"#,
+            uuid = escape(&text(&run["uuid"])),
+            scheduled = escape(&text(&run["scheduled_for"])),
+            trigger = escape(&text(&run["trigger"])),
+            status = escape(&text(&run["status"])),
+            duration = escape(&text(&run["duration_ms"])),
+            worker = escape(&text(&run["worker"])),
+            output = escape(&text(&run["output"])),
+            error = escape(&text(&run["error"])),
+        );
+    }
+    let total = runs["total"].as_u64().unwrap_or(0);
+    let per_page = runs["per_page"].as_u64().unwrap_or(50).max(1);
+    let filter = status
+        .map(|s| format!("&status={}", escape(s)))
+        .unwrap_or_default();
+    let mut pager = String::new();
+    if page > 1 {
+        let _ = write!(
+            pager,
+            r#"<a href="{}?page={}{filter}">Newer</a> "#,
+            escape(&base),
+            page - 1
+        );
+    }
+    if page * per_page < total {
+        let _ = write!(
+            pager,
+            r#"<a href="{}?page={}{filter}">Older</a>"#,
+            escape(&base),
+            page + 1
+        );
+    }
+    let options: String = ["", "queued", "succeeded", "failed", "skipped", "lost"]
+        .iter()
+        .map(|s| {
+            let selected = if status.unwrap_or("") == *s {
+                " selected"
+            } else {
+                ""
+            };
+            let label = if s.is_empty() { "any status" } else { s };
+            format!(r#"<option value="{s}"{selected}>{label}</option>"#)
+        })
+        .collect();
+    layout(
+        &format!("Runs of {job}"),
+        Some(session),
+        flash,
+        &format!(
+            r#"<p>{run} <span class="note">{total} runs in all.</span></p>
+<form method="get" action="{base_attr}" class="inline"><label>Status <select name="status">{options}</select></label> <button type="submit">Filter</button></form>
+<table id="runs"><thead><tr><th>Run</th><th>Scheduled for</th><th>Trigger</th><th>Status</th><th>ms</th><th>Worker</th><th>Output</th><th>Error</th></tr></thead><tbody>{rows}</tbody></table><p>{pager}</p>"#,
+            run = action_form(&format!("{base}/run"), &session.csrf, "Run now", "primary"),
+            base_attr = escape(&base),
         ),
     )
 }

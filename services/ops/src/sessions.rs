@@ -140,6 +140,86 @@ pub async fn current(
     Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
 }
 
+/// How long before its expiry an access token is refreshed.
+const REFRESH_AHEAD_SECS: i64 = 30;
+
+/// The request's session with an access token good for a while yet:
+/// refreshed through the login API when it is about to expire (the session
+/// saved with the new pair). `None` when there is no session, or auth no
+/// longer honours it (signed out elsewhere, revoked, no longer an admin):
+/// then it is ended here too.
+pub async fn current_fresh(
+    http: &reqwest::Client,
+    api_url: &str,
+    verifier: &TokenVerifier,
+    redis: &Redis,
+    req: &HttpRequest,
+) -> Result<Option<Session>, SignInError> {
+    let Some(mut session) = current(redis, req).await? else {
+        return Ok(None);
+    };
+    let now = unix_now();
+    if let Ok(claims) = verifier.verify(&session.access_token).await
+        && claims.exp - now > REFRESH_AHEAD_SECS
+    {
+        return Ok(Some(session));
+    }
+    let response = http
+        .post(format!("{api_url}/v1/auth/refresh"))
+        .json(&serde_json::json!({"refresh_token": session.refresh_token}))
+        .send()
+        .await
+        .map_err(|e| SignInError::Unavailable(e.to_string()))?;
+    let status = response.status().as_u16();
+    if status != 200 {
+        if status == 401 || status == 422 {
+            end(redis, req).await?;
+            return Ok(None);
+        }
+        return Err(SignInError::Unavailable(format!("auth answered {status}")));
+    }
+    let tokens: Tokens = response
+        .json()
+        .await
+        .map_err(|e| SignInError::Unavailable(e.to_string()))?;
+    let still_admin = verifier
+        .verify(&tokens.access_token)
+        .await
+        .is_ok_and(|claims| claims.roles.iter().any(|r| r == dayone_web::auth::ADMIN));
+    if !still_admin {
+        end(redis, req).await?;
+        return Ok(None);
+    }
+    session.access_token = tokens.access_token;
+    session.refresh_token = tokens.refresh_token;
+    if let Some(cookie) = req.cookie(COOKIE) {
+        let json = serde_json::to_string(&session).unwrap_or_default();
+        let mut conn = redis.connection();
+        let _: () = redis::cmd("SET")
+            .arg(key(redis, cookie.value()))
+            .arg(json)
+            .arg("KEEPTTL")
+            .query_async(&mut conn)
+            .await?;
+    }
+    Ok(Some(session))
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Forgets the request's session here.
+async fn end(redis: &Redis, req: &HttpRequest) -> Result<(), redis::RedisError> {
+    if let Some(cookie) = req.cookie(COOKIE) {
+        let mut conn = redis.connection();
+        let _: () = conn.del(key(redis, cookie.value())).await?;
+    }
+    Ok(())
+}
+
 /// Ends the request's session here and at auth.
 pub async fn sign_out(
     http: &reqwest::Client,
@@ -148,10 +228,7 @@ pub async fn sign_out(
     req: &HttpRequest,
     session: &Session,
 ) -> Result<(), redis::RedisError> {
-    if let Some(cookie) = req.cookie(COOKIE) {
-        let mut conn = redis.connection();
-        let _: () = conn.del(key(redis, cookie.value())).await?;
-    }
+    end(redis, req).await?;
     let _ = http
         .post(format!("{api_url}/v1/auth/logout"))
         .bearer_auth(&session.access_token)

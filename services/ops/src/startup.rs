@@ -29,6 +29,7 @@ impl Application {
             outbox: runtime.outbox.clone(),
             broker: runtime.broker().clone(),
             redis: runtime.redis().clone(),
+            verifier: runtime.token_verifier(),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(5))
                 .build()?,

@@ -108,8 +108,8 @@ async fn running_run(token: &str) -> (String, Uuid) {
     let row = db
         .query_one_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
-            "INSERT INTO job_runs (job_id, scheduled_for, trigger, status, fired_by, started_at) \
-             SELECT id, now(), 'manual', 'running', 'e2e', now() FROM jobs WHERE name = $1 \
+            "INSERT INTO job_runs (job_id, scheduled_for, trigger, status, fired_by) \
+             SELECT id, now(), 'manual', 'queued', 'e2e' FROM jobs WHERE name = $1 \
              RETURNING uuid",
             [job.clone().into()],
         ))
@@ -496,5 +496,86 @@ async fn the_api_reference_renders_every_services_operations_from_this_origin_on
             gateway_origin.trim_end_matches('/')
         );
     }
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn an_admin_runs_a_job_now_and_sees_the_run_in_its_history_and_the_audit_log() {
+    let (email, token) = admin().await;
+    // One of the cron service's own jobs (a check: quick, and harmless).
+    let own = format!("{}.", cron().tasks.expect("tasks of its own"));
+    let jobs: Value = reqwest::Client::new()
+        .get(gateway(&format!("{}/jobs", cron().path)))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let job = jobs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["task"].as_str().unwrap().starts_with(&own))
+        .expect("a job of the cron service's own")["name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let before: Vec<Value> = runs(&token, &job).await;
+
+    let browser = Browser::start().await;
+    sign_in(&browser, &email).await;
+    browser.goto(&gateway("/console/jobs")).await;
+    let row = wait_for(&browser, &format!("tr[data-job='{job}']")).await;
+    row.find(Locator::Css("button.primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let flash = wait_for(&browser, ".flash").await;
+    assert!(flash.text().await.unwrap().starts_with("Run queued"));
+
+    // The new run shows in the history once its worker reports.
+    let new_run = eventually(Duration::from_secs(20), || async {
+        browser
+            .goto(&gateway(&format!("/console/jobs/{job}")))
+            .await;
+        let rows = browser
+            .client
+            .find_all(Locator::Css("table#runs tr[data-run]"))
+            .await
+            .ok()?;
+        for row in rows {
+            let uuid = row.attr("data-run").await.ok()??;
+            let status = row
+                .find(Locator::Css(".status"))
+                .await
+                .ok()?
+                .text()
+                .await
+                .ok()?;
+            let known = before.iter().any(|r| r["uuid"] == uuid.as_str());
+            if !known && status == "succeeded" {
+                return Some(uuid);
+            }
+        }
+        None
+    })
+    .await
+    .expect("the run appeared in the history, succeeded");
+
+    browser.goto(&gateway("/console/audit")).await;
+    let rows = wait_for(&browser, "table#audit")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        rows.lines()
+            .any(|l| l.contains("job.run") && l.contains(&job) && l.contains(&email)),
+        "no audit entry for running {job} ({new_run}):\n{rows}"
+    );
     browser.close().await;
 }

@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpRequest, HttpResponse, web};
-use dayone_web::auth::TokenVerifier;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use crate::api::CallError;
+use crate::jobs::{self, JobAction};
 use crate::queues::{self, Action, QueueError};
 use crate::sessions::{self, COOKIE, SIGN_IN_COOKIE, Session, SignInError};
 use crate::state::State;
@@ -44,6 +45,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(discard_one),
         )
         .route("/console/audit", web::get().to(audit_log))
+        .route("/console/jobs", web::get().to(job_list))
+        .route("/console/jobs/{job}", web::get().to(job_runs))
+        .route("/console/jobs/{job}/{action}", web::post().to(job_action))
         .route("/console/assets/console.css", web::get().to(stylesheet))
         .route("/console/assets/console.js", web::get().to(script));
 }
@@ -79,15 +83,28 @@ fn unavailable(what: &str, session: Option<&Session>) -> HttpResponse {
     )
 }
 
-/// The signed-in admin's session, or where the request goes instead: the
-/// sign-in page (no session) or an unavailable page (Redis is down).
+/// The signed-in admin's session (its access token fresh), or where the
+/// request goes instead: the sign-in page (no session, or auth ended it) or
+/// an unavailable page (Redis or auth is down).
 async fn signed_in(state: &State, req: &HttpRequest) -> Result<Session, HttpResponse> {
-    match sessions::current(&state.redis, req).await {
+    let session = sessions::current_fresh(
+        &state.http,
+        &state.settings.api_url,
+        &state.verifier,
+        &state.redis,
+        req,
+    )
+    .await;
+    match session {
         Ok(Some(session)) => Ok(session),
-        Ok(None) => Err(see_other("/console/sign-in")),
+        Ok(None) => {
+            let mut response = see_other("/console/sign-in");
+            let _ = response.add_cookie(&sessions::cookie(req, COOKIE, String::new(), None));
+            Err(response)
+        }
         Err(e) => {
             tracing::warn!(error = %e, "console sessions unavailable");
-            Err(unavailable("The session store", None))
+            Err(unavailable("The console's sign-in", None))
         }
     }
 }
@@ -138,7 +155,6 @@ struct SignIn {
 
 async fn sign_in(
     state: web::Data<State>,
-    verifier: web::Data<TokenVerifier>,
     req: HttpRequest,
     form: web::Form<SignIn>,
 ) -> HttpResponse {
@@ -169,7 +185,7 @@ async fn sign_in(
     let signed = sessions::sign_in(
         &state.http,
         &state.settings.api_url,
-        &verifier,
+        &state.verifier,
         &state.redis,
         ttl,
         &email,
@@ -255,6 +271,9 @@ fn flash(done: &Done) -> Option<String> {
         "replay" => Some(format!("Replayed {n} dead letter{s}.")),
         "discard" => Some(format!("Discarded {n} dead letter{s}.")),
         "missing" => Some("That dead letter is no longer there.".to_owned()),
+        "run" => Some("Run queued: it shows in the history once a worker reports.".to_owned()),
+        "pause" => Some("Paused: no scheduled runs until resumed.".to_owned()),
+        "resume" => Some("Resumed.".to_owned()),
         _ => None,
     }
 }
@@ -460,6 +479,127 @@ async fn audit_log(
             tracing::warn!(error = %e, "audit log unavailable");
             unavailable("The audit log", Some(&session))
         }
+    }
+}
+
+/// An API the console calls refused or could not be reached.
+fn call_error(e: &CallError, session: &Session) -> HttpResponse {
+    match e {
+        CallError::Refused { status, message } => {
+            let status = actix_web::http::StatusCode::from_u16(*status)
+                .unwrap_or(actix_web::http::StatusCode::BAD_GATEWAY);
+            page(status, pages::refused("Refused", message, Some(session)))
+        }
+        CallError::Unreachable(cause) => {
+            tracing::warn!(error = %cause, "an API the console calls is unavailable");
+            unavailable("The service", Some(session))
+        }
+    }
+}
+
+async fn job_list(
+    state: web::Data<State>,
+    req: HttpRequest,
+    done: web::Query<Done>,
+) -> HttpResponse {
+    let session = match signed_in(&state, &req).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    match jobs::list(&state.http, &state.settings.api_url, &session.access_token).await {
+        Ok(list) => ok(pages::jobs(&session, &list, flash(&done).as_deref())),
+        Err(e) => call_error(&e, &session),
+    }
+}
+
+#[derive(Deserialize)]
+struct RunFilter {
+    page: Option<u64>,
+    status: Option<String>,
+    done: Option<String>,
+    n: Option<u32>,
+}
+
+async fn job_runs(
+    state: web::Data<State>,
+    req: HttpRequest,
+    job: web::Path<String>,
+    filter: web::Query<RunFilter>,
+) -> HttpResponse {
+    let session = match signed_in(&state, &req).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let page = filter.page.unwrap_or(1).clamp(1, 10_000);
+    match jobs::runs(
+        &state.http,
+        &state.settings.api_url,
+        &session.access_token,
+        &job,
+        page,
+    )
+    .await
+    {
+        Ok(runs) => {
+            let done = Done {
+                done: filter.done.clone(),
+                n: filter.n,
+            };
+            ok(pages::runs(
+                &session,
+                &job,
+                &runs,
+                page,
+                filter.status.as_deref(),
+                flash(&done).as_deref(),
+            ))
+        }
+        Err(e) => call_error(&e, &session),
+    }
+}
+
+async fn job_action(
+    state: web::Data<State>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    form: web::Form<Csrf>,
+) -> HttpResponse {
+    let session = match form_session(&state, &req, &form).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let (job, action) = path.into_inner();
+    let Some(action) = JobAction::parse(&action) else {
+        return page(
+            actix_web::http::StatusCode::NOT_FOUND,
+            pages::refused("Not found", "No such action on a job.", Some(&session)),
+        );
+    };
+    let result = jobs::act(
+        &state.http,
+        &state.settings.api_url,
+        &session.access_token,
+        &job,
+        action,
+    )
+    .await;
+    let outcome = match &result {
+        Ok(_) => "done".to_owned(),
+        Err(e) => format!("failed: {e}"),
+    };
+    let name = format!("job.{}", action.as_str());
+    if let Err(e) = audit::record(&state.db, &session.admin, &name, &job, &outcome).await {
+        tracing::error!(error = %e, action = %name, %job, "the audit log could not record an admin action");
+    }
+    match result {
+        Ok(_) => {
+            let job: String = job
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || "-_".contains(*c))
+                .collect();
+            see_other(&format!("/console/jobs/{job}?done={}", action.as_str()))
+        }
+        Err(e) => call_error(&e, &session),
     }
 }
 
