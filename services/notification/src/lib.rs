@@ -32,6 +32,7 @@ pub mod routes;
 pub mod settings;
 pub mod startup;
 pub mod state;
+pub mod support;
 pub mod sweeper;
 pub mod tasks;
 pub mod templates;

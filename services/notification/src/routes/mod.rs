@@ -4,6 +4,7 @@ pub(crate) mod admin;
 mod devices;
 mod notifications;
 mod preferences;
+mod support;
 mod unsubscribe;
 
 use actix_web::{HttpResponse, web};
@@ -27,7 +28,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(resource("/v1/notifications/openapi.json").get(openapi))
     .configure(dead_letters::configure(admin::PREFIX, QUEUES))
+    .service(resource("/v1/notifications/admin/lookup").get(support::lookup))
     .service(resource("/v1/notifications").post(notifications::create))
+    .service(resource("/v1/notifications/{uuid}/resend").post(support::resend))
     .service(resource("/v1/notifications/{uuid}").get(notifications::get))
     .service(
         resource("/v1/devices")
@@ -46,6 +49,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     paths(
         notifications::create,
         notifications::get,
+        support::lookup,
+        support::resend,
         devices::list,
         devices::register,
         devices::remove,

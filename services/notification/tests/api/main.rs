@@ -15,3 +15,4 @@ mod preferences;
 mod push;
 mod reliability;
 mod sms;
+mod support;
