@@ -5,6 +5,7 @@
 //! - `queues.rs`: every service's queues and their dead letters.
 //! - `audit.rs`: the audit log of admin actions.
 //! - `jobs.rs`: scheduled jobs and their runs, through the cron service's API.
+//! - `support.rs`: someone's notifications and every attempt, and resending.
 //! - `api.rs`: calls to the other services' APIs as the signed-in admin.
 //! - `pages.rs`: the console's HTML.
 //! - `startup.rs`: connects, starts the consumers and serves the routes.
@@ -27,6 +28,7 @@ pub mod sessions;
 pub mod settings;
 pub mod startup;
 pub mod state;
+pub mod support;
 pub mod tasks;
 
 pub use settings::Settings;

@@ -30,7 +30,7 @@ pub fn escape(text: &str) -> String {
 fn layout(title: &str, session: Option<&Session>, flash: Option<&str>, body: &str) -> String {
     let nav = match session {
         Some(session) => format!(
-            r#"<nav><a href="/console/">Queues</a> <a href="/console/jobs">Jobs</a> <a href="/console/audit">Audit log</a> <a href="/docs/">API reference</a>
+            r#"<nav><a href="/console/">Queues</a> <a href="/console/jobs">Jobs</a> <a href="/console/notifications">Notifications</a> <a href="/console/audit">Audit log</a> <a href="/docs/">API reference</a>
 <form method="post" action="/console/sign-out" class="inline"><input type="hidden" name="csrf" value="{csrf}"><span class="who">{email}</span> <button type="submit">Sign out</button></form></nav>"#,
             csrf = escape(&session.csrf),
             email = escape(&session.admin.email),
@@ -328,6 +328,93 @@ pub fn runs(
             base_attr = escape(&base),
         ),
     )
+}
+
+/// The support case: a search box, the contact found and every
+/// notification to them with its deliveries and attempts.
+pub fn notifications(
+    session: &Session,
+    query: &str,
+    found: Option<&Value>,
+    flash: Option<&str>,
+) -> String {
+    let mut body = format!(
+        r#"<form method="get" action="/console/notifications" class="inline"><label>Email, phone or user id <input type="search" name="q" value="{q}" required></label> <button type="submit">Find</button></form>"#,
+        q = escape(query),
+    );
+    let Some(found) = found else {
+        return layout("Notifications", Some(session), flash, &body);
+    };
+    match found["contact"].as_object() {
+        Some(_) => {
+            let c = &found["contact"];
+            let _ = write!(
+                body,
+                r#"<p id="contact">{name} &lt;{email}&gt; {phone} <code>{uuid}</code></p>"#,
+                name = escape(&text(&c["name"])),
+                email = escape(&text(&c["email"])),
+                phone = escape(&text(&c["phone"])),
+                uuid = escape(&text(&c["user_uuid"])),
+            );
+        }
+        None => body.push_str(r#"<p id="contact" class="note">No user has this address; notifications sent to it directly are below.</p>"#),
+    }
+    let notifications = found["notifications"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if notifications.is_empty() {
+        body.push_str(r#"<p id="no-notifications">No notifications.</p>"#);
+    }
+    for n in &notifications {
+        let uuid = text(&n["uuid"]);
+        let mut deliveries = String::new();
+        for d in n["deliveries"].as_array().cloned().unwrap_or_default() {
+            let mut history = String::new();
+            for a in d["history"].as_array().cloned().unwrap_or_default() {
+                let _ = write!(
+                    history,
+                    r#"<li class="attempt">#{attempt} <span class="outcome">{outcome}</span> at {at} ({ms} ms) {error}</li>"#,
+                    attempt = escape(&text(&a["attempt"])),
+                    outcome = escape(&text(&a["outcome"])),
+                    at = escape(&text(&a["at"])),
+                    ms = escape(&text(&a["duration_ms"])),
+                    error = escape(&text(&a["error"])),
+                );
+            }
+            let _ = write!(
+                deliveries,
+                r#"<tr><td>{channel}</td><td>{address}</td><td class="delivery-status">{status}</td><td>{attempts}</td><td>{sent}</td><td><ol>{history}</ol></td></tr>"#,
+                channel = escape(&text(&d["channel"])),
+                address = escape(&text(&d["address"])),
+                status = escape(&text(&d["status"])),
+                attempts = escape(&text(&d["attempts"])),
+                sent = escape(&text(&d["sent_at"])),
+            );
+        }
+        let _ = write!(
+            body,
+            r#"<article class="notification" data-uuid="{uuid_attr}" data-template="{template}"><h3>{template} · {channel} · <span class="status">{status}</span> <code>{uuid_html}</code></h3>
+<p class="note">Accepted {created}</p>
+<table class="deliveries"><thead><tr><th>Channel</th><th>Address</th><th>Status</th><th>Attempts</th><th>Sent</th><th>History</th></tr></thead><tbody>{deliveries}</tbody></table>{resend}</article>"#,
+            uuid_attr = escape(&uuid),
+            uuid_html = escape(&uuid),
+            template = escape(&text(&n["template"])),
+            channel = escape(&text(&n["channel"])),
+            status = escape(&text(&n["status"])),
+            created = escape(&text(&n["created_at"])),
+            resend = action_form(
+                &format!(
+                    "/console/notifications/{uuid}/resend?q={}",
+                    crate::queues::percent_encode(query)
+                ),
+                &session.csrf,
+                "Send again",
+                "primary"
+            ),
+        );
+    }
+    layout("Notifications", Some(session), flash, &body)
 }
 
 /// The API reference: Swagger UI over every service's document.

@@ -579,3 +579,129 @@ async fn an_admin_runs_a_job_now_and_sees_the_run_in_its_history_and_the_audit_l
     );
     browser.close().await;
 }
+
+/// A buyer who ordered through the gateway: email, and the order's number.
+async fn buyer_with_an_order(admin_token: &str) -> (String, String) {
+    let client = reqwest::Client::new();
+    let product: Value = client
+        .post(gateway("/v1/products"))
+        .bearer_auth(admin_token)
+        .json(&json!({"name": "Console mug", "description": "Support case", "price_cents": 1200, "stock": 5, "category": "kitchen"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let email = format!("ops-buyer-{}@example.com", Uuid::new_v4().simple());
+    register_at(
+        &client,
+        &gateway(""),
+        json!({"email": email, "password": PASSWORD, "name": "Bea"}),
+    )
+    .await;
+    let token = login_at(&client, &gateway(""), &email).await;
+    let order: Value = client
+        .post(gateway("/v1/orders"))
+        .bearer_auth(&token)
+        .header("idempotency-key", Uuid::new_v4().to_string())
+        .json(&json!({"items": [{"product_uuid": product["uuid"], "quantity": 1}]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (
+        email,
+        order["number"]
+            .as_str()
+            .expect("an order number")
+            .to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn an_admin_finds_a_users_order_receipt_with_its_attempts_and_sends_it_again() {
+    let stack = TestStack::load();
+    let (admin_email, admin_token) = admin().await;
+    let (email, number) = buyer_with_an_order(&admin_token).await;
+    let subject = format!("Your order {number}");
+    dayone_test_support::mail::wait_for_subject(&stack, &email, &subject, Duration::from_secs(20))
+        .await
+        .expect("the receipt was sent");
+
+    let browser = Browser::start().await;
+    sign_in(&browser, &admin_email).await;
+    browser.goto(&gateway("/console/notifications")).await;
+    let search = wait_for(&browser, "input[name=q]").await;
+    search.send_keys(&email).await.unwrap();
+    browser
+        .client
+        .find(Locator::Css("main form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    let receipt = wait_for(
+        &browser,
+        "article.notification[data-template='order_receipt']",
+    )
+    .await;
+    let shown = receipt.text().await.unwrap();
+    assert!(shown.contains(&email), "the delivery's address: {shown}");
+    let attempts = receipt.find_all(Locator::Css("li.attempt")).await.unwrap();
+    assert!(!attempts.is_empty(), "every attempt is listed: {shown}");
+    let first = attempts[0].text().await.unwrap();
+    assert!(first.starts_with("#1 sent at "), "{first}");
+    assert_eq!(
+        receipt
+            .find(Locator::Css(".delivery-status"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "sent"
+    );
+
+    receipt
+        .find(Locator::Css("button.primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let flash = wait_for(&browser, ".flash").await;
+    assert_eq!(
+        flash.text().await.unwrap(),
+        "Queued again as a new notification."
+    );
+    // The receipt arrives a second time.
+    let twice = eventually(Duration::from_secs(20), || async {
+        let count = dayone_test_support::mail::all(&stack)
+            .await
+            .ok()?
+            .into_iter()
+            .filter(|m| m["to"][0]["address"] == email.as_str() && m["subject"] == subject.as_str())
+            .count();
+        (count == 2).then_some(())
+    })
+    .await;
+    assert!(twice.is_some(), "the receipt was sent again");
+
+    browser.goto(&gateway("/console/audit")).await;
+    let rows = wait_for(&browser, "table#audit")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        rows.lines()
+            .any(|l| l.contains("notification.resend") && l.contains(&admin_email)),
+        "{rows}"
+    );
+    browser.close().await;
+}

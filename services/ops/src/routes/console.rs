@@ -14,6 +14,7 @@ use crate::jobs::{self, JobAction};
 use crate::queues::{self, Action, QueueError};
 use crate::sessions::{self, COOKIE, SIGN_IN_COOKIE, Session, SignInError};
 use crate::state::State;
+use crate::support;
 use crate::{audit, pages};
 
 /// The policy of every console page: this origin's files only.
@@ -45,6 +46,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(discard_one),
         )
         .route("/console/audit", web::get().to(audit_log))
+        .route("/console/notifications", web::get().to(notifications))
+        .route(
+            "/console/notifications/{uuid}/resend",
+            web::post().to(resend),
+        )
         .route("/console/jobs", web::get().to(job_list))
         .route("/console/jobs/{job}", web::get().to(job_runs))
         .route("/console/jobs/{job}/{action}", web::post().to(job_action))
@@ -274,6 +280,7 @@ fn flash(done: &Done) -> Option<String> {
         "run" => Some("Run queued: it shows in the history once a worker reports.".to_owned()),
         "pause" => Some("Paused: no scheduled runs until resumed.".to_owned()),
         "resume" => Some("Resumed.".to_owned()),
+        "resend" => Some("Queued again as a new notification.".to_owned()),
         _ => None,
     }
 }
@@ -598,6 +605,95 @@ async fn job_action(
                 .filter(|c| c.is_ascii_alphanumeric() || "-_".contains(*c))
                 .collect();
             see_other(&format!("/console/jobs/{job}?done={}", action.as_str()))
+        }
+        Err(e) => call_error(&e, &session),
+    }
+}
+
+#[derive(Deserialize)]
+struct Lookup {
+    q: Option<String>,
+    done: Option<String>,
+}
+
+async fn notifications(
+    state: web::Data<State>,
+    req: HttpRequest,
+    lookup: web::Query<Lookup>,
+) -> HttpResponse {
+    let session = match signed_in(&state, &req).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let done = Done {
+        done: lookup.done.clone(),
+        n: None,
+    };
+    let query = lookup.q.clone().unwrap_or_default();
+    if query.trim().is_empty() {
+        return ok(pages::notifications(
+            &session,
+            "",
+            None,
+            flash(&done).as_deref(),
+        ));
+    }
+    match support::lookup(
+        &state.http,
+        &state.settings.api_url,
+        &session.access_token,
+        &query,
+    )
+    .await
+    {
+        Ok(found) => ok(pages::notifications(
+            &session,
+            &query,
+            Some(&found),
+            flash(&done).as_deref(),
+        )),
+        Err(e) => call_error(&e, &session),
+    }
+}
+
+async fn resend(
+    state: web::Data<State>,
+    req: HttpRequest,
+    uuid: web::Path<uuid::Uuid>,
+    lookup: web::Query<Lookup>,
+    form: web::Form<Csrf>,
+) -> HttpResponse {
+    let session = match form_session(&state, &req, &form).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let uuid = uuid.into_inner();
+    let result = support::resend(
+        &state.http,
+        &state.settings.api_url,
+        &session.access_token,
+        uuid,
+    )
+    .await;
+    let outcome = match &result {
+        Ok(again) => format!("done: {}", again["uuid"].as_str().unwrap_or("?")),
+        Err(e) => format!("failed: {e}"),
+    };
+    if let Err(e) = audit::record(
+        &state.db,
+        &session.admin,
+        "notification.resend",
+        &uuid.to_string(),
+        &outcome,
+    )
+    .await
+    {
+        tracing::error!(error = %e, %uuid, "the audit log could not record an admin action");
+    }
+    match result {
+        Ok(_) => {
+            let q = crate::queues::percent_encode(lookup.q.as_deref().unwrap_or_default());
+            see_other(&format!("/console/notifications?q={q}&done=resend"))
         }
         Err(e) => call_error(&e, &session),
     }
