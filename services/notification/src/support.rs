@@ -7,8 +7,7 @@ use chrono::Utc;
 use dayone_broker::Outbox;
 use dayone_model::{BaseEntity, RawEnvelope};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, ExprTrait, QueryFilter, Statement,
-    TransactionTrait,
+    ColumnTrait, DatabaseConnection, DbBackend, ExprTrait, QueryFilter, Statement, TransactionTrait,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -64,7 +63,8 @@ pub async fn lookup(
         Who::User(uuid) => Some(uuid),
         Who::Address(_) => found.as_ref().map(|c| c.user_uuid),
     };
-    let rows = notification::Entity::find()
+    // The statement leaves deleted rows out itself.
+    let rows = notification::Entity::with_deleted()
         .from_raw_sql(Statement::from_sql_and_values(
             DbBackend::Postgres,
             "SELECT * FROM notifications WHERE deleted_at IS NULL \
