@@ -65,6 +65,14 @@ pub fn names(text: &str, word: &str) -> bool {
     false
 }
 
+/// Lockfiles are written by their package managers, never by hand, and
+/// name whatever packages they lock.
+fn is_lockfile(path: &str) -> bool {
+    ["Cargo.lock", "package-lock.json"]
+        .iter()
+        .any(|name| path == *name || path.ends_with(&format!("/{name}")))
+}
+
 /// The hand-written files outside the service's folders that name it.
 pub fn named_elsewhere(root: &Path, files: &[String], service: &str) -> Vec<String> {
     let own = [
@@ -74,7 +82,7 @@ pub fn named_elsewhere(root: &Path, files: &[String], service: &str) -> Vec<Stri
     files
         .iter()
         .filter(|f| !own.iter().any(|o| f.starts_with(o.as_str())))
-        .filter(|f| f.as_str() != FILE && !f.ends_with(".md"))
+        .filter(|f| f.as_str() != FILE && !f.ends_with(".md") && !is_lockfile(f))
         .filter(|f| {
             std::fs::read(root.join(f))
                 .ok()
