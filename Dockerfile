@@ -67,7 +67,7 @@ RUN cargo build --release --locked --package "dayone-${SERVICE}" --bin "${SERVIC
 FROM node:20-${DEBIAN_CODENAME}-slim AS api-reference
 WORKDIR /src
 COPY tools/api-reference/package.json tools/api-reference/package-lock.json ./
-RUN npm ci --no-audit --no-fund --loglevel=error \
+RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error \
  && mkdir -p /out \
  && cp node_modules/swagger-ui-dist/swagger-ui-bundle.js \
        node_modules/swagger-ui-dist/swagger-ui-standalone-preset.js \

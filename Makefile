@@ -6,7 +6,7 @@ REPLICAS ?= 1
 PROFILE ?= debug
 export REPLICAS PROFILE
 
-.PHONY: up down status logs test test-infra test-down admin lint fmt build check-deploy api-check bench bench-auth bench-notification bench-revocations bench-search
+.PHONY: up down status logs test test-infra test-down admin lint fmt build check-deploy api-check client bench bench-auth bench-notification bench-revocations bench-search
 
 ## Install what is missing, start the infrastructure, the services and the gateway.
 up:
@@ -48,6 +48,10 @@ fmt:
 
 build:
 	cargo build --workspace --bins
+
+## The typed TypeScript client of every API, from the running local stack.
+client:
+	@scripts/client local
 
 ## The OpenAPI documents against the running test stack (schemathesis).
 api-check:
