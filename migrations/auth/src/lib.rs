@@ -6,6 +6,7 @@ mod m0001_users;
 mod m0002_sessions_and_tokens;
 mod m0003_users_changed;
 mod m0004_outbox_pending_by_id;
+mod m0005_users_disabled;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_sessions_and_tokens::Migration),
             Box::new(m0003_users_changed::Migration),
             Box::new(m0004_outbox_pending_by_id::Migration),
+            Box::new(m0005_users_disabled::Migration),
         ]
     }
 }

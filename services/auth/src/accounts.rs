@@ -1,14 +1,21 @@
 //! Account flows that write more than one thing: registration (the user,
 //! its event and two emails), changes and deletion (with their events and
-//! the sessions they end) and the password reset (the emailed link, the new
+//! the sessions they end), disabling and enabling, search, and the password reset (the emailed link, the new
 //! password with every session ended). Each function owns its
 //! transaction and outbox write; the handlers parse, throttle, call and
 //! answer.
 
+use chrono::Utc;
 use dayone_model::messages::notifications::EmailTemplate;
 use dayone_model::messages::users::UserDeleted;
 use dayone_model::{BaseEntity, Envelope};
-use sea_orm::{ActiveModelTrait, DbErr, Set, TransactionTrait};
+use dayone_web::paging::Page;
+use sea_orm::sea_query::{Expr, Func};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbErr, ExprTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+use uuid::Uuid;
 
 use crate::entities::one_time_token::PASSWORD_RESET;
 use crate::entities::user;
@@ -138,4 +145,66 @@ pub async fn delete(state: &AuthState, target: &user::Model) -> Result<bool, DbE
     sessions::after_revoke(state, &revoked).await;
     state.outbox.wake();
     Ok(true)
+}
+
+/// Disables `target` (its sessions end at once, and it cannot sign in) or
+/// enables it again. An admin cannot disable their own account.
+pub async fn set_disabled(
+    state: &AuthState,
+    by: Uuid,
+    target: user::Model,
+    disabled: bool,
+) -> Result<user::Model, AuthError> {
+    if disabled && target.uuid == by {
+        return Err(AuthError::Forbidden("you cannot disable your own account"));
+    }
+    let mut model: user::ActiveModel = target.into();
+    model.disabled_at = Set(disabled.then(Utc::now));
+    let txn = state.db.begin().await?;
+    let updated = model.update(&txn).await?;
+    let revoked = if disabled {
+        sessions::revoke(state, &txn, &updated, None, "account disabled").await?
+    } else {
+        Vec::new()
+    };
+    txn.commit().await?;
+    state.profiles.forget(updated.uuid);
+    sessions::after_revoke(state, &revoked).await;
+    tracing::info!(user_id = %updated.uuid, disabled, by = %by, "account disabled state changed");
+    Ok(updated)
+}
+
+/// Accounts matching `query` (an email or phone prefix, a name fragment, or
+/// an exact user id), newest first: one page and the total.
+pub async fn search(
+    db: &DatabaseConnection,
+    query: &str,
+    page: Page,
+) -> Result<(Vec<user::Model>, u64), DbErr> {
+    let query = query.trim().to_lowercase();
+    let escaped: String = query
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    let prefix = format!("{escaped}%");
+    let fragment = format!("%{escaped}%");
+    let mut condition = Condition::any()
+        .add(user::Column::Email.like(prefix.as_str()))
+        .add(user::Column::Phone.like(prefix.as_str()))
+        .add(Expr::expr(Func::lower(Expr::col(user::Column::Name))).like(fragment.as_str()));
+    if let Ok(uuid) = query.parse::<Uuid>() {
+        condition = condition.add(user::Column::Uuid.eq(uuid));
+    }
+    let found = user::Entity::active()
+        .filter(condition)
+        .order_by_desc(user::Column::Id);
+    let total = found.clone().count(db).await?;
+    let rows = found
+        .paginate(db, page.per_page)
+        .fetch_page(page.page - 1)
+        .await?;
+    Ok((rows, total))
 }

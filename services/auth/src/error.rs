@@ -10,6 +10,7 @@ dayone_web::error_codes! {
     pub enum AuthCode {
         EmailTaken => ("email_taken", CONFLICT, "Another account has this email"),
         PhoneTaken => ("phone_taken", CONFLICT, "Another account has this phone"),
+        AccountDisabled => ("account_disabled", FORBIDDEN, "An admin disabled the account"),
     }
 }
 
@@ -31,6 +32,8 @@ pub enum AuthError {
     RefreshTokenReused,
     #[error("the link is invalid, expired or already used")]
     InvalidLink,
+    #[error("this account is disabled; contact support")]
+    Disabled,
     #[error("too many attempts")]
     Throttled { usage: Usage, message: &'static str },
     #[error("not found")]
@@ -76,6 +79,7 @@ impl From<AuthError> for ApiError {
             AuthError::InvalidRefreshToken => ApiError::new(ErrorCode::InvalidToken, message),
             AuthError::RefreshTokenReused => ApiError::new(ErrorCode::RefreshTokenReused, message),
             AuthError::InvalidLink => ApiError::new(ErrorCode::InvalidOrExpiredToken, message),
+            AuthError::Disabled => ApiError::new(AuthCode::AccountDisabled, message),
             AuthError::Throttled { usage, message } => usage.too_many(message),
             AuthError::NotFound(what) => ApiError::not_found(what),
             AuthError::Forbidden(why) => ApiError::forbidden(why),

@@ -83,6 +83,10 @@ pub async fn start(
     user: &user::Model,
     device: Device,
 ) -> Result<TokenResponse, AuthError> {
+    // Checked once the credentials were (so it tells only their owner).
+    if user.disabled_at.is_some() {
+        return Err(AuthError::Disabled);
+    }
     let txn = state.db.begin().await?;
     let session = session::ActiveModel {
         user_id: Set(user.id),

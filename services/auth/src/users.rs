@@ -141,6 +141,8 @@ pub struct UserResponse {
     pub name: Option<String>,
     pub phone: Option<String>,
     pub roles: Vec<String>,
+    /// An admin disabled the account: it cannot sign in.
+    pub disabled: bool,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
@@ -154,6 +156,7 @@ impl From<user::Model> for UserResponse {
             name: user.name,
             phone: user.phone,
             roles: user.roles,
+            disabled: user.disabled_at.is_some(),
             created_at: user.created_at,
             updated_at: user.updated_at,
         }

@@ -11,6 +11,8 @@ dayone_model::base_entity! {
         pub phone: Option<String>,
         pub roles: Vec<String>,
         pub email_verified_at: Option<dayone_model::Timestamp>,
+        /// Set while an admin has the account disabled.
+        pub disabled_at: Option<dayone_model::Timestamp>,
     }
 }
 

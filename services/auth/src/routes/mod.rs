@@ -40,6 +40,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .get(account::me)
                 .patch(account::update_me),
         )
+        .service(resource("/v1/users").get(users::search))
+        .service(resource("/v1/users/{uuid}/disable").post(users::disable))
+        .service(resource("/v1/users/{uuid}/enable").post(users::enable))
+        .service(resource("/v1/users/{uuid}/sessions").get(users::sessions_of))
+        .service(resource("/v1/users/{uuid}/sessions/{id}").delete(users::end_session))
         .service(
             resource("/v1/users/{uuid}")
                 .get(users::get)
@@ -74,6 +79,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         users::get,
         users::update,
         users::delete,
+        users::search,
+        users::disable,
+        users::enable,
+        users::sessions_of,
+        users::end_session,
         jwks::jwks,
     ),
     components(schemas(dayone_web::error::ErrorDoc))

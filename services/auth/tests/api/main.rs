@@ -5,6 +5,7 @@
 
 mod accounts;
 mod admin_cli;
+mod admin_users;
 mod cleanup;
 mod email;
 mod health;
