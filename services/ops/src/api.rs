@@ -21,9 +21,25 @@ pub async fn call(
     method: Method,
     path: &str,
 ) -> Result<Value, CallError> {
-    let response = http
+    call_with(http, api_url, token, method, path, None).await
+}
+
+/// [`call`] with a JSON body.
+pub async fn call_with(
+    http: &reqwest::Client,
+    api_url: &str,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> Result<Value, CallError> {
+    let mut request = http
         .request(method, format!("{api_url}{path}"))
-        .bearer_auth(token)
+        .bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request
         .send()
         .await
         .map_err(|e| CallError::Unreachable(e.to_string()))?;

@@ -6,6 +6,7 @@
 //! - `audit.rs`: the audit log of admin actions.
 //! - `jobs.rs`: scheduled jobs and their runs, through the cron service's API.
 //! - `support.rs`: someone's notifications and every attempt, and resending.
+//! - `users.rs`: accounts: search, disable and enable, roles, sessions.
 //! - `api.rs`: calls to the other services' APIs as the signed-in admin.
 //! - `pages.rs`: the console's HTML.
 //! - `startup.rs`: connects, starts the consumers and serves the routes.
@@ -30,6 +31,7 @@ pub mod startup;
 pub mod state;
 pub mod support;
 pub mod tasks;
+pub mod users;
 
 pub use settings::Settings;
 pub use startup::Application;

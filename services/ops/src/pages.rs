@@ -30,7 +30,7 @@ pub fn escape(text: &str) -> String {
 fn layout(title: &str, session: Option<&Session>, flash: Option<&str>, body: &str) -> String {
     let nav = match session {
         Some(session) => format!(
-            r#"<nav><a href="/console/">Queues</a> <a href="/console/jobs">Jobs</a> <a href="/console/notifications">Notifications</a> <a href="/console/audit">Audit log</a> <a href="/docs/">API reference</a>
+            r#"<nav><a href="/console/">Queues</a> <a href="/console/jobs">Jobs</a> <a href="/console/notifications">Notifications</a> <a href="/console/users">Users</a> <a href="/console/audit">Audit log</a> <a href="/docs/">API reference</a>
 <form method="post" action="/console/sign-out" class="inline"><input type="hidden" name="csrf" value="{csrf}"><span class="who">{email}</span> <button type="submit">Sign out</button></form></nav>"#,
             csrf = escape(&session.csrf),
             email = escape(&session.admin.email),
@@ -139,7 +139,7 @@ pub fn dead_letters(
     } else {
         let _ = write!(
             body,
-            r#"<p>{} {} shown (oldest first). {} {}</p>"#,
+            r#"<div class="actions">{} {} shown (oldest first). {} {}</div>"#,
             letters.len(),
             if letters.len() == 1 {
                 "dead letter"
@@ -321,7 +321,7 @@ pub fn runs(
         Some(session),
         flash,
         &format!(
-            r#"<p>{run} <span class="note">{total} runs in all.</span></p>
+            r#"<div class="actions">{run} <span class="note">{total} runs in all.</span></div>
 <form method="get" action="{base_attr}" class="inline"><label>Status <select name="status">{options}</select></label> <button type="submit">Filter</button></form>
 <table id="runs"><thead><tr><th>Run</th><th>Scheduled for</th><th>Trigger</th><th>Status</th><th>ms</th><th>Worker</th><th>Output</th><th>Error</th></tr></thead><tbody>{rows}</tbody></table><p>{pager}</p>"#,
             run = action_form(&format!("{base}/run"), &session.csrf, "Run now", "primary"),
@@ -415,6 +415,139 @@ pub fn notifications(
         );
     }
     layout("Notifications", Some(session), flash, &body)
+}
+
+pub fn users(session: &Session, query: &str, found: Option<&Value>, page: u64) -> String {
+    let mut body = format!(
+        r#"<form method="get" action="/console/users" class="inline"><label>Email, phone, name or user id <input type="search" name="q" value="{q}" required></label> <button type="submit">Search</button></form>"#,
+        q = escape(query),
+    );
+    if let Some(found) = found {
+        let mut rows = String::new();
+        for u in found["items"].as_array().cloned().unwrap_or_default() {
+            let uuid = text(&u["uuid"]);
+            let _ = write!(
+                rows,
+                r#"<tr data-user="{uuid_attr}"><td><a href="/console/users/{uuid_attr}">{email}</a></td><td>{name}</td><td>{phone}</td><td>{roles}</td><td class="state">{state}</td><td>{created}</td></tr>"#,
+                uuid_attr = escape(&uuid),
+                email = escape(&text(&u["email"])),
+                name = escape(&text(&u["name"])),
+                phone = escape(&text(&u["phone"])),
+                roles = escape(
+                    &u["roles"]
+                        .as_array()
+                        .map(|r| r.iter().map(text).collect::<Vec<_>>().join(", "))
+                        .unwrap_or_default()
+                ),
+                state = if u["disabled"] == true {
+                    "disabled"
+                } else {
+                    "active"
+                },
+                created = escape(&text(&u["created_at"])),
+            );
+        }
+        let total = found["total"].as_u64().unwrap_or(0);
+        let per_page = found["per_page"].as_u64().unwrap_or(20).max(1);
+        let q = crate::queues::percent_encode(query);
+        let mut pager = String::new();
+        if page > 1 {
+            let _ = write!(
+                pager,
+                r#"<a href="/console/users?q={q}&page={}">Previous</a> "#,
+                page - 1
+            );
+        }
+        if page * per_page < total {
+            let _ = write!(
+                pager,
+                r#"<a href="/console/users?q={q}&page={}">Next</a>"#,
+                page + 1
+            );
+        }
+        let _ = write!(
+            body,
+            r#"<p class="note">{total} found.</p><table id="users"><thead><tr><th>Email</th><th>Name</th><th>Phone</th><th>Roles</th><th>State</th><th>Since</th></tr></thead><tbody>{rows}</tbody></table><p>{pager}</p>"#
+        );
+    }
+    layout("Users", Some(session), None, &body)
+}
+
+pub fn user(session: &Session, user: &Value, sessions: &Value, flash: Option<&str>) -> String {
+    let uuid = text(&user["uuid"]);
+    let base = format!("/console/users/{uuid}");
+    let disabled = user["disabled"] == true;
+    let admin = user["roles"]
+        .as_array()
+        .is_some_and(|r| r.iter().any(|x| x == dayone_web::auth::ADMIN));
+    let mut rows = String::new();
+    for s in sessions.as_array().cloned().unwrap_or_default() {
+        let id = text(&s["id"]);
+        let _ = write!(
+            rows,
+            r#"<tr data-session="{id_attr}"><td><code>{id_html}</code></td><td>{agent}</td><td>{ip}</td><td>{created}</td><td>{used}</td><td>{end}</td></tr>"#,
+            id_attr = escape(&id),
+            id_html = escape(&id),
+            agent = escape(&text(&s["user_agent"])),
+            ip = escape(&text(&s["ip"])),
+            created = escape(&text(&s["created_at"])),
+            used = escape(&text(&s["last_used_at"])),
+            end = action_form(
+                &format!("{base}/sessions/{id}/end"),
+                &session.csrf,
+                "End",
+                "danger"
+            ),
+        );
+    }
+    let body = format!(
+        r#"<dl id="account"><dt>Email</dt><dd>{email}</dd><dt>Name</dt><dd>{name}</dd><dt>Phone</dt><dd>{phone}</dd><dt>Roles</dt><dd class="roles">{roles}</dd><dt>State</dt><dd class="state">{state}</dd><dt>Id</dt><dd><code>{uuid_html}</code></dd></dl>
+<div class="actions">{toggle} {role} <a href="/console/notifications?q={uuid_q}">Notifications to this user</a></div>
+<h3>Live sessions</h3><table id="sessions"><thead><tr><th>Session</th><th>Device</th><th>Address</th><th>Started</th><th>Last used</th><th></th></tr></thead><tbody>{rows}</tbody></table>"#,
+        email = escape(&text(&user["email"])),
+        name = escape(&text(&user["name"])),
+        phone = escape(&text(&user["phone"])),
+        roles = escape(
+            &user["roles"]
+                .as_array()
+                .map(|r| r.iter().map(text).collect::<Vec<_>>().join(", "))
+                .unwrap_or_default()
+        ),
+        state = if disabled { "disabled" } else { "active" },
+        uuid_html = escape(&uuid),
+        uuid_q = crate::queues::percent_encode(&uuid),
+        toggle = if disabled {
+            action_form(
+                &format!("{base}/enable"),
+                &session.csrf,
+                "Enable",
+                "primary",
+            )
+        } else {
+            action_form(
+                &format!("{base}/disable"),
+                &session.csrf,
+                "Disable",
+                "danger",
+            )
+        },
+        role = if admin {
+            action_form(
+                &format!("{base}/remove-admin"),
+                &session.csrf,
+                "Remove admin role",
+                "",
+            )
+        } else {
+            action_form(
+                &format!("{base}/make-admin"),
+                &session.csrf,
+                "Make admin",
+                "",
+            )
+        },
+    );
+    layout(&text(&user["email"]), Some(session), flash, &body)
 }
 
 /// The API reference: Swagger UI over every service's document.

@@ -705,3 +705,127 @@ async fn an_admin_finds_a_users_order_receipt_with_its_attempts_and_sends_it_aga
     );
     browser.close().await;
 }
+
+async fn login_status(email: &str) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(gateway("/v1/auth/login"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn an_admin_finds_a_user_disables_and_enables_them_and_the_audit_log_shows_it() {
+    let (admin_email, _) = admin().await;
+    let email = format!("ops-member-{}@example.com", Uuid::new_v4().simple());
+    register_at(
+        &reqwest::Client::new(),
+        &gateway(""),
+        json!({"email": email, "password": PASSWORD, "name": "Mo"}),
+    )
+    .await;
+    assert_eq!(login_status(&email).await.0, 200);
+
+    let browser = Browser::start().await;
+    sign_in(&browser, &admin_email).await;
+    browser.goto(&gateway("/console/users")).await;
+    wait_for(&browser, "input[name=q]")
+        .await
+        .send_keys(&email)
+        .await
+        .unwrap();
+    browser
+        .client
+        .find(Locator::Css("main form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&browser, "table#users tr[data-user] a")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let sessions = wait_for(&browser, "table#sessions").await;
+    assert_eq!(
+        sessions
+            .find_all(Locator::Css("tr[data-session]"))
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "the session of the login above"
+    );
+
+    browser
+        .client
+        .find(Locator::Css("button.danger"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(
+        wait_for(&browser, ".flash")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .starts_with("Disabled")
+    );
+    assert_eq!(
+        wait_for(&browser, "dd.state").await.text().await.unwrap(),
+        "disabled"
+    );
+    let (status, body) = login_status(&email).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("account_disabled"))
+    );
+    assert!(
+        browser
+            .client
+            .find_all(Locator::Css("tr[data-session]"))
+            .await
+            .unwrap()
+            .is_empty(),
+        "its sessions ended"
+    );
+
+    browser
+        .client
+        .find(Locator::Css("#account ~ .actions button.primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(
+        wait_for(&browser, ".flash")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .starts_with("Enabled")
+    );
+    assert_eq!(login_status(&email).await.0, 200);
+
+    browser.goto(&gateway("/console/audit")).await;
+    let rows = wait_for(&browser, "table#audit")
+        .await
+        .text()
+        .await
+        .unwrap();
+    for action in ["user.disable", "user.enable"] {
+        assert!(
+            rows.lines()
+                .any(|l| l.contains(action) && l.contains(&admin_email)),
+            "{action}: {rows}"
+        );
+    }
+    browser.close().await;
+}

@@ -15,6 +15,7 @@ use crate::queues::{self, Action, QueueError};
 use crate::sessions::{self, COOKIE, SIGN_IN_COOKIE, Session, SignInError};
 use crate::state::State;
 use crate::support;
+use crate::users::{self, UserAction};
 use crate::{audit, pages};
 
 /// The policy of every console page: this origin's files only.
@@ -50,6 +51,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/console/notifications/{uuid}/resend",
             web::post().to(resend),
+        )
+        .route("/console/users", web::get().to(user_search))
+        .route("/console/users/{uuid}", web::get().to(user_view))
+        .route(
+            "/console/users/{uuid}/sessions/{session}/end",
+            web::post().to(user_end_session),
+        )
+        .route(
+            "/console/users/{uuid}/{action}",
+            web::post().to(user_action),
         )
         .route("/console/jobs", web::get().to(job_list))
         .route("/console/jobs/{job}", web::get().to(job_runs))
@@ -281,6 +292,13 @@ fn flash(done: &Done) -> Option<String> {
         "pause" => Some("Paused: no scheduled runs until resumed.".to_owned()),
         "resume" => Some("Resumed.".to_owned()),
         "resend" => Some("Queued again as a new notification.".to_owned()),
+        "disable" => Some("Disabled: its sessions ended, and it cannot sign in.".to_owned()),
+        "enable" => Some("Enabled: it can sign in again.".to_owned()),
+        "make-admin" => {
+            Some("Now an admin (its sessions ended, so the role applies at once).".to_owned())
+        }
+        "remove-admin" => Some("No longer an admin (its sessions ended).".to_owned()),
+        "end-session" => Some("Session ended.".to_owned()),
         _ => None,
     }
 }
@@ -696,6 +714,157 @@ async fn resend(
             see_other(&format!("/console/notifications?q={q}&done=resend"))
         }
         Err(e) => call_error(&e, &session),
+    }
+}
+
+#[derive(Deserialize)]
+struct UserSearch {
+    q: Option<String>,
+    page: Option<u64>,
+}
+
+async fn user_search(
+    state: web::Data<State>,
+    req: HttpRequest,
+    search: web::Query<UserSearch>,
+) -> HttpResponse {
+    let session = match signed_in(&state, &req).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let query = search.q.clone().unwrap_or_default();
+    let page = search.page.unwrap_or(1).clamp(1, 10_000);
+    if query.trim().is_empty() {
+        return ok(pages::users(&session, "", None, page));
+    }
+    match users::search(
+        &state.http,
+        &state.settings.api_url,
+        &session.access_token,
+        &query,
+        page,
+    )
+    .await
+    {
+        Ok(found) => ok(pages::users(&session, &query, Some(&found), page)),
+        Err(e) => call_error(&e, &session),
+    }
+}
+
+async fn user_view(
+    state: web::Data<State>,
+    req: HttpRequest,
+    uuid: web::Path<uuid::Uuid>,
+    done: web::Query<Done>,
+) -> HttpResponse {
+    let session = match signed_in(&state, &req).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    match users::view(
+        &state.http,
+        &state.settings.api_url,
+        &session.access_token,
+        uuid.into_inner(),
+    )
+    .await
+    {
+        Ok((user, sessions)) => ok(pages::user(
+            &session,
+            &user,
+            &sessions,
+            flash(&done).as_deref(),
+        )),
+        Err(e) => call_error(&e, &session),
+    }
+}
+
+async fn user_action(
+    state: web::Data<State>,
+    req: HttpRequest,
+    path: web::Path<(uuid::Uuid, String)>,
+    form: web::Form<Csrf>,
+) -> HttpResponse {
+    let session = match form_session(&state, &req, &form).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let (uuid, action) = path.into_inner();
+    let Some(parsed) = UserAction::parse(&action) else {
+        return page(
+            actix_web::http::StatusCode::NOT_FOUND,
+            pages::refused("Not found", "No such action on an account.", Some(&session)),
+        );
+    };
+    let result = users::act(
+        &state.http,
+        &state.settings.api_url,
+        &session.access_token,
+        uuid,
+        parsed,
+    )
+    .await;
+    audited(
+        &state,
+        &session,
+        parsed.name(),
+        &uuid.to_string(),
+        result.as_ref().map(|_| ()),
+    )
+    .await;
+    match result {
+        Ok(_) => see_other(&format!("/console/users/{uuid}?done={action}")),
+        Err(e) => call_error(&e, &session),
+    }
+}
+
+async fn user_end_session(
+    state: web::Data<State>,
+    req: HttpRequest,
+    path: web::Path<(uuid::Uuid, uuid::Uuid)>,
+    form: web::Form<Csrf>,
+) -> HttpResponse {
+    let session = match form_session(&state, &req, &form).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let (uuid, ended) = path.into_inner();
+    let result = users::end_session(
+        &state.http,
+        &state.settings.api_url,
+        &session.access_token,
+        uuid,
+        ended,
+    )
+    .await;
+    audited(
+        &state,
+        &session,
+        "user.end_session",
+        &format!("{uuid}/{ended}"),
+        result.as_ref().map(|_| ()),
+    )
+    .await;
+    match result {
+        Ok(_) => see_other(&format!("/console/users/{uuid}?done=end-session")),
+        Err(e) => call_error(&e, &session),
+    }
+}
+
+/// Records an admin action that called another service's API.
+async fn audited(
+    state: &State,
+    session: &Session,
+    action: &str,
+    target: &str,
+    result: Result<(), &CallError>,
+) {
+    let outcome = match result {
+        Ok(()) => "done".to_owned(),
+        Err(e) => format!("failed: {e}"),
+    };
+    if let Err(e) = audit::record(&state.db, &session.admin, action, target, &outcome).await {
+        tracing::error!(error = %e, action, target, "the audit log could not record an admin action");
     }
 }
 
