@@ -17,6 +17,11 @@ use uuid::Uuid;
 
 use dayone_model::services::SERVICES;
 
+/// `status` from every service.
+fn every(status: u16) -> Vec<u16> {
+    vec![status; SERVICES.len()]
+}
+
 async fn ready_statuses(stack: &TestStack) -> Vec<u16> {
     let mut statuses = Vec::new();
     for service in SERVICES {
@@ -68,7 +73,7 @@ async fn services_follow_rabbitmq_down_and_up_without_a_restart_and_lose_nothing
     let stack = TestStack::load();
     assert_eq!(
         ready_statuses(&stack).await,
-        [200; 4],
+        every(200),
         "the stack starts ready"
     );
     let pids: Vec<_> = SERVICES
@@ -94,7 +99,7 @@ async fn services_follow_rabbitmq_down_and_up_without_a_restart_and_lose_nothing
     .await
     .expect("RabbitMQ stopped listening");
     let all_unready = eventually(Duration::from_secs(10), || async {
-        (ready_statuses(&stack).await == [503; 4]).then(Instant::now)
+        (ready_statuses(&stack).await == every(503)).then(Instant::now)
     })
     .await
     .expect("every /ready turned 503");
@@ -122,7 +127,7 @@ async fn services_follow_rabbitmq_down_and_up_without_a_restart_and_lose_nothing
 
     stack.script(&["start", "rabbitmq"]).await;
     let recovered = eventually(Duration::from_secs(30), || async {
-        (ready_statuses(&stack).await == [200; 4]).then_some(())
+        (ready_statuses(&stack).await == every(200)).then_some(())
     })
     .await;
     assert!(recovered.is_some(), "every /ready turned 200 again");

@@ -118,6 +118,7 @@ pub async fn delete(
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct Search {
     /// An email or phone prefix, part of a name, or a user id.
+    #[param(min_length = 1)]
     q: String,
     /// 1 to 10,000.
     #[param(minimum = 1, maximum = 10000)]
@@ -156,7 +157,7 @@ pub async fn search(
     query: web::Query<Search>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_admin()?;
-    if query.q.trim().is_empty() {
+    if query.q.is_empty() {
         return Err(ApiError::validation(&[(
             "q",
             "must name an email, phone, name or user id".into(),

@@ -16,8 +16,10 @@ use crate::support;
 #[derive(Deserialize, IntoParams)]
 pub struct LookupQuery {
     /// A user id, an email address or a phone number.
+    #[param(min_length = 1)]
     q: String,
     /// At most this many notifications, newest first (1-200, default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u64>,
 }
 
@@ -45,7 +47,7 @@ pub async fn lookup(
     user.require_admin()?;
     let limit = query.limit.unwrap_or(50);
     let mut problems = Vec::new();
-    if query.q.trim().is_empty() {
+    if query.q.is_empty() {
         problems.push(("q", "must name a user id, an email or a phone".to_owned()));
     }
     if !(1..=200).contains(&limit) {

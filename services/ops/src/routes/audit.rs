@@ -15,6 +15,7 @@ pub struct AuditQuery {
     /// Entries older than this one (the `next` of the previous page).
     before: Option<i64>,
     /// At most this many (1-200, default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u64>,
 }
 
