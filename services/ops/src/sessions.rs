@@ -158,7 +158,7 @@ pub async fn current_fresh(
     let Some(mut session) = current(redis, req).await? else {
         return Ok(None);
     };
-    let now = unix_now();
+    let now = chrono::Utc::now().timestamp();
     if let Ok(claims) = verifier.verify(&session.access_token).await
         && claims.exp - now > REFRESH_AHEAD_SECS
     {
@@ -203,12 +203,6 @@ pub async fn current_fresh(
             .await?;
     }
     Ok(Some(session))
-}
-
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// Forgets the request's session here.

@@ -416,14 +416,8 @@ async fn act(
         None => queue.to_owned(),
     };
     let result = queues::settle(&state.broker, queue, action, id).await;
-    let outcome = match &result {
-        Ok(n) => format!("done: {n}"),
-        Err(e) => format!("failed: {e}"),
-    };
-    if let Err(e) = audit::record(&state.db, &session.admin, action.name(), &target, &outcome).await
-    {
-        tracing::error!(error = %e, action = action.name(), %target, "the audit log could not record an admin action");
-    }
+    let outcome = outcome(&result, |n| format!("done: {n}"));
+    audited(state, &session, action.name(), &target, &outcome).await;
     match result {
         Ok(n) => {
             let done = match (action, n) {
@@ -608,14 +602,15 @@ async fn job_action(
         action,
     )
     .await;
-    let outcome = match &result {
-        Ok(_) => "done".to_owned(),
-        Err(e) => format!("failed: {e}"),
-    };
     let name = format!("job.{}", action.as_str());
-    if let Err(e) = audit::record(&state.db, &session.admin, &name, &job, &outcome).await {
-        tracing::error!(error = %e, action = %name, %job, "the audit log could not record an admin action");
-    }
+    audited(
+        &state,
+        &session,
+        &name,
+        &job,
+        &outcome(&result, |_| "done".into()),
+    )
+    .await;
     match result {
         Ok(_) => {
             let job: String = job
@@ -693,21 +688,17 @@ async fn resend(
         uuid,
     )
     .await;
-    let outcome = match &result {
-        Ok(again) => format!("done: {}", again["uuid"].as_str().unwrap_or("?")),
-        Err(e) => format!("failed: {e}"),
-    };
-    if let Err(e) = audit::record(
-        &state.db,
-        &session.admin,
+    let outcome = outcome(&result, |again| {
+        format!("done: {}", again["uuid"].as_str().unwrap_or("?"))
+    });
+    audited(
+        &state,
+        &session,
         "notification.resend",
         &uuid.to_string(),
         &outcome,
     )
-    .await
-    {
-        tracing::error!(error = %e, %uuid, "the audit log could not record an admin action");
-    }
+    .await;
     match result {
         Ok(_) => {
             let q = crate::queues::percent_encode(lookup.q.as_deref().unwrap_or_default());
@@ -809,7 +800,7 @@ async fn user_action(
         &session,
         parsed.name(),
         &uuid.to_string(),
-        result.as_ref().map(|_| ()),
+        &outcome(&result, |_| "done".into()),
     )
     .await;
     match result {
@@ -842,7 +833,7 @@ async fn user_end_session(
         &session,
         "user.end_session",
         &format!("{uuid}/{ended}"),
-        result.as_ref().map(|_| ()),
+        &outcome(&result, |_| "done".into()),
     )
     .await;
     match result {
@@ -851,19 +842,22 @@ async fn user_end_session(
     }
 }
 
-/// Records an admin action that called another service's API.
-async fn audited(
-    state: &State,
-    session: &Session,
-    action: &str,
-    target: &str,
-    result: Result<(), &CallError>,
-) {
-    let outcome = match result {
-        Ok(()) => "done".to_owned(),
+/// How an action ended, for the audit log: `done` as `done` says, or
+/// `failed: ` and why.
+fn outcome<T, E: std::fmt::Display>(
+    result: &Result<T, E>,
+    done: impl FnOnce(&T) -> String,
+) -> String {
+    match result {
+        Ok(value) => done(value),
         Err(e) => format!("failed: {e}"),
-    };
-    if let Err(e) = audit::record(&state.db, &session.admin, action, target, &outcome).await {
+    }
+}
+
+/// Records an admin action. A failure to record is logged, and never stands
+/// in the admin's way.
+async fn audited(state: &State, session: &Session, action: &str, target: &str, outcome: &str) {
+    if let Err(e) = audit::record(&state.db, &session.admin, action, target, outcome).await {
         tracing::error!(error = %e, action, target, "the audit log could not record an admin action");
     }
 }
