@@ -34,6 +34,7 @@ const SERVICE: &[(&str, &str)] = templates!("service":
     "src/tasks.rs",
     "src/consumers/mod.rs",
     "src/routes/mod.rs",
+    "tests/api/main.rs",
 );
 const MIGRATION: &[(&str, &str)] = templates!("migration":
     "Cargo.toml",
