@@ -2,6 +2,7 @@
 //! is the idempotency key, whose `type` is also its routing key, and whose
 //! `version` lets a consumer refuse a payload shape it does not know.
 
+pub mod audit;
 pub mod catalog;
 pub mod notifications;
 pub mod tasks;

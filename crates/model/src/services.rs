@@ -127,10 +127,16 @@ pub const OPS: Service = Service {
     path: "/v1/ops",
     routes: &["/v1/ops"],
     database: "dayone_ops",
-    queues: &[Queue {
-        name: "ops.tasks",
-        bindings: &["task.ops.*"],
-    }],
+    queues: &[
+        Queue {
+            name: "ops.audit",
+            bindings: &["audit.admin-acted"],
+        },
+        Queue {
+            name: "ops.tasks",
+            bindings: &["task.ops.*"],
+        },
+    ],
     tasks: Some("ops"),
     documents: &["/v1/ops/openapi.json"],
 };

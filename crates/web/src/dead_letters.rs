@@ -9,13 +9,15 @@
 //! [`crate::openapi::finish`]).
 
 use actix_web::{HttpResponse, web};
+use dayone_broker::Outbox;
 use dayone_broker::topology::QueueDef;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::audit::AdminAct;
 use crate::auth::AuthenticatedUser;
 use crate::extractors::resource;
-use crate::{ApiError, Dependencies};
+use crate::{ApiError, Dependencies, ServiceInfo};
 
 /// The work queues a service consumes, whose dead letters it owns.
 #[derive(Debug, Clone, Copy)]
@@ -67,9 +69,12 @@ struct Replay {
 }
 
 /// Moves up to `limit` (default 1000) of a queue's dead letters back into
-/// it, with a fresh retry budget.
+/// it, with a fresh retry budget; the audit log records it (after the fact:
+/// the messages move in RabbitMQ, outside any transaction).
 async fn replay(
     deps: web::Data<Dependencies>,
+    info: web::Data<ServiceInfo>,
+    outbox: web::Data<Outbox>,
     queues: web::Data<OwnedQueues>,
     user: AuthenticatedUser,
     queue: web::Path<String>,
@@ -89,7 +94,13 @@ async fn replay(
         .replay_dead_letters(queue, query.limit.unwrap_or(1000))
         .await
         .map_err(|e| ApiError::unavailable("RabbitMQ", e))?;
-    tracing::info!(queue, replayed, by = %user.user_uuid, "dead letters replayed");
+    tracing::info!(queue, replayed, "dead letters replayed");
+    let act = AdminAct::new(info.name, &user, "dead_letters.replay", queue);
+    if let Err(e) = act.record(&deps.db, &outbox).await {
+        // Done is done: the answer says so, and the log has the action.
+        tracing::error!(error = %e, queue, replayed, "the replay could not be put in the audit log");
+    }
+    outbox.wake();
     Ok(HttpResponse::Ok().json(json!({ "queue": queue, "replayed": replayed })))
 }
 

@@ -19,6 +19,7 @@
 //! - [`reporting`]: 5xx and panics to Sentry and the alert webhook.
 
 pub mod alerts;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod client;

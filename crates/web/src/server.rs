@@ -199,6 +199,7 @@ impl ServiceRuntime {
 
         let info = self.info;
         let deps = self.deps.clone();
+        let outbox = web::Data::new(self.outbox.clone());
         let verifier = self.verifier.clone();
         let revocations = web::Data::new(self.revocations.clone());
         let proxies = web::Data::new(TrustedProxies(app.trusted_proxies.clone()));
@@ -225,6 +226,7 @@ impl ServiceRuntime {
                 .app_data(extractors::path_config())
                 .app_data(web::Data::new(info))
                 .app_data(web::Data::new(deps.clone()))
+                .app_data(outbox.clone())
                 .app_data(verifier.clone())
                 .app_data(revocations.clone())
                 .app_data(proxies.clone())

@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 
 mod m0001_messaging;
 mod m0002_audit_log;
+mod m0003_audit_events;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_messaging::Migration),
             Box::new(m0002_audit_log::Migration),
+            Box::new(m0003_audit_events::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ use chrono::Utc;
 use dayone_model::messages::notifications::EmailTemplate;
 use dayone_model::messages::users::UserDeleted;
 use dayone_model::{BaseEntity, Envelope};
+use dayone_web::audit::AdminAct;
 use dayone_web::paging::Page;
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
@@ -91,6 +92,7 @@ pub async fn update(
     state: &AuthState,
     target: user::Model,
     edit: Edit,
+    act: Option<&AdminAct>,
 ) -> Result<user::Model, AuthError> {
     let roles_changed = edit.roles.as_ref().is_some_and(|r| *r != target.roles);
     let mut model: user::ActiveModel = target.into();
@@ -111,6 +113,9 @@ pub async fn update(
     if edit.contact_changed {
         state.outbox.enqueue(&txn, &updated_event(&updated)).await?;
     }
+    if let Some(act) = act {
+        act.record(&txn, &state.outbox).await?;
+    }
     let revoked = if roles_changed {
         sessions::revoke(state, &txn, &updated, None, "roles changed").await?
     } else {
@@ -125,10 +130,17 @@ pub async fn update(
 
 /// Soft-deletes `target`, ends its sessions and announces `user.deleted`:
 /// false when it was gone already.
-pub async fn delete(state: &AuthState, target: &user::Model) -> Result<bool, DbErr> {
+pub async fn delete(
+    state: &AuthState,
+    target: &user::Model,
+    act: Option<&AdminAct>,
+) -> Result<bool, DbErr> {
     let txn = state.db.begin().await?;
     if !user::Entity::soft_delete(&txn, target.uuid).await? {
         return Ok(false);
+    }
+    if let Some(act) = act {
+        act.record(&txn, &state.outbox).await?;
     }
     let revoked = sessions::revoke(state, &txn, target, None, "account deleted").await?;
     state
@@ -151,11 +163,11 @@ pub async fn delete(state: &AuthState, target: &user::Model) -> Result<bool, DbE
 /// enables it again. An admin cannot disable their own account.
 pub async fn set_disabled(
     state: &AuthState,
-    by: Uuid,
+    act: &AdminAct,
     target: user::Model,
     disabled: bool,
 ) -> Result<user::Model, AuthError> {
-    if disabled && target.uuid == by {
+    if disabled && target.uuid == act.actor() {
         return Err(AuthError::Forbidden("you cannot disable your own account"));
     }
     let mut model: user::ActiveModel = target.into();
@@ -167,10 +179,11 @@ pub async fn set_disabled(
     } else {
         Vec::new()
     };
+    act.record(&txn, &state.outbox).await?;
     txn.commit().await?;
     state.profiles.forget(updated.uuid);
     sessions::after_revoke(state, &revoked).await;
-    tracing::info!(user_id = %updated.uuid, disabled, by = %by, "account disabled state changed");
+    state.outbox.wake();
     Ok(updated)
 }
 

@@ -13,6 +13,7 @@ use chrono::{Duration, Utc};
 use dayone_model::BaseEntity;
 use dayone_model::Envelope;
 use dayone_model::messages::users::SessionRevoked;
+use dayone_web::audit::AdminAct;
 use dayone_web::auth::{Claims, record_revocations};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
@@ -179,9 +180,13 @@ pub async fn end(
     user: &user::Model,
     session_id: Option<i64>,
     reason: &str,
+    act: Option<&AdminAct>,
 ) -> Result<(), DbErr> {
     let txn = state.db.begin().await?;
     let revoked = revoke(state, &txn, user, session_id, reason).await?;
+    if let Some(act) = act {
+        act.record(&txn, &state.outbox).await?;
+    }
     txn.commit().await?;
     after_revoke(state, &revoked).await;
     Ok(())

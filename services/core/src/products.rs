@@ -8,6 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use dayone_broker::Outbox;
 use dayone_model::messages::catalog::{ProductChanged, ProductDeleted, ProductSnapshot};
 use dayone_model::{BaseEntity, Envelope};
+use dayone_web::audit::AdminAct;
 use dayone_web::paging::Page;
 use sea_orm::sea_query::Condition;
 use sea_orm::{
@@ -159,10 +160,12 @@ pub struct NewProduct {
     pub stock: i32,
 }
 
+/// Creates a product (`act`'s target: the new product).
 pub async fn create(
     db: &DatabaseConnection,
     outbox: &Outbox,
     new: NewProduct,
+    act: &AdminAct,
 ) -> Result<product::Model, DbErr> {
     let txn = db.begin().await?;
     let created = product::ActiveModel {
@@ -177,6 +180,7 @@ pub async fn create(
     .insert(&txn)
     .await?;
     announce(&txn, outbox, &created).await?;
+    act.on(created.uuid).record(&txn, outbox).await?;
     txn.commit().await?;
     outbox.wake();
     tracing::info!(product = %created.uuid, "product created");
@@ -199,6 +203,7 @@ pub async fn update(
     outbox: &Outbox,
     uuid: Uuid,
     change: ProductChange,
+    act: &AdminAct,
 ) -> Result<Option<product::Model>, DbErr> {
     let txn = db.begin().await?;
     let Some(current) = product::Entity::active()
@@ -230,6 +235,7 @@ pub async fn update(
     }
     let updated = model.update(&txn).await?;
     announce(&txn, outbox, &updated).await?;
+    act.record(&txn, outbox).await?;
     txn.commit().await?;
     outbox.wake();
     tracing::info!(product = %updated.uuid, "product updated");
@@ -237,7 +243,12 @@ pub async fn update(
 }
 
 /// Soft-deletes; `false` when there was no such live product.
-pub async fn delete(db: &DatabaseConnection, outbox: &Outbox, uuid: Uuid) -> Result<bool, DbErr> {
+pub async fn delete(
+    db: &DatabaseConnection,
+    outbox: &Outbox,
+    uuid: Uuid,
+    act: &AdminAct,
+) -> Result<bool, DbErr> {
     let txn = db.begin().await?;
     if !product::Entity::soft_delete(&txn, uuid).await? {
         return Ok(false);
@@ -245,6 +256,7 @@ pub async fn delete(db: &DatabaseConnection, outbox: &Outbox, uuid: Uuid) -> Res
     outbox
         .enqueue(&txn, &Envelope::new(ProductDeleted { product_uuid: uuid }))
         .await?;
+    act.record(&txn, outbox).await?;
     txn.commit().await?;
     outbox.wake();
     tracing::info!(product = %uuid, "product deleted");

@@ -6,6 +6,7 @@
 use chrono::Utc;
 use dayone_broker::Outbox;
 use dayone_model::{BaseEntity, RawEnvelope};
+use dayone_web::audit::AdminAct;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbBackend, ExprTrait, QueryFilter, Statement, TransactionTrait,
 };
@@ -93,6 +94,7 @@ pub async fn resend(
     db: &DatabaseConnection,
     outbox: &Outbox,
     uuid: Uuid,
+    act: &AdminAct,
 ) -> Result<Accepted, NotificationError> {
     let original = notification::Entity::find_by_uuid(db, uuid)
         .await?
@@ -120,6 +122,7 @@ pub async fn resend(
     outbox
         .enqueue_raw(&txn, &again.kind, &body, again.id)
         .await?;
+    act.record(&txn, outbox).await?;
     txn.commit().await?;
     outbox.wake();
     tracing::info!(notification = %again.id, resent_from = %uuid, "notification sent again");

@@ -1,6 +1,9 @@
 //! Calls to the other services' APIs as the signed-in admin (their own
-//! authorization applies: the console is one more client of them).
+//! authorization applies: the console is one more client of them). A call
+//! carries the console request's id, so what the service logs and reports
+//! to the audit log names the request the admin made.
 
+use dayone_telemetry::RequestContext;
 use reqwest::Method;
 use serde_json::Value;
 
@@ -36,6 +39,9 @@ pub async fn call_with(
     let mut request = http
         .request(method, format!("{api_url}{path}"))
         .bearer_auth(token);
+    if let Some(id) = RequestContext::current_request_id() {
+        request = request.header("x-request-id", id);
+    }
     if let Some(body) = body {
         request = request.json(&body);
     }

@@ -1,8 +1,13 @@
-//! The audit log: every admin action taken in the console (who, what, to
-//! what, when, in which request, and how it ended), kept in PostgreSQL and
-//! only ever added to.
+//! The audit log: every admin action (who, what, to what, when, in which
+//! request, and how it ended), kept in PostgreSQL and only ever added to.
+//! The console records what it does itself (sign-in, dead letters) and the
+//! calls it forwarded that failed; each service reports what its admin API
+//! did (`audit.admin-acted`, consumed by `consumers/audit.rs`), from the
+//! console or from anyone else's client.
 
 use chrono::{DateTime, Utc};
+use dayone_model::Envelope;
+use dayone_model::messages::audit::AdminActed;
 use dayone_telemetry::RequestContext;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement};
 use serde::Serialize;
@@ -17,6 +22,7 @@ pub struct Entry {
     pub id: i64,
     pub at: DateTime<Utc>,
     pub actor_uuid: Uuid,
+    /// Empty for an admin who has not signed in to the console.
     pub actor_email: String,
     /// What was done, e.g. `dead_letter.replay`.
     pub action: String,
@@ -26,6 +32,8 @@ pub struct Entry {
     pub request_id: String,
     /// `done`, or what went wrong.
     pub outcome: String,
+    /// The service that did it.
+    pub service: String,
 }
 
 /// Records that `admin` did `action` to `target`, in the current request.
@@ -55,6 +63,37 @@ pub async fn record(
     Ok(())
 }
 
+/// Records an action a service reported: `false` when this event was
+/// recorded already (a redelivery). The admin's email is the one their
+/// latest console sign-in recorded, if any.
+pub async fn record_reported(
+    db: &DatabaseConnection,
+    event: &Envelope<AdminActed>,
+) -> Result<bool, DbErr> {
+    let act = &event.payload;
+    let inserted = db
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "INSERT INTO audit_log (at, actor_uuid, actor_email, action, target, request_id, outcome, service, event_id)
+             VALUES ($1, $2, COALESCE((SELECT actor_email FROM audit_log
+                                       WHERE actor_uuid = $2 AND actor_email <> ''
+                                       ORDER BY id DESC LIMIT 1), ''),
+                     $3, $4, $5, 'done', $6, $7)
+             ON CONFLICT (event_id) DO NOTHING",
+            [
+                event.occurred_at.into(),
+                act.actor_uuid.into(),
+                act.action.clone().into(),
+                act.target.clone().into(),
+                act.request_id.clone().into(),
+                act.service.clone().into(),
+                event.id.into(),
+            ],
+        ))
+        .await?;
+    Ok(inserted.rows_affected() == 1)
+}
+
 /// The newest entries first: `limit` of them, older than entry `before`.
 pub async fn recent(
     db: &DatabaseConnection,
@@ -64,7 +103,7 @@ pub async fn recent(
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
-            "SELECT id, at, actor_uuid, actor_email, action, target, request_id, outcome
+            "SELECT id, at, actor_uuid, actor_email, action, target, request_id, outcome, service
              FROM audit_log WHERE id < $1 ORDER BY id DESC LIMIT $2",
             [before.unwrap_or(i64::MAX).into(), (limit as i64).into()],
         ))
@@ -80,6 +119,7 @@ pub async fn recent(
                 target: row.try_get("", "target")?,
                 request_id: row.try_get("", "request_id")?,
                 outcome: row.try_get("", "outcome")?,
+                service: row.try_get("", "service")?,
             })
         })
         .collect()

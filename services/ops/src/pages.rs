@@ -182,9 +182,14 @@ pub fn audit(session: &Session, entries: &[Entry], next: Option<i64>) -> String 
     for e in entries {
         let _ = write!(
             rows,
-            r#"<tr><td>{at}</td><td>{who}</td><td class="action">{action}</td><td>{target}</td><td>{outcome}</td><td><code>{request}</code></td></tr>"#,
+            r#"<tr><td>{at}</td><td>{who}</td><td>{service}</td><td class="action">{action}</td><td>{target}</td><td>{outcome}</td><td><code>{request}</code></td></tr>"#,
             at = e.at.format("%Y-%m-%d %H:%M:%S UTC"),
-            who = escape(&e.actor_email),
+            who = if e.actor_email.is_empty() {
+                e.actor_uuid.to_string()
+            } else {
+                escape(&e.actor_email)
+            },
+            service = escape(&e.service),
             action = escape(&e.action),
             target = escape(&e.target),
             outcome = escape(&e.outcome),
@@ -199,7 +204,7 @@ pub fn audit(session: &Session, entries: &[Entry], next: Option<i64>) -> String 
         Some(session),
         None,
         &format!(
-            r#"<table id="audit"><thead><tr><th>When</th><th>Who</th><th>Action</th><th>Target</th><th>Outcome</th><th>Request</th></tr></thead><tbody>{rows}</tbody></table>{more}"#
+            r#"<table id="audit"><thead><tr><th>When</th><th>Who</th><th>Where</th><th>Action</th><th>Target</th><th>Outcome</th><th>Request</th></tr></thead><tbody>{rows}</tbody></table>{more}"#
         ),
     )
 }

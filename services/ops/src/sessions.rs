@@ -231,12 +231,6 @@ pub async fn sign_out(
     Ok(())
 }
 
-/// Whether a form's token is the expected one (in constant time).
-pub fn token_matches(expected: &str, sent: &str) -> bool {
-    let (a, b) = (expected.as_bytes(), sent.as_bytes());
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// A console cookie: HttpOnly, SameSite=Strict, Secure when the browser
 /// came over TLS; `max_age` None removes it.
 pub fn cookie(

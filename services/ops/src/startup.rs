@@ -1,8 +1,10 @@
 use std::time::Duration;
 
 use actix_web::web;
+use dayone_broker::ConsumerOptions;
 use dayone_web::{RunningService, ServiceInfo, ServiceRuntime};
 
+use crate::consumers::audit::Reported;
 use crate::state::State;
 use crate::{Settings, consumers, routes, tasks};
 
@@ -15,7 +17,7 @@ pub const INFO: ServiceInfo = ServiceInfo {
 pub struct Application;
 
 impl Application {
-    /// Connects, starts the consumers and the outbox relay, binds the
+    /// Connects, starts the consumers (the reported admin actions, its tasks) and the outbox relay, binds the
     /// listeners and returns the service ready to run.
     pub async fn build(settings: Settings) -> anyhow::Result<RunningService> {
         let mut runtime = ServiceRuntime::start::<ops_migration::Migrator>(
@@ -36,6 +38,13 @@ impl Application {
             settings: settings.ops.clone(),
             broker_settings: settings.common.broker.clone(),
         });
+        let broker = runtime.broker().clone();
+        runtime.track(broker.consume(
+            ConsumerOptions::from_settings(consumers::AUDIT, &broker),
+            Reported {
+                db: state.db.clone(),
+            },
+        ));
         runtime.run_tasks(consumers::TASKS, tasks::Tasks(state.clone().into_inner()));
         runtime.start_outbox_relay();
         runtime.serve(move |cfg| {

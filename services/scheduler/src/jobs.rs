@@ -9,14 +9,17 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use croner::Cron;
 use croner::parser::{CronParser, Seconds};
+use dayone_broker::Outbox;
 use dayone_model::BaseEntity;
 use dayone_model::messages::tasks::{TASK_PREFIX, routing_key};
 use dayone_model::services::SERVICES;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
-    QueryFilter, QueryOrder, Set, Statement,
+    QueryFilter, QueryOrder, Set, Statement, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
+
+use dayone_web::audit::AdminAct;
 
 use crate::entities::job;
 use crate::error::SchedulerError;
@@ -278,16 +281,22 @@ pub async fn find(db: &DatabaseConnection, name: &str) -> Result<job::Model, Sch
 /// next tick: missed ones before `resumed_at` are not caught up).
 pub async fn set_paused(
     db: &DatabaseConnection,
-    name: &str,
+    outbox: &Outbox,
+    act: &AdminAct,
     paused: bool,
 ) -> Result<job::Model, SchedulerError> {
-    let job = find(db, name).await?;
+    let job = find(db, act.target()).await?;
     let mut model: job::ActiveModel = job.into();
     model.paused = Set(paused);
     if !paused {
         model.resumed_at = Set(Some(Utc::now()));
     }
-    Ok(model.update(db).await?)
+    let txn = db.begin().await?;
+    let job = model.update(&txn).await?;
+    act.record(&txn, outbox).await?;
+    txn.commit().await?;
+    outbox.wake();
+    Ok(job)
 }
 
 /// When `job` fires next (never while it is paused).

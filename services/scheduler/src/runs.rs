@@ -17,6 +17,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::entities::job_run::RunStatus;
+use dayone_web::audit::AdminAct;
+
 use crate::entities::{job, job_run};
 use crate::error::SchedulerError;
 use crate::jobs::Overlap;
@@ -39,12 +41,13 @@ pub enum Fired {
     AlreadyFired,
 }
 
-/// Fires `job` for `tick`.
+/// Fires `job` for `tick` (`act`: the admin who asked, for the audit log).
 pub async fn fire(
     state: &SchedulerState,
     job: &job::Model,
     tick: DateTime<Utc>,
     trigger: Trigger,
+    act: Option<&AdminAct>,
 ) -> Result<Fired, DbErr> {
     let txn = state.db.begin().await?;
     let trigger_name = match trigger {
@@ -105,6 +108,9 @@ pub async fn fire(
         .outbox
         .enqueue_raw(&txn, &kind, &body, envelope.id)
         .await?;
+    if let Some(act) = act {
+        act.record(&txn, &state.outbox).await?;
+    }
     txn.commit().await?;
     state.outbox.wake();
     metrics::counter!("scheduler_runs_fired_total", "job_name" => job.name.clone(), "trigger" => trigger_name).increment(1);
@@ -113,8 +119,12 @@ pub async fn fire(
 }
 
 /// Runs `job` now, whatever its schedule and pause: the new run's id.
-pub async fn trigger(state: &SchedulerState, job: &job::Model) -> Result<Uuid, SchedulerError> {
-    match fire(state, job, Utc::now(), Trigger::Manual).await? {
+pub async fn trigger(
+    state: &SchedulerState,
+    job: &job::Model,
+    act: &AdminAct,
+) -> Result<Uuid, SchedulerError> {
+    match fire(state, job, Utc::now(), Trigger::Manual, Some(act)).await? {
         Fired::Queued(run_uuid) => Ok(run_uuid),
         other => Err(SchedulerError::NotQueued(other)),
     }

@@ -114,7 +114,7 @@ impl Cursor {
                 );
             }
             for tick in fresh {
-                runs::fire(state, &job, tick, Trigger::Schedule).await?;
+                runs::fire(state, &job, tick, Trigger::Schedule, None).await?;
             }
             self.seen.insert(job.id, latest);
         }

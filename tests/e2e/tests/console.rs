@@ -92,6 +92,21 @@ async fn wait_for(browser: &Browser, css: &str) -> fantoccini::elements::Element
         .unwrap_or_else(|e| panic!("`{css}` never appeared: {e}"))
 }
 
+/// The audit log page's first line that `matches`, reloading while the
+/// action's report travels from its service (outbox, RabbitMQ, ops).
+async fn audit_line(browser: &Browser, matches: impl Fn(&str) -> bool) -> String {
+    let mut rows = String::new();
+    for _ in 0..40 {
+        browser.goto(&gateway("/console/audit")).await;
+        rows = wait_for(browser, "table#audit").await.text().await.unwrap();
+        if let Some(line) = rows.lines().find(|l| matches(l)) {
+            return line.to_owned();
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    panic!("no such audit entry:\n{rows}");
+}
+
 /// A run of a real cron job, started and waiting for its worker's report.
 async fn running_run(token: &str) -> (String, Uuid) {
     let jobs: Value = reqwest::Client::new()
@@ -566,17 +581,12 @@ async fn an_admin_runs_a_job_now_and_sees_the_run_in_its_history_and_the_audit_l
     .await
     .expect("the run appeared in the history, succeeded");
 
-    browser.goto(&gateway("/console/audit")).await;
-    let rows = wait_for(&browser, "table#audit")
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        rows.lines()
-            .any(|l| l.contains("job.run") && l.contains(&job) && l.contains(&email)),
-        "no audit entry for running {job} ({new_run}):\n{rows}"
-    );
+    // Reported by the scheduler, in the console request's name.
+    let line = audit_line(&browser, |l| {
+        l.contains("job.run") && l.contains(&job) && l.contains(&email)
+    })
+    .await;
+    assert!(line.contains(cron().name), "{new_run}: {line}");
     browser.close().await;
 }
 
@@ -692,17 +702,10 @@ async fn an_admin_finds_a_users_order_receipt_with_its_attempts_and_sends_it_aga
     .await;
     assert!(twice.is_some(), "the receipt was sent again");
 
-    browser.goto(&gateway("/console/audit")).await;
-    let rows = wait_for(&browser, "table#audit")
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        rows.lines()
-            .any(|l| l.contains("notification.resend") && l.contains(&admin_email)),
-        "{rows}"
-    );
+    audit_line(&browser, |l| {
+        l.contains("notification.resend") && l.contains(&admin_email)
+    })
+    .await;
     browser.close().await;
 }
 
@@ -814,18 +817,123 @@ async fn an_admin_finds_a_user_disables_and_enables_them_and_the_audit_log_shows
     );
     assert_eq!(login_status(&email).await.0, 200);
 
-    browser.goto(&gateway("/console/audit")).await;
-    let rows = wait_for(&browser, "table#audit")
-        .await
-        .text()
-        .await
-        .unwrap();
     for action in ["user.disable", "user.enable"] {
-        assert!(
-            rows.lines()
-                .any(|l| l.contains(action) && l.contains(&admin_email)),
-            "{action}: {rows}"
-        );
+        audit_line(&browser, |l| l.contains(action) && l.contains(&admin_email)).await;
     }
     browser.close().await;
+}
+
+/// `method path` as `token` through the gateway, with `request_id`.
+async fn admin_call(
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    request_id: &str,
+    body: Option<Value>,
+) -> Value {
+    let mut request = reqwest::Client::new()
+        .request(method, gateway(path))
+        .bearer_auth(token)
+        .header("x-request-id", request_id);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
+    response.json().await.unwrap_or(Value::Null)
+}
+
+#[tokio::test]
+async fn admin_actions_through_the_api_itself_are_in_the_audit_log_with_their_request_ids() {
+    let (_, token) = admin().await;
+    let me: Value = reqwest::Client::new()
+        .get(gateway("/v1/auth/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let admin_uuid = me["uuid"].as_str().unwrap().to_owned();
+    let user = register_at(
+        &reqwest::Client::new(),
+        &gateway(""),
+        json!({"email": format!("ops-api-{}@example.com", Uuid::new_v4().simple()), "password": PASSWORD}),
+    )
+    .await;
+    let user_uuid = user["uuid"].as_str().unwrap().to_owned();
+    let run = Uuid::new_v4().simple().to_string();
+    let disable = format!("e2e-disable-{run}");
+    admin_call(
+        reqwest::Method::POST,
+        &format!("/v1/users/{user_uuid}/disable"),
+        &token,
+        &disable,
+        None,
+    )
+    .await;
+    let create = format!("e2e-product-{run}");
+    let product = admin_call(
+        reqwest::Method::POST,
+        "/v1/products",
+        &token,
+        &create,
+        Some(json!({"name": "Audited lamp", "description": "", "price_cents": 900, "stock": 1})),
+    )
+    .await;
+    let replay = format!("e2e-replay-{run}");
+    let queue = results_queue();
+    admin_call(
+        reqwest::Method::POST,
+        &format!("{}/admin/dead-letters/{queue}/replay", cron().path),
+        &token,
+        &replay,
+        None,
+    )
+    .await;
+
+    // Each is reported by the service that did it, once.
+    let expected = [
+        (disable, "user.disable", user_uuid),
+        (
+            create,
+            "product.create",
+            product["uuid"].as_str().unwrap().to_owned(),
+        ),
+        (replay, "dead_letters.replay", queue.to_owned()),
+    ];
+    let entries = eventually(Duration::from_secs(20), || async {
+        let audit: Value = reqwest::Client::new()
+            .get(gateway("/v1/ops/audit?limit=200"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let entries = audit["entries"].as_array().unwrap().clone();
+        let all = expected
+            .iter()
+            .all(|(id, _, _)| entries.iter().any(|e| e["request_id"] == id.as_str()));
+        all.then_some(entries)
+    })
+    .await
+    .expect("every action reached the audit log");
+    for (id, action, target) in &expected {
+        let found: Vec<&Value> = entries
+            .iter()
+            .filter(|e| e["request_id"] == id.as_str())
+            .collect();
+        assert_eq!(found.len(), 1, "{id}: {found:?}");
+        assert_eq!(found[0]["action"], *action);
+        assert_eq!(found[0]["target"], target.as_str());
+        assert_eq!(found[0]["actor_uuid"], admin_uuid.as_str());
+        assert_eq!(found[0]["outcome"], "done");
+    }
 }

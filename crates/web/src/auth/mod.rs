@@ -18,6 +18,13 @@ pub use extractor::AuthenticatedUser;
 pub use revocation::{RevocationList, RevocationSubscriber, record_revocations};
 pub use verifier::{TokenError, TokenVerifier, ed25519_jwk};
 
+/// Whether a presented secret (a service token, a form's CSRF token) is the
+/// expected one, in time that does not depend on where they differ.
+pub fn secrets_match(expected: &str, presented: &str) -> bool {
+    let (a, b) = (expected.as_bytes(), presented.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// The role that may do anything.
 pub const ADMIN: &str = "admin";
 

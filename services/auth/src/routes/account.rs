@@ -1,5 +1,6 @@
 use actix_web::{HttpResponse, web};
 use dayone_web::ApiError;
+use dayone_web::audit::AdminAct;
 use dayone_web::auth::{ADMIN, AuthenticatedUser};
 use serde::{Deserialize, Deserializer};
 use utoipa::ToSchema;
@@ -10,6 +11,7 @@ use crate::accounts;
 use crate::domain::{Phone, parse_name};
 use crate::entities::user;
 use crate::error::AuthError;
+use crate::startup::INFO;
 use crate::state::AuthState;
 use crate::users::UserResponse;
 
@@ -151,13 +153,23 @@ pub(crate) async fn update(
         }
         roles
     });
+    // Roles are an admin's to change, their own included.
+    let act = match &roles {
+        Some(_) => Some(AdminAct::new(
+            INFO.name,
+            actor,
+            "user.set_roles",
+            target.uuid,
+        )),
+        None => AdminAct::on_account(INFO.name, actor, "user.update", target.uuid),
+    };
     let edit = accounts::Edit {
         name: name.into_value(),
         phone: phone.into_value(),
         roles,
         contact_changed,
     };
-    let updated = accounts::update(state, target, edit).await?;
+    let updated = accounts::update(state, target, edit, act.as_ref()).await?;
     tracing::info!(user_id = %updated.uuid, by = %actor.user_uuid, "account updated");
     Ok(updated)
 }
@@ -168,7 +180,8 @@ pub(crate) async fn delete(
     actor: &AuthenticatedUser,
     target: user::Model,
 ) -> Result<(), ApiError> {
-    if !accounts::delete(state, &target).await? {
+    let act = AdminAct::on_account(INFO.name, actor, "user.delete", target.uuid);
+    if !accounts::delete(state, &target, act.as_ref()).await? {
         return Err(AuthError::NotFound("user").into());
     }
     tracing::info!(user_id = %target.uuid, by = %actor.user_uuid, "account deleted");

@@ -71,7 +71,7 @@ async fn revoke(
     reason: &str,
 ) -> Result<(), ApiError> {
     let user = caller(state, auth).await?;
-    sessions::end(state, &user, session_id, reason).await?;
+    sessions::end(state, &user, session_id, reason, None).await?;
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 use actix_web::{HttpResponse, web};
 use dayone_model::BaseEntity;
 use dayone_web::ApiError;
+use dayone_web::audit::AdminAct;
 use dayone_web::auth::AuthenticatedUser;
 use dayone_web::paging::{Page, PageBounds};
 use serde::{Deserialize, Serialize};
@@ -12,6 +13,7 @@ use crate::accounts;
 use crate::entities::user;
 use crate::error::AuthError;
 use crate::sessions::{self, SessionResponse};
+use crate::startup::INFO;
 use crate::state::AuthState;
 use crate::users::UserResponse;
 
@@ -233,7 +235,13 @@ async fn set_disabled(
 ) -> Result<HttpResponse, ApiError> {
     auth.require_admin()?;
     let user = target(state, auth, uuid).await?;
-    let updated = accounts::set_disabled(state, auth.user_uuid, user, disabled).await?;
+    let action = if disabled {
+        "user.disable"
+    } else {
+        "user.enable"
+    };
+    let act = AdminAct::new(INFO.name, auth, action, user.uuid);
+    let updated = accounts::set_disabled(state, &act, user, disabled).await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(updated)))
 }
 
@@ -287,6 +295,7 @@ pub async fn end_session(
     let Some(id) = sessions::find_own(&state, &user, session).await? else {
         return Err(AuthError::NotFound("session").into());
     };
-    sessions::end(&state, &user, Some(id), "ended by an admin").await?;
+    let act = AdminAct::on_account(INFO.name, &auth, "user.end_session", user.uuid);
+    sessions::end(&state, &user, Some(id), "ended by an admin", act.as_ref()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,6 +1,8 @@
 //! What admins do to accounts over the API: find them, disable and enable
 //! them, list and end their sessions.
 
+use std::time::Duration;
+
 use reqwest::Method;
 use serde_json::Value;
 
@@ -187,4 +189,57 @@ async fn admins_list_and_end_an_accounts_sessions() {
         )
         .await;
     assert_eq!(again.status(), 404);
+}
+
+#[tokio::test]
+async fn what_an_admin_does_to_other_accounts_is_reported_for_the_audit_log_and_nothing_else() {
+    let app = spawn_app().await;
+    let admin = app.new_admin().await;
+    let user = app.new_user().await;
+    let admin_token = &admin.tokens.access;
+    // The user's own change is not an admin action.
+    let own = app
+        .send_as(
+            Method::PATCH,
+            "/v1/auth/me",
+            &user.tokens.access,
+            Some(serde_json::json!({"name": "Own Change"})),
+        )
+        .await;
+    assert_eq!(own.status(), 200);
+    let path = format!("/v1/users/{}", user.uuid);
+    let renamed = app
+        .send_as(
+            Method::PATCH,
+            &path,
+            admin_token,
+            Some(serde_json::json!({"name": "By An Admin"})),
+        )
+        .await;
+    assert_eq!(renamed.status(), 200);
+    let disabled = app.post_as(&format!("{path}/disable"), admin_token).await;
+    assert_eq!(disabled.status(), 200);
+
+    let env = &app.env;
+    let reported = |action: &'static str| {
+        let target = user.uuid.to_string();
+        move |m: &Value| m["payload"]["action"] == action && m["payload"]["target"] == target
+    };
+    for action in ["user.update", "user.disable"] {
+        let event = env
+            .stack
+            .wait_for_message(
+                &env.vhost,
+                "ops.audit",
+                Duration::from_secs(10),
+                reported(action),
+            )
+            .await
+            .unwrap_or_else(|| panic!("no {action} report"));
+        assert_eq!(event["type"], "audit.admin-acted");
+        assert_eq!(event["payload"]["actor_uuid"], admin.uuid.to_string());
+        assert_eq!(event["payload"]["service"], "auth");
+    }
+    let all = env.stack.peek(&env.vhost, "ops.audit").await.unwrap();
+    assert_eq!(all.len(), 2, "{all:?}");
 }

@@ -1,11 +1,13 @@
 use actix_web::{HttpResponse, web};
 use dayone_web::ApiError;
+use dayone_web::audit::AdminAct;
 use dayone_web::auth::AuthenticatedUser;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app_versions::{self, Platform, Version, VersionCheck};
 use crate::settings::AppVersionPolicy;
+use crate::startup::INFO;
 use crate::state::CoreState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -111,6 +113,12 @@ pub async fn set_versions(
     app_versions::store(&state.redis, body.platform, &policy)
         .await
         .map_err(|e| ApiError::unavailable("Redis", e))?;
-    tracing::info!(platform = body.platform.as_str(), latest = %policy.latest_version, min = %policy.min_supported_version, by = %user.user_uuid, "app version policy changed");
+    tracing::info!(platform = body.platform.as_str(), latest = %policy.latest_version, min = %policy.min_supported_version, "app version policy changed");
+    // After the fact: the policy lives in Redis, outside any transaction.
+    let act = AdminAct::new(INFO.name, &user, "app_versions.set", body.platform.as_str());
+    if let Err(e) = act.record(&state.db, &state.outbox).await {
+        tracing::error!(error = %e, "the policy change could not be put in the audit log");
+    }
+    state.outbox.wake();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "platform": body.platform, "policy": policy })))
 }

@@ -2,6 +2,7 @@ use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, HttpResponseBuilder, web};
 use dayone_model::BaseEntity;
 use dayone_web::ApiError;
+use dayone_web::audit::AdminAct;
 use dayone_web::auth::AuthenticatedUser;
 use dayone_web::paging::{Page, PageBounds};
 use serde::{Deserialize, Serialize};
@@ -10,6 +11,7 @@ use uuid::Uuid;
 
 use crate::entities::product;
 use crate::products::{self, Filters, NewProduct, ProductChange};
+use crate::startup::INFO;
 use crate::state::CoreState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -347,6 +349,7 @@ pub async fn create(
                 .unwrap_or_else(|| state.settings.default_currency.clone()),
             stock: input.stock.unwrap_or(0),
         },
+        &AdminAct::new(INFO.name, &user, "product.create", ""),
     )
     .await?;
     Ok(HttpResponse::Created()
@@ -386,7 +389,9 @@ pub async fn update(
         currency: input.currency,
         stock: input.stock,
     };
-    let updated = products::update(&state.db, &state.outbox, uuid.into_inner(), change)
+    let uuid = uuid.into_inner();
+    let act = AdminAct::new(INFO.name, &user, "product.update", uuid);
+    let updated = products::update(&state.db, &state.outbox, uuid, change, &act)
         .await?
         .ok_or_else(|| ApiError::not_found("product"))?;
     Ok(HttpResponse::Ok().json(ProductV1::from(updated)))
@@ -411,7 +416,9 @@ pub async fn delete(
     uuid: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     user.require_admin()?;
-    if products::delete(&state.db, &state.outbox, uuid.into_inner()).await? {
+    let uuid = uuid.into_inner();
+    let act = AdminAct::new(INFO.name, &user, "product.delete", uuid);
+    if products::delete(&state.db, &state.outbox, uuid, &act).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(ApiError::not_found("product"))

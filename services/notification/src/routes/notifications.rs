@@ -4,7 +4,7 @@ use dayone_model::messages::notifications::{
     Category, EmailJob, PromotionalSms, PushJob, Recipient, TransactionalSms,
 };
 use dayone_model::{Contract, Envelope};
-use dayone_web::auth::AuthenticatedUser;
+use dayone_web::auth::{AuthenticatedUser, secrets_match};
 use dayone_web::{ApiError, ErrorCode, idempotency};
 use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
@@ -28,7 +28,7 @@ fn may_send(
         .and_then(|v| v.to_str().ok());
     if let Some(presented) = presented {
         let expected = state.settings.service_token.expose_secret();
-        return if constant_time_eq(presented.as_bytes(), expected.as_bytes()) {
+        return if secrets_match(expected, presented) {
             Ok(Uuid::nil())
         } else {
             Err(ApiError::new(
@@ -46,10 +46,6 @@ fn may_send(
             "a bearer token or X-Service-Token is required",
         )),
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn invalid(message: impl Into<String>) -> ApiError {

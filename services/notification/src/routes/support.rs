@@ -4,12 +4,14 @@
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, web};
 use dayone_web::ApiError;
+use dayone_web::audit::AdminAct;
 use dayone_web::auth::AuthenticatedUser;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
 use crate::notifications::Accepted;
+use crate::startup::INFO;
 use crate::state::NotifyState;
 use crate::support;
 
@@ -79,7 +81,9 @@ pub async fn resend(
     uuid: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     user.require_admin()?;
-    let accepted = support::resend(&state.db, &state.outbox, uuid.into_inner()).await?;
+    let uuid = uuid.into_inner();
+    let act = AdminAct::new(INFO.name, &user, "notification.resend", uuid);
+    let accepted = support::resend(&state.db, &state.outbox, uuid, &act).await?;
     Ok(HttpResponse::Accepted()
         .insert_header((LOCATION, format!("/v1/notifications/{}", accepted.uuid)))
         .json(accepted))

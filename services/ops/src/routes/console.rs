@@ -9,6 +9,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use dayone_web::auth::secrets_match;
+
 use crate::api::CallError;
 use crate::jobs::{self, JobAction};
 use crate::queues::{self, Action, QueueError};
@@ -138,7 +140,7 @@ async fn form_session(
     form: &Csrf,
 ) -> Result<Session, HttpResponse> {
     let session = signed_in(state, req).await?;
-    if !sessions::token_matches(&session.csrf, &form.csrf) {
+    if !secrets_match(&session.csrf, &form.csrf) {
         return Err(page(
             actix_web::http::StatusCode::FORBIDDEN,
             pages::refused(
@@ -191,7 +193,7 @@ async fn sign_in(
         .cookie(SIGN_IN_COOKIE)
         .map(|c| c.value().to_owned())
         .unwrap_or_default();
-    if expected.is_empty() || !sessions::token_matches(&expected, &csrf) {
+    if expected.is_empty() || !secrets_match(&expected, &csrf) {
         return again(
             actix_web::http::StatusCode::FORBIDDEN,
             "The form expired; please sign in again.",
@@ -603,14 +605,7 @@ async fn job_action(
     )
     .await;
     let name = format!("job.{}", action.as_str());
-    audited(
-        &state,
-        &session,
-        &name,
-        &job,
-        &outcome(&result, |_| "done".into()),
-    )
-    .await;
+    audited_call(&state, &session, &name, &job, &result).await;
     match result {
         Ok(_) => {
             let job: String = job
@@ -688,15 +683,12 @@ async fn resend(
         uuid,
     )
     .await;
-    let outcome = outcome(&result, |again| {
-        format!("done: {}", again["uuid"].as_str().unwrap_or("?"))
-    });
-    audited(
+    audited_call(
         &state,
         &session,
         "notification.resend",
         &uuid.to_string(),
-        &outcome,
+        &result,
     )
     .await;
     match result {
@@ -795,14 +787,7 @@ async fn user_action(
         parsed,
     )
     .await;
-    audited(
-        &state,
-        &session,
-        parsed.name(),
-        &uuid.to_string(),
-        &outcome(&result, |_| "done".into()),
-    )
-    .await;
+    audited_call(&state, &session, parsed.name(), &uuid.to_string(), &result).await;
     match result {
         Ok(_) => see_other(&format!("/console/users/{uuid}?done={action}")),
         Err(e) => call_error(&e, &session),
@@ -828,12 +813,12 @@ async fn user_end_session(
         ended,
     )
     .await;
-    audited(
+    audited_call(
         &state,
         &session,
         "user.end_session",
         &format!("{uuid}/{ended}"),
-        &outcome(&result, |_| "done".into()),
+        &result,
     )
     .await;
     match result {
@@ -851,6 +836,22 @@ fn outcome<T, E: std::fmt::Display>(
     match result {
         Ok(value) => done(value),
         Err(e) => format!("failed: {e}"),
+    }
+}
+
+/// An action the console forwarded to a service's admin API: the service
+/// reports what it did to the audit log itself (in the change's own
+/// transaction, with this request's id), so only a call that failed is
+/// recorded here.
+async fn audited_call<T>(
+    state: &State,
+    session: &Session,
+    action: &str,
+    target: &str,
+    result: &Result<T, CallError>,
+) {
+    if let Err(e) = result {
+        audited(state, session, action, target, &format!("failed: {e}")).await;
     }
 }
 

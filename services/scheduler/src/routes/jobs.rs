@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use dayone_web::ApiError;
+use dayone_web::audit::AdminAct;
 use dayone_web::auth::AuthenticatedUser;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -11,6 +12,7 @@ use super::runs::RunView;
 use crate::entities::job;
 use crate::jobs;
 use crate::runs;
+use crate::startup::INFO;
 use crate::state::SchedulerState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -64,8 +66,10 @@ async fn set_paused(
     paused: bool,
 ) -> Result<HttpResponse, ApiError> {
     user.require_admin()?;
-    let job = jobs::set_paused(&state.db, name, paused).await?;
-    tracing::info!(job = %job.name, paused, by = %user.user_uuid, "job pause state changed");
+    let action = if paused { "job.pause" } else { "job.resume" };
+    let act = AdminAct::new(INFO.name, user, action, name);
+    let job = jobs::set_paused(&state.db, &state.outbox, &act, paused).await?;
+    tracing::info!(job = %job.name, paused, "job pause state changed");
     Ok(HttpResponse::Ok().json(view(state, job).await?))
 }
 

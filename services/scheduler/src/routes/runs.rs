@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use dayone_web::ApiError;
+use dayone_web::audit::AdminAct;
 use dayone_web::auth::AuthenticatedUser;
 use dayone_web::paging::{Page, PageBounds};
 use serde::{Deserialize, Serialize};
@@ -13,6 +14,7 @@ use crate::entities::job_run;
 use crate::entities::job_run::RunStatus;
 use crate::jobs;
 use crate::runs;
+use crate::startup::INFO;
 use crate::state::SchedulerState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -65,8 +67,9 @@ pub async fn run(
 ) -> Result<HttpResponse, ApiError> {
     user.require_admin()?;
     let job = jobs::find(&state.db, &name).await?;
-    let run_uuid = runs::trigger(&state, &job).await?;
-    tracing::info!(job = %job.name, run = %run_uuid, by = %user.user_uuid, "job triggered by hand");
+    let act = AdminAct::new(INFO.name, &user, "job.run", &job.name);
+    let run_uuid = runs::trigger(&state, &job, &act).await?;
+    tracing::info!(job = %job.name, run = %run_uuid, "job triggered by hand");
     Ok(HttpResponse::Accepted().json(Triggered {
         run_uuid,
         status: RunStatus::Queued,

@@ -1,0 +1,67 @@
+//! The audit trail of admin actions: a handler that changes something as an
+//! admin writes an [`AdminActed`] event into its outbox in the transaction
+//! that makes the change, so the record exists exactly when the change
+//! does. The ops service keeps them (its audit log, with the console's own
+//! actions).
+
+use dayone_broker::Outbox;
+use dayone_model::Envelope;
+use dayone_model::messages::audit::AdminActed;
+use dayone_telemetry::RequestContext;
+use sea_orm::{ConnectionTrait, DbErr};
+
+use crate::auth::AuthenticatedUser;
+
+/// An admin's action, to be recorded with the change it makes.
+#[derive(Debug, Clone)]
+pub struct AdminAct(AdminActed);
+
+impl AdminAct {
+    /// The act when `by` is an admin acting on someone else's `target`
+    /// account (what an admin does to their own is not an admin action).
+    pub fn on_account(
+        service: &str,
+        by: &AuthenticatedUser,
+        action: &str,
+        target: uuid::Uuid,
+    ) -> Option<Self> {
+        (by.is_admin() && by.user_uuid != target).then(|| Self::new(service, by, action, target))
+    }
+
+    /// `by` did `action` (`<thing>.<verb>`) to `target` in `service`, in the
+    /// current request.
+    pub fn new(service: &str, by: &AuthenticatedUser, action: &str, target: impl ToString) -> Self {
+        Self(AdminActed {
+            actor_uuid: by.user_uuid,
+            action: action.to_owned(),
+            target: target.to_string(),
+            request_id: RequestContext::current_request_id().unwrap_or_default(),
+            service: service.to_owned(),
+        })
+    }
+
+    /// The same act on `target` (one known only once done: a new record).
+    pub fn on(&self, target: impl ToString) -> Self {
+        let mut act = self.clone();
+        act.0.target = target.to_string();
+        act
+    }
+
+    /// What it is done to.
+    pub fn target(&self) -> &str {
+        &self.0.target
+    }
+
+    /// Who acts.
+    pub fn actor(&self) -> uuid::Uuid {
+        self.0.actor_uuid
+    }
+
+    /// Writes the event within `txn` (the change's transaction). Wake the
+    /// outbox after the commit.
+    pub async fn record<C: ConnectionTrait>(&self, txn: &C, outbox: &Outbox) -> Result<(), DbErr> {
+        let act = &self.0;
+        tracing::info!(action = %act.action, target = %act.target, by = %act.actor_uuid, "admin action");
+        outbox.enqueue(txn, &Envelope::new(act.clone())).await
+    }
+}
