@@ -20,6 +20,7 @@ use serde_json::Value;
 
 pub mod accounts;
 pub mod app;
+pub mod console;
 pub mod mail;
 pub mod process;
 pub mod tokens;

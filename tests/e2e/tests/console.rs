@@ -17,6 +17,7 @@ use dayone_model::Contract;
 use dayone_model::messages::tasks::TaskResult;
 use dayone_model::services::{SERVICES, Service};
 use dayone_test_support::accounts::{PASSWORD, login_at, register_at};
+use dayone_test_support::console::{cookie_pair, hidden_csrf, set_cookie};
 use dayone_test_support::{TestStack, eventually};
 use fantoccini::Locator;
 use harness::Browser;
@@ -289,23 +290,6 @@ async fn a_plain_user_is_refused_and_gets_no_session() {
     browser.close().await;
 }
 
-/// `name=value` of a Set-Cookie named `name`, with its attributes.
-fn set_cookie(response: &reqwest::Response, name: &str) -> String {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .unwrap_or_else(|| panic!("no {name} cookie"))
-        .to_owned()
-}
-
-fn hidden_csrf(html: &str) -> String {
-    let start = html.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
-    html[start..start + html[start..].find('"').unwrap()].to_owned()
-}
-
 #[tokio::test]
 async fn forms_without_the_sessions_csrf_token_are_refused_and_cookies_are_locked_down() {
     let (email, _) = admin().await;
@@ -321,12 +305,11 @@ async fn forms_without_the_sessions_csrf_token_are_refused_and_cookies_are_locke
     let sign_in_cookie = set_cookie(&form, "dayone_console_signin");
     let html = form.text().await.unwrap();
     let token = hidden_csrf(&html);
-    let pair = |cookie: &str| cookie.split(';').next().unwrap().to_owned();
 
     // The sign-in form itself wants its double-submitted token.
     let forged = client
         .post(gateway("/console/sign-in"))
-        .header("cookie", pair(&sign_in_cookie))
+        .header("cookie", cookie_pair(&sign_in_cookie))
         .form(&[
             ("csrf", "not-the-token"),
             ("email", email.as_str()),
@@ -339,7 +322,7 @@ async fn forms_without_the_sessions_csrf_token_are_refused_and_cookies_are_locke
 
     let signed = client
         .post(gateway("/console/sign-in"))
-        .header("cookie", pair(&sign_in_cookie))
+        .header("cookie", cookie_pair(&sign_in_cookie))
         .form(&[
             ("csrf", token.as_str()),
             ("email", email.as_str()),
@@ -353,7 +336,7 @@ async fn forms_without_the_sessions_csrf_token_are_refused_and_cookies_are_locke
     for attribute in ["HttpOnly", "SameSite=Strict", "Path=/console"] {
         assert!(session.contains(attribute), "{session}");
     }
-    let cookie = pair(&session);
+    let cookie = cookie_pair(&session);
 
     let page = client
         .get(gateway("/console/"))

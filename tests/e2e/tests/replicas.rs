@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use dayone_test_support::accounts::{PASSWORD, login_at, register_at};
-use dayone_test_support::{TestStack, eventually};
+use dayone_test_support::{TestStack, console, eventually};
 use serde_json::json;
 
 fn require_two_replicas() -> TestStack {
@@ -208,48 +208,8 @@ async fn a_console_session_opens_pages_on_every_ops_instance() {
     let stack = require_two_replicas();
     let email = format!("console-{}@example.com", uuid::Uuid::new_v4().simple());
     stack.script(&["admin", &email, PASSWORD]).await;
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let form = client
-        .get(format!("{}/console/sign-in", stack.gateway_url()))
-        .send()
-        .await
-        .unwrap();
-    let sign_in = form.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let html = form.text().await.unwrap();
-    let start = html.find("name=\"csrf\" value=\"").unwrap() + 19;
-    let csrf = &html[start..start + html[start..].find('"').unwrap()];
-    let signed = client
-        .post(format!("{}/console/sign-in", stack.gateway_url()))
-        .header("cookie", sign_in)
-        .form(&[
-            ("csrf", csrf),
-            ("email", email.as_str()),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(signed.status(), 303);
-    let session = signed
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("dayone_console="))
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let session = console::sign_in(&stack.gateway_url(), &email).await;
+    let client = reqwest::Client::new();
     for replica in [1, 2] {
         let port = stack.service_port("ops", replica);
         let page = client
