@@ -149,6 +149,17 @@ pub fn service(name: &str) -> Option<&'static Service> {
     SERVICES.iter().find(|s| s.name == name)
 }
 
+/// The queue messages of type `kind` are routed to (bound by exact
+/// key), and the service that owns it.
+pub fn queue_for(kind: &str) -> Option<(&'static Service, &'static Queue)> {
+    SERVICES.iter().find_map(|s| {
+        s.queues
+            .iter()
+            .find(|q| q.bindings.contains(&kind))
+            .map(|q| (s, q))
+    })
+}
+
 impl Service {
     /// Its queue called `name`.
     pub fn queue(&self, name: &str) -> Option<&'static Queue> {

@@ -1,4 +1,4 @@
-//! The ops console over plain HTTP (no browser): its cookies, its forms'
+//! The admin console over plain HTTP (no browser): its cookies, its forms'
 //! CSRF tokens, and signing in the way the sign-in form does.
 
 use crate::accounts::PASSWORD;

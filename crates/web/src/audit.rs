@@ -1,8 +1,7 @@
 //! The audit trail of admin actions: a handler that changes something as an
 //! admin writes an [`AdminActed`] event into its outbox in the transaction
 //! that makes the change, so the record exists exactly when the change
-//! does. The ops service keeps them (its audit log, with the console's own
-//! actions).
+//! does. The owner of the queue bound to it (services.toml) keeps the log.
 
 use dayone_broker::Outbox;
 use dayone_model::Envelope;
@@ -10,7 +9,7 @@ use dayone_model::messages::audit::AdminActed;
 use dayone_telemetry::RequestContext;
 use sea_orm::{ConnectionTrait, DbErr};
 
-use crate::auth::AuthenticatedUser;
+use crate::AuthenticatedUser;
 
 /// An admin's action, to be recorded with the change it makes.
 #[derive(Debug, Clone)]

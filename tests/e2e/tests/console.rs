@@ -93,6 +93,19 @@ async fn wait_for(browser: &Browser, css: &str) -> fantoccini::elements::Element
         .unwrap_or_else(|e| panic!("`{css}` never appeared: {e}"))
 }
 
+/// The text of `css` once it starts with `prefix` (the page after a form
+/// replaces the one before, whose element may match first and then go
+/// stale).
+async fn wait_for_text(browser: &Browser, css: &str, prefix: &str) -> String {
+    eventually(Duration::from_secs(20), || async {
+        let element = browser.client.find(Locator::Css(css)).await.ok()?;
+        let text = element.text().await.ok()?;
+        text.starts_with(prefix).then_some(text)
+    })
+    .await
+    .unwrap_or_else(|| panic!("`{css}` never read \"{prefix}...\""))
+}
+
 /// The audit log page's first line that `matches`, reloading while the
 /// action's report travels from its service (outbox, RabbitMQ, ops).
 async fn audit_line(browser: &Browser, matches: impl Fn(&str) -> bool) -> String {
@@ -212,8 +225,8 @@ async fn an_admin_replays_a_dead_letter_of_the_cron_results_sees_it_processed_an
         .click()
         .await
         .unwrap();
-    let flash = wait_for(&browser, ".flash").await;
-    assert_eq!(flash.text().await.unwrap(), "Replayed 1 dead letter.");
+    let flash = wait_for_text(&browser, ".flash", "Replayed").await;
+    assert_eq!(flash, "Replayed 1 dead letter.");
     assert!(
         browser
             .client
@@ -247,19 +260,9 @@ async fn an_admin_replays_a_dead_letter_of_the_cron_results_sees_it_processed_an
     assert!(line.contains(&email), "{line}");
     assert!(line.contains("done: 1"), "{line}");
     // ...and the API serves the same log.
-    let audit: Value = reqwest::Client::new()
-        .get(gateway("/v1/ops/audit?limit=200"))
-        .bearer_auth(&token)
-        .send()
+    let entry = audit_entries(&token)
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let entry = audit["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
+        .into_iter()
         .find(|e| e["target"] == format!("{}/{id}", results_queue()))
         .expect("the replay over the API");
     assert_eq!(entry["actor_email"], email.as_str());
@@ -532,8 +535,7 @@ async fn an_admin_runs_a_job_now_and_sees_the_run_in_its_history_and_the_audit_l
         .click()
         .await
         .unwrap();
-    let flash = wait_for(&browser, ".flash").await;
-    assert!(flash.text().await.unwrap().starts_with("Run queued"));
+    wait_for_text(&browser, ".flash", "Run queued").await;
 
     // The new run shows in the history once its worker reports.
     let new_run = eventually(Duration::from_secs(20), || async {
@@ -564,7 +566,7 @@ async fn an_admin_runs_a_job_now_and_sees_the_run_in_its_history_and_the_audit_l
     .await
     .expect("the run appeared in the history, succeeded");
 
-    // Reported by the scheduler, in the console request's name.
+    // Reported by the cron service, in the console request's name.
     let line = audit_line(&browser, |l| {
         l.contains("job.run") && l.contains(&job) && l.contains(&email)
     })
@@ -667,11 +669,8 @@ async fn an_admin_finds_a_users_order_receipt_with_its_attempts_and_sends_it_aga
         .click()
         .await
         .unwrap();
-    let flash = wait_for(&browser, ".flash").await;
-    assert_eq!(
-        flash.text().await.unwrap(),
-        "Queued again as a new notification."
-    );
+    let flash = wait_for_text(&browser, ".flash", "Queued again").await;
+    assert_eq!(flash, "Queued again as a new message.");
     // The receipt arrives a second time.
     let twice = eventually(Duration::from_secs(20), || async {
         let count = dayone_test_support::mail::all(&stack)
@@ -755,14 +754,7 @@ async fn an_admin_finds_a_user_disables_and_enables_them_and_the_audit_log_shows
         .click()
         .await
         .unwrap();
-    assert!(
-        wait_for(&browser, ".flash")
-            .await
-            .text()
-            .await
-            .unwrap()
-            .starts_with("Disabled")
-    );
+    wait_for_text(&browser, ".flash", "Disabled").await;
     assert_eq!(
         wait_for(&browser, "dd.state").await.text().await.unwrap(),
         "disabled"
@@ -790,20 +782,27 @@ async fn an_admin_finds_a_user_disables_and_enables_them_and_the_audit_log_shows
         .click()
         .await
         .unwrap();
-    assert!(
-        wait_for(&browser, ".flash")
-            .await
-            .text()
-            .await
-            .unwrap()
-            .starts_with("Enabled")
-    );
+    wait_for_text(&browser, ".flash", "Enabled").await;
     assert_eq!(login_status(&email).await.0, 200);
 
     for action in ["user.disable", "user.enable"] {
         audit_line(&browser, |l| l.contains(action) && l.contains(&admin_email)).await;
     }
     browser.close().await;
+}
+
+/// The newest 200 entries of the audit log, over its API.
+async fn audit_entries(token: &str) -> Vec<Value> {
+    let audit: Value = reqwest::Client::new()
+        .get(gateway("/v1/ops/audit?limit=200"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    audit["entries"].as_array().unwrap().clone()
 }
 
 /// `method path` as `token` through the gateway, with `request_id`.
@@ -891,16 +890,7 @@ async fn admin_actions_through_the_api_itself_are_in_the_audit_log_with_their_re
         (replay, "dead_letters.replay", queue.to_owned()),
     ];
     let entries = eventually(Duration::from_secs(20), || async {
-        let audit: Value = reqwest::Client::new()
-            .get(gateway("/v1/ops/audit?limit=200"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let entries = audit["entries"].as_array().unwrap().clone();
+        let entries = audit_entries(&token).await;
         let all = expected
             .iter()
             .all(|(id, _, _)| entries.iter().any(|e| e["request_id"] == id.as_str()));

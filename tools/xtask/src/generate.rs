@@ -207,6 +207,16 @@ fn rust(m: &Manifest) -> String {
          pub fn service(name: &str) -> Option<&'static Service> {{\n\
          \x20   SERVICES.iter().find(|s| s.name == name)\n\
          }}\n\n\
+         /// The queue messages of type `kind` are routed to (bound by exact\n\
+         /// key), and the service that owns it.\n\
+         pub fn queue_for(kind: &str) -> Option<(&'static Service, &'static Queue)> {{\n\
+         \x20   SERVICES.iter().find_map(|s| {{\n\
+         \x20       s.queues\n\
+         \x20           .iter()\n\
+         \x20           .find(|q| q.bindings.contains(&kind))\n\
+         \x20           .map(|q| (s, q))\n\
+         \x20   }})\n\
+         }}\n\n\
          impl Service {{\n\
          \x20   /// Its queue called `name`.\n\
          \x20   pub fn queue(&self, name: &str) -> Option<&'static Queue> {{\n\

@@ -1,5 +1,5 @@
 //! Admin actions, reported by the service that did them for the audit log
-//! (kept by the ops service).
+//! (kept by the owner of the queue bound to them in services.toml).
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -15,7 +15,7 @@ pub struct AdminActed {
     /// What, as `<thing>.<verb>`: `user.disable`, `job.run`,
     /// `dead_letters.replay`.
     pub action: String,
-    /// To what: a user or notification id, a job or queue name.
+    /// To what: a record's id, a job or queue name.
     pub target: String,
     /// The request that did it (the gateway's `X-Request-Id`).
     pub request_id: String,

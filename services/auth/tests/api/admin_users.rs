@@ -3,6 +3,9 @@
 
 use std::time::Duration;
 
+use dayone_model::Contract;
+use dayone_model::messages::audit::AdminActed;
+use dayone_model::services::queue_for;
 use reqwest::Method;
 use serde_json::Value;
 
@@ -221,6 +224,8 @@ async fn what_an_admin_does_to_other_accounts_is_reported_for_the_audit_log_and_
     assert_eq!(disabled.status(), 200);
 
     let env = &app.env;
+    let (_, queue) = queue_for(AdminActed::TYPE).expect("a queue for admin actions");
+    let audit_queue = queue.name;
     let reported = |action: &'static str| {
         let target = user.uuid.to_string();
         move |m: &Value| m["payload"]["action"] == action && m["payload"]["target"] == target
@@ -230,7 +235,7 @@ async fn what_an_admin_does_to_other_accounts_is_reported_for_the_audit_log_and_
             .stack
             .wait_for_message(
                 &env.vhost,
-                "ops.audit",
+                audit_queue,
                 Duration::from_secs(10),
                 reported(action),
             )
@@ -240,6 +245,6 @@ async fn what_an_admin_does_to_other_accounts_is_reported_for_the_audit_log_and_
         assert_eq!(event["payload"]["actor_uuid"], admin.uuid.to_string());
         assert_eq!(event["payload"]["service"], "auth");
     }
-    let all = env.stack.peek(&env.vhost, "ops.audit").await.unwrap();
+    let all = env.stack.peek(&env.vhost, audit_queue).await.unwrap();
     assert_eq!(all.len(), 2, "{all:?}");
 }

@@ -1,4 +1,4 @@
-//! The ops service's routes: the console (`console.rs`, HTML for admins),
+//! The ops service's routes: the console (`console/`, HTML for admins),
 //! the API reference (`docs.rs`), the audit log over the API (`audit.rs`)
 //! and its OpenAPI document. `/health` and `/ready` come with the runtime.
 
