@@ -18,24 +18,19 @@ pub struct AdminAct(AdminActed);
 impl AdminAct {
     /// The act when `by` is an admin acting on someone else's `target`
     /// account (what an admin does to their own is not an admin action).
-    pub fn on_account(
-        service: &str,
-        by: &AuthenticatedUser,
-        action: &str,
-        target: uuid::Uuid,
-    ) -> Option<Self> {
-        (by.is_admin() && by.user_uuid != target).then(|| Self::new(service, by, action, target))
+    pub fn on_account(by: &AuthenticatedUser, action: &str, target: uuid::Uuid) -> Option<Self> {
+        (by.is_admin() && by.user_uuid != target).then(|| Self::new(by, action, target))
     }
 
-    /// `by` did `action` (`<thing>.<verb>`) to `target` in `service`, in the
-    /// current request.
-    pub fn new(service: &str, by: &AuthenticatedUser, action: &str, target: impl ToString) -> Self {
+    /// `by` did `action` (`<thing>.<verb>`) to `target`, in the current
+    /// request (to the service it came to).
+    pub fn new(by: &AuthenticatedUser, action: &str, target: impl ToString) -> Self {
         Self(AdminActed {
             actor_uuid: by.user_uuid,
             action: action.to_owned(),
             target: target.to_string(),
             request_id: RequestContext::current_request_id().unwrap_or_default(),
-            service: service.to_owned(),
+            service: by.service.to_owned(),
         })
     }
 

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use crate::audit::AdminAct;
 use crate::auth::AuthenticatedUser;
 use crate::extractors::resource;
-use crate::{ApiError, Dependencies, ServiceInfo};
+use crate::{ApiError, Dependencies};
 
 /// The work queues a service consumes, whose dead letters it owns.
 #[derive(Debug, Clone, Copy)]
@@ -73,7 +73,6 @@ struct Replay {
 /// the messages move in RabbitMQ, outside any transaction).
 async fn replay(
     deps: web::Data<Dependencies>,
-    info: web::Data<ServiceInfo>,
     outbox: web::Data<Outbox>,
     queues: web::Data<OwnedQueues>,
     user: AuthenticatedUser,
@@ -95,7 +94,7 @@ async fn replay(
         .await
         .map_err(|e| ApiError::unavailable("RabbitMQ", e))?;
     tracing::info!(queue, replayed, "dead letters replayed");
-    let act = AdminAct::new(info.name, &user, "dead_letters.replay", queue);
+    let act = AdminAct::new(&user, "dead_letters.replay", queue);
     if let Err(e) = act.record(&deps.db, &outbox).await {
         // Done is done: the answer says so, and the log has the action.
         tracing::error!(error = %e, queue, replayed, "the replay could not be put in the audit log");

@@ -5,6 +5,7 @@ use futures_util::future::LocalBoxFuture;
 use uuid::Uuid;
 
 use super::{ADMIN, RevocationList, TokenError, TokenVerifier};
+use crate::ServiceInfo;
 use crate::error::{ApiError, ErrorCode};
 
 /// The caller of a request, from a valid, unrevoked access token. Taking it
@@ -18,6 +19,8 @@ pub struct AuthenticatedUser {
     pub token_id: Uuid,
     /// Unix time the token expires.
     pub expires_at: i64,
+    /// The service the request came to (what the caller did, it did there).
+    pub service: &'static str,
 }
 
 impl AuthenticatedUser {
@@ -51,6 +54,9 @@ impl FromRequest for AuthenticatedUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let verifier = req.app_data::<web::Data<TokenVerifier>>().cloned();
         let revocations = req.app_data::<web::Data<RevocationList>>().cloned();
+        let service = req
+            .app_data::<web::Data<ServiceInfo>>()
+            .map_or("unknown", |info| info.name);
         let header = req
             .headers()
             .get(AUTHORIZATION)
@@ -91,6 +97,7 @@ impl FromRequest for AuthenticatedUser {
                 roles: claims.roles,
                 token_id: claims.jti,
                 expires_at: claims.exp,
+                service,
             })
         })
     }

@@ -11,7 +11,6 @@ use crate::accounts;
 use crate::domain::{Phone, parse_name};
 use crate::entities::user;
 use crate::error::AuthError;
-use crate::startup::INFO;
 use crate::state::AuthState;
 use crate::users::UserResponse;
 
@@ -155,13 +154,8 @@ pub(crate) async fn update(
     });
     // Roles are an admin's to change, their own included.
     let act = match &roles {
-        Some(_) => Some(AdminAct::new(
-            INFO.name,
-            actor,
-            "user.set_roles",
-            target.uuid,
-        )),
-        None => AdminAct::on_account(INFO.name, actor, "user.update", target.uuid),
+        Some(_) => Some(AdminAct::new(actor, "user.set_roles", target.uuid)),
+        None => AdminAct::on_account(actor, "user.update", target.uuid),
     };
     let edit = accounts::Edit {
         name: name.into_value(),
@@ -180,7 +174,7 @@ pub(crate) async fn delete(
     actor: &AuthenticatedUser,
     target: user::Model,
 ) -> Result<(), ApiError> {
-    let act = AdminAct::on_account(INFO.name, actor, "user.delete", target.uuid);
+    let act = AdminAct::on_account(actor, "user.delete", target.uuid);
     if !accounts::delete(state, &target, act.as_ref()).await? {
         return Err(AuthError::NotFound("user").into());
     }

@@ -13,7 +13,6 @@ use crate::accounts;
 use crate::entities::user;
 use crate::error::AuthError;
 use crate::sessions::{self, SessionResponse};
-use crate::startup::INFO;
 use crate::state::AuthState;
 use crate::users::UserResponse;
 
@@ -240,7 +239,7 @@ async fn set_disabled(
     } else {
         "user.enable"
     };
-    let act = AdminAct::new(INFO.name, auth, action, user.uuid);
+    let act = AdminAct::new(auth, action, user.uuid);
     let updated = accounts::set_disabled(state, &act, user, disabled).await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(updated)))
 }
@@ -295,7 +294,7 @@ pub async fn end_session(
     let Some(id) = sessions::find_own(&state, &user, session).await? else {
         return Err(AuthError::NotFound("session").into());
     };
-    let act = AdminAct::on_account(INFO.name, &auth, "user.end_session", user.uuid);
+    let act = AdminAct::on_account(&auth, "user.end_session", user.uuid);
     sessions::end(&state, &user, Some(id), "ended by an admin", act.as_ref()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

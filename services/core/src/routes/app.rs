@@ -7,7 +7,6 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::app_versions::{self, Platform, Version, VersionCheck};
 use crate::settings::AppVersionPolicy;
-use crate::startup::INFO;
 use crate::state::CoreState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -115,7 +114,7 @@ pub async fn set_versions(
         .map_err(|e| ApiError::unavailable("Redis", e))?;
     tracing::info!(platform = body.platform.as_str(), latest = %policy.latest_version, min = %policy.min_supported_version, "app version policy changed");
     // After the fact: the policy lives in Redis, outside any transaction.
-    let act = AdminAct::new(INFO.name, &user, "app_versions.set", body.platform.as_str());
+    let act = AdminAct::new(&user, "app_versions.set", body.platform.as_str());
     if let Err(e) = act.record(&state.db, &state.outbox).await {
         tracing::error!(error = %e, "the policy change could not be put in the audit log");
     }

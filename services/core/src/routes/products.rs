@@ -11,7 +11,6 @@ use uuid::Uuid;
 
 use crate::entities::product;
 use crate::products::{self, Filters, NewProduct, ProductChange};
-use crate::startup::INFO;
 use crate::state::CoreState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -349,7 +348,7 @@ pub async fn create(
                 .unwrap_or_else(|| state.settings.default_currency.clone()),
             stock: input.stock.unwrap_or(0),
         },
-        &AdminAct::new(INFO.name, &user, "product.create", ""),
+        &AdminAct::new(&user, "product.create", ""),
     )
     .await?;
     Ok(HttpResponse::Created()
@@ -390,7 +389,7 @@ pub async fn update(
         stock: input.stock,
     };
     let uuid = uuid.into_inner();
-    let act = AdminAct::new(INFO.name, &user, "product.update", uuid);
+    let act = AdminAct::new(&user, "product.update", uuid);
     let updated = products::update(&state.db, &state.outbox, uuid, change, &act)
         .await?
         .ok_or_else(|| ApiError::not_found("product"))?;
@@ -417,7 +416,7 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     user.require_admin()?;
     let uuid = uuid.into_inner();
-    let act = AdminAct::new(INFO.name, &user, "product.delete", uuid);
+    let act = AdminAct::new(&user, "product.delete", uuid);
     if products::delete(&state.db, &state.outbox, uuid, &act).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {

@@ -11,7 +11,6 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 use crate::notifications::Accepted;
-use crate::startup::INFO;
 use crate::state::NotifyState;
 use crate::support;
 
@@ -82,7 +81,7 @@ pub async fn resend(
 ) -> Result<HttpResponse, ApiError> {
     user.require_admin()?;
     let uuid = uuid.into_inner();
-    let act = AdminAct::new(INFO.name, &user, "notification.resend", uuid);
+    let act = AdminAct::new(&user, "notification.resend", uuid);
     let accepted = support::resend(&state.db, &state.outbox, uuid, &act).await?;
     Ok(HttpResponse::Accepted()
         .insert_header((LOCATION, format!("/v1/notifications/{}", accepted.uuid)))

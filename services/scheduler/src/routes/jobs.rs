@@ -12,7 +12,6 @@ use super::runs::RunView;
 use crate::entities::job;
 use crate::jobs;
 use crate::runs;
-use crate::startup::INFO;
 use crate::state::SchedulerState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -67,7 +66,7 @@ async fn set_paused(
 ) -> Result<HttpResponse, ApiError> {
     user.require_admin()?;
     let action = if paused { "job.pause" } else { "job.resume" };
-    let act = AdminAct::new(INFO.name, user, action, name);
+    let act = AdminAct::new(user, action, name);
     let job = jobs::set_paused(&state.db, &state.outbox, &act, paused).await?;
     tracing::info!(job = %job.name, paused, "job pause state changed");
     Ok(HttpResponse::Ok().json(view(state, job).await?))

@@ -14,7 +14,6 @@ use crate::entities::job_run;
 use crate::entities::job_run::RunStatus;
 use crate::jobs;
 use crate::runs;
-use crate::startup::INFO;
 use crate::state::SchedulerState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -67,7 +66,7 @@ pub async fn run(
 ) -> Result<HttpResponse, ApiError> {
     user.require_admin()?;
     let job = jobs::find(&state.db, &name).await?;
-    let act = AdminAct::new(INFO.name, &user, "job.run", &job.name);
+    let act = AdminAct::new(&user, "job.run", &job.name);
     let run_uuid = runs::trigger(&state, &job, &act).await?;
     tracing::info!(job = %job.name, run = %run_uuid, "job triggered by hand");
     Ok(HttpResponse::Accepted().json(Triggered {
