@@ -86,8 +86,13 @@ pub async fn runs(
     token: &str,
     job: &str,
     page: u64,
+    status: Option<&str>,
 ) -> Result<Value, CallError> {
-    let path = format!("{}/{}/runs?page={page}&per_page=50", base()?, segment(job)?);
+    let mut path = format!("{}/{}/runs?page={page}&per_page=50", base()?, segment(job)?);
+    if let Some(status) = status.filter(|s| !s.is_empty()) {
+        path.push_str("&status=");
+        path.push_str(&crate::queues::percent_encode(status));
+    }
     call(http, api_url, token, Method::GET, &path).await
 }
 

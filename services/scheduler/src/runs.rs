@@ -147,10 +147,14 @@ pub async fn history(
     db: &DatabaseConnection,
     job: &job::Model,
     page: Page,
+    status: Option<RunStatus>,
 ) -> Result<(Vec<job_run::Model>, u64), DbErr> {
-    let query = job_run::Entity::active()
+    let mut query = job_run::Entity::active()
         .filter(job_run::Column::JobId.eq(job.id))
         .order_by_desc(job_run::Column::ScheduledFor);
+    if let Some(status) = status {
+        query = query.filter(job_run::Column::Status.eq(status));
+    }
     let total = query.clone().count(db).await?;
     let runs = query
         .offset(page.offset())

@@ -1,7 +1,7 @@
 //! `job_runs`: one per fired tick (or manual trigger), with its outcome.
 
 use sea_orm::entity::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 dayone_model::base_entity! {
@@ -28,7 +28,9 @@ impl ActiveModelBehavior for ActiveModel {}
 
 /// Where a run stands: the one list of its states (`job_runs.status`; the
 /// SQL in runs.rs names them by their stored text).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize, ToSchema,
+)]
 #[sea_orm(rs_type = "String", db_type = "Text")]
 #[serde(rename_all = "lowercase")]
 pub enum RunStatus {

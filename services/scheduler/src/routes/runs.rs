@@ -83,6 +83,9 @@ pub struct Paging {
     /// 1 to 500 (default 50).
     #[param(minimum = 1, maximum = 500)]
     pub per_page: Option<u64>,
+    /// Only the runs with this status.
+    #[param(inline)]
+    pub status: Option<RunStatus>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -97,6 +100,7 @@ pub struct RunPage {
 #[utoipa::path(get, path = "/v1/scheduler/jobs/{name}/runs", tag = "scheduler", security(("bearer" = [])),
     params(("name" = String, Path, description = "Job name"), Paging),
     responses((status = 200, description = "Run history", body = RunPage), (status = 403, description = "Not an admin", body = dayone_web::error::ErrorDoc), (status = 404, description = "No such job", body = dayone_web::error::ErrorDoc),
+        (status = 400, description = "`status` is not a run status", body = dayone_web::error::ErrorDoc),
         (status = 422, description = "`page` or `per_page` out of bounds", body = dayone_web::error::ErrorDoc)))]
 pub async fn history(
     state: web::Data<SchedulerState>,
@@ -114,7 +118,7 @@ pub async fn history(
             max_per_page: 500,
         },
     )?;
-    let (runs, total) = runs::history(&state.db, &job, page).await?;
+    let (runs, total) = runs::history(&state.db, &job, page, paging.status).await?;
     Ok(HttpResponse::Ok().json(RunPage {
         items: runs.into_iter().map(RunView::from).collect(),
         page: page.page,

@@ -121,6 +121,34 @@ async fn a_manual_run_goes_through_a_worker_into_the_history() {
         "{failed}"
     );
 
+    // The history filters by status across all its pages, in the query.
+    for (job, status, expected) in [
+        ("broken", "failed", 1),
+        ("broken", "succeeded", 0),
+        ("yearly", "succeeded", 1),
+        ("yearly", "failed", 0),
+    ] {
+        let page: Value = app
+            .get_as(
+                &format!("/v1/scheduler/jobs/{job}/runs?status={status}"),
+                &admin.token,
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(page["total"], expected, "{job} {status}: {page}");
+        let items = page["items"].as_array().unwrap();
+        assert!(items.iter().all(|r| r["status"] == status), "{page}");
+    }
+    let bad_status = app
+        .get_as(
+            "/v1/scheduler/jobs/broken/runs?status=sideways",
+            &admin.token,
+        )
+        .await;
+    assert_eq!(bad_status.status(), 400);
+
     let missing = app
         .post("/v1/scheduler/jobs/no-such-job/run", &admin.token)
         .await;

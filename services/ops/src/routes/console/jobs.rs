@@ -47,6 +47,7 @@ async fn job_runs(
         &session.access_token,
         &job,
         page,
+        filter.status.as_deref(),
     )
     .await
     {
