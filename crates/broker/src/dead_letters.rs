@@ -38,22 +38,28 @@ impl Broker {
         Ok(declared.message_count())
     }
 
-    /// Up to `limit` of `queue`'s dead letters, oldest first, left where they
-    /// are: each is fetched unacknowledged and returned to its place when
-    /// the channel closes.
+    /// Up to `limit` of `queue`'s dead letters after the first `skip`,
+    /// oldest first, left where they are: each is fetched unacknowledged
+    /// and returned to its place when the channel closes (so a page deep
+    /// in the queue costs every message before it).
     pub async fn peek_dead_letters(
         &self,
         queue: &str,
+        skip: u32,
         limit: u32,
     ) -> Result<Vec<DeadLetter>, PublishError> {
         let channel = self.open_channel().await?;
         let dlq = dead_letter_queue(queue);
         let mut letters = Vec::new();
+        let mut seen = 0u32;
         while letters.len() < limit as usize {
             let Some(message) = get(&channel, &dlq).await? else {
                 break;
             };
-            letters.push(DeadLetter::of(&message));
+            seen += 1;
+            if seen > skip {
+                letters.push(DeadLetter::of(&message));
+            }
         }
         // Closing returns every unacknowledged message to the queue.
         let _ = channel.close(200, "done".into()).await;

@@ -125,27 +125,54 @@ fn action_form(action: &str, csrf: &str, label: &str, class: &str) -> String {
     )
 }
 
+/// One page of a queue's dead letters.
+pub struct LetterPage<'a> {
+    pub letters: &'a [LetterView],
+    /// From 1.
+    pub page: u32,
+    /// How many wait in all.
+    pub total: u32,
+}
+
 pub fn dead_letters(
     session: &Session,
     queue: &str,
-    letters: &[LetterView],
+    shown: LetterPage<'_>,
     flash: Option<&str>,
 ) -> String {
+    let LetterPage {
+        letters,
+        page,
+        total,
+    } = shown;
     let base = format!("/console/queues/{queue}");
     let csrf = &session.csrf;
     let mut body = String::new();
     if letters.is_empty() {
         body.push_str(r#"<p id="no-dead-letters">No dead letters.</p>"#);
     } else {
+        let first = (page - 1) * crate::queues::PAGE + 1;
+        let last = first + letters.len() as u32 - 1;
+        let mut pager = String::new();
+        if page > 1 {
+            let _ = write!(
+                pager,
+                r#" <a href="{}?page={}">Previous</a>"#,
+                escape(&base),
+                page - 1
+            );
+        }
+        if last < total && page < crate::queues::MAX_PAGES {
+            let _ = write!(
+                pager,
+                r#" <a href="{}?page={}">Next</a>"#,
+                escape(&base),
+                page + 1
+            );
+        }
         let _ = write!(
             body,
-            r#"<div class="actions">{} {} shown (oldest first). {} {}</div>"#,
-            letters.len(),
-            if letters.len() == 1 {
-                "dead letter"
-            } else {
-                "dead letters"
-            },
+            r#"<div class="actions"><span id="letter-range">{first}–{last} of {total} (oldest first).</span>{pager} {} {}</div>"#,
             action_form(&format!("{base}/replay"), csrf, "Replay all", "primary"),
             action_form(&format!("{base}/discard"), csrf, "Discard all", "danger"),
         );
@@ -561,4 +588,71 @@ pub fn docs() -> String {
 <script src="/docs/docs.js" defer></script></head>
 <body><div id="reference"></div></body></html>"##
         .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::queues::{LetterView, PAGE};
+    use crate::sessions::Admin;
+
+    fn session() -> Session {
+        Session {
+            admin: Admin {
+                uuid: uuid::Uuid::nil(),
+                email: "admin@example.com".into(),
+            },
+            csrf: "token".into(),
+            access_token: String::new(),
+            refresh_token: String::new(),
+        }
+    }
+
+    fn letters(n: usize) -> Vec<LetterView> {
+        (0..n)
+            .map(|i| LetterView {
+                id: format!("id-{i}"),
+                kind: "test.ping".into(),
+                reason: "boom".into(),
+                attempts: Some(3),
+                request_id: "r".into(),
+                body: "{}".into(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_middle_page_of_dead_letters_says_where_it_is_and_links_both_ways() {
+        let shown = letters(PAGE as usize);
+        let html = dead_letters(
+            &session(),
+            "q.work",
+            LetterPage {
+                letters: &shown,
+                page: 2,
+                total: 120,
+            },
+            None,
+        );
+        assert!(html.contains("51–100 of 120"), "{html}");
+        assert!(html.contains(r#"href="/console/queues/q.work?page=1">Previous"#));
+        assert!(html.contains(r#"href="/console/queues/q.work?page=3">Next"#));
+    }
+
+    #[test]
+    fn the_last_page_has_no_next_link() {
+        let shown = letters(20);
+        let html = dead_letters(
+            &session(),
+            "q.work",
+            LetterPage {
+                letters: &shown,
+                page: 3,
+                total: 120,
+            },
+            None,
+        );
+        assert!(html.contains("101–120 of 120"), "{html}");
+        assert!(!html.contains(">Next<"), "{html}");
+    }
 }

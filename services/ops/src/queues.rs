@@ -135,14 +135,26 @@ pub fn percent_encode(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
-/// The first [`PAGE`] dead letters of `queue`, left in place.
-pub async fn dead_letters(broker: &Broker, queue: &str) -> Result<Vec<LetterView>, QueueError> {
+/// Pages of dead letters the console shows, at most: reading page `n`
+/// holds every letter before it unacknowledged for a moment.
+pub const MAX_PAGES: u32 = 20;
+
+/// Page `page` (from 1, at most [`MAX_PAGES`]) of `queue`'s dead letters,
+/// [`PAGE`] to a page and left in place, and how many wait in all.
+pub async fn dead_letters(
+    broker: &Broker,
+    queue: &str,
+    page: u32,
+) -> Result<(Vec<LetterView>, u32), QueueError> {
     let queue = known(queue)?;
+    let failed = |e: dayone_broker::PublishError| QueueError::Broker(e.to_string());
+    let total = broker.dead_letter_count(queue).await.map_err(failed)?;
+    let skip = (page.clamp(1, MAX_PAGES) - 1) * PAGE;
     let letters = broker
-        .peek_dead_letters(queue, PAGE)
+        .peek_dead_letters(queue, skip, PAGE)
         .await
-        .map_err(|e| QueueError::Broker(e.to_string()))?;
-    Ok(letters.into_iter().map(view).collect())
+        .map_err(failed)?;
+    Ok((letters.into_iter().map(view).collect(), total))
 }
 
 fn view(letter: DeadLetter) -> LetterView {

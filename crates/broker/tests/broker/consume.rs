@@ -253,3 +253,29 @@ async fn dead_letters_reach(t: &crate::helpers::TestBroker, n: u32) -> bool {
     .await
     .is_some()
 }
+
+#[tokio::test]
+async fn dead_letters_are_read_a_page_at_a_time_and_stay_in_place() {
+    let t = broker().await;
+    let dlq = format!("{}.dlq", WORK.name);
+    let envelopes: Vec<Envelope<Ping>> = (0..5).map(|n| Envelope::new(Ping { n })).collect();
+    for envelope in &envelopes {
+        let body = serde_json::to_value(envelope).unwrap();
+        t.stack
+            .publish_to_queue(&t.vhost, &dlq, &body)
+            .await
+            .unwrap();
+    }
+    let id = |e: &Envelope<Ping>| e.id.to_string();
+    let second_page = t.broker.peek_dead_letters(WORK.name, 2, 2).await.unwrap();
+    let ids: Vec<String> = second_page.iter().map(|l| l.id.clone()).collect();
+    assert_eq!(ids, vec![id(&envelopes[2]), id(&envelopes[3])]);
+    let last = t.broker.peek_dead_letters(WORK.name, 4, 2).await.unwrap();
+    assert_eq!(last.len(), 1);
+    assert_eq!(last[0].id, id(&envelopes[4]));
+    // Reading put every one back, in its place.
+    let all = t.broker.peek_dead_letters(WORK.name, 0, 10).await.unwrap();
+    let ids: Vec<String> = all.iter().map(|l| l.id.clone()).collect();
+    assert_eq!(ids, envelopes.iter().map(id).collect::<Vec<_>>());
+    assert_eq!(t.broker.dead_letter_count(WORK.name).await.unwrap(), 5);
+}

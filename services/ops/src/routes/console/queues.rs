@@ -4,6 +4,7 @@
 
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::{
@@ -79,17 +80,33 @@ async fn overview_json(state: web::Data<State>, _: SignedIn, req: HttpRequest) -
     }
 }
 
+#[derive(Deserialize)]
+struct LetterPage {
+    page: Option<u32>,
+    done: Option<String>,
+    n: Option<u32>,
+}
+
 async fn dead_letters(
     state: web::Data<State>,
     SignedIn(session): SignedIn,
     queue: web::Path<String>,
-    done: web::Query<Done>,
+    query: web::Query<LetterPage>,
 ) -> HttpResponse {
-    match queues::dead_letters(&state.broker, &queue).await {
-        Ok(letters) => ok(pages::dead_letters(
+    let page = query.page.unwrap_or(1).clamp(1, queues::MAX_PAGES);
+    let done = Done {
+        done: query.done.clone(),
+        n: query.n,
+    };
+    match queues::dead_letters(&state.broker, &queue, page).await {
+        Ok((letters, total)) => ok(pages::dead_letters(
             &session,
             &queue,
-            &letters,
+            pages::LetterPage {
+                letters: &letters,
+                page,
+                total,
+            },
             flash(&done).as_deref(),
         )),
         Err(e) => queue_error(e, &session),
