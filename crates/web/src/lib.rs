@@ -38,7 +38,7 @@ pub mod server;
 pub mod settings;
 pub mod throttle;
 
-pub use auth::{AuthenticatedUser, secrets_match};
+pub use auth::{AuthenticatedUser, RevocationList, secrets_match};
 pub use error::{ApiError, ErrorCode};
 pub use health::{Dependencies, ServiceInfo};
 pub use server::{RunningService, ServiceRuntime};

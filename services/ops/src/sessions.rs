@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use actix_web::HttpRequest;
 use actix_web::cookie::{Cookie, SameSite};
-use dayone_web::auth::TokenVerifier;
+use dayone_web::auth::{RevocationList, TokenVerifier};
 use dayone_web::redis::Redis;
 use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
@@ -152,6 +152,7 @@ pub async fn current_fresh(
     http: &reqwest::Client,
     api_url: &str,
     verifier: &TokenVerifier,
+    revocations: &RevocationList,
     redis: &Redis,
     req: &HttpRequest,
 ) -> Result<Option<Session>, SignInError> {
@@ -159,10 +160,17 @@ pub async fn current_fresh(
         return Ok(None);
     };
     let now = chrono::Utc::now().timestamp();
-    if let Ok(claims) = verifier.verify(&session.access_token).await
-        && claims.exp - now > REFRESH_AHEAD_SECS
-    {
-        return Ok(Some(session));
+    if let Ok(claims) = verifier.verify(&session.access_token).await {
+        // Signed out elsewhere, disabled, or ended by another admin: the
+        // broadcast reached this replica, and the console session ends now
+        // rather than at the next refresh.
+        if revocations.is_revoked(&claims.sid) {
+            end(redis, req).await?;
+            return Ok(None);
+        }
+        if claims.exp - now > REFRESH_AHEAD_SECS {
+            return Ok(Some(session));
+        }
     }
     let response = http
         .post(format!("{api_url}/v1/auth/refresh"))

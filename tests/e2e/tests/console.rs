@@ -910,3 +910,41 @@ async fn admin_actions_through_the_api_itself_are_in_the_audit_log_with_their_re
         assert_eq!(found[0]["outcome"], "done");
     }
 }
+
+#[tokio::test]
+async fn a_console_session_ends_as_soon_as_the_admins_sessions_are_revoked() {
+    let (email, token) = admin().await;
+    let cookie = dayone_test_support::console::sign_in(&gateway(""), &email).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = |client: reqwest::Client, cookie: String| async move {
+        client
+            .get(gateway("/console/"))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(page(client.clone(), cookie.clone()).await, 200);
+    // Signed out everywhere (the console's session included) while its
+    // access token still has minutes to live.
+    let out = client
+        .post(gateway("/v1/auth/logout-all"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 204);
+    let ended = eventually(Duration::from_secs(5), || async {
+        (page(client.clone(), cookie.clone()).await == 303).then_some(())
+    })
+    .await;
+    assert!(
+        ended.is_some(),
+        "the console session outlived the revocation"
+    );
+}

@@ -19,7 +19,7 @@ use actix_web::dev::Payload;
 use actix_web::error::InternalError;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
-use dayone_web::secrets_match;
+use dayone_web::{RevocationList, secrets_match};
 use serde::Deserialize;
 
 use crate::api::CallError;
@@ -123,10 +123,15 @@ impl SignedIn {
 }
 
 async fn signed_in(state: &State, req: &HttpRequest) -> Result<Session, HttpResponse> {
+    // The runtime's list, kept current by the revocation broadcasts.
+    let Some(revocations) = req.app_data::<web::Data<RevocationList>>() else {
+        return Err(unavailable("The console's sign-in", None));
+    };
     let session = sessions::current_fresh(
         &state.http,
         &state.settings.api_url,
         &state.verifier,
+        revocations,
         &state.redis,
         req,
     )
