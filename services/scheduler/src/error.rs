@@ -5,8 +5,6 @@
 
 use dayone_web::ApiError;
 
-use crate::runs::Fired;
-
 #[derive(Debug, thiserror::Error)]
 pub enum SchedulerError {
     /// No job of that name.
@@ -14,8 +12,8 @@ pub enum SchedulerError {
     JobNotFound,
     /// A trigger by hand queues a run (overlap rules do not apply to it);
     /// one that did not is a fault of ours.
-    #[error("a manual trigger was not queued: {0:?}")]
-    NotQueued(Fired),
+    #[error("a manual trigger was not queued: {0}")]
+    NotQueued(String),
     #[error(transparent)]
     Database(#[from] sea_orm::DbErr),
 }

@@ -126,7 +126,7 @@ pub async fn trigger(
 ) -> Result<Uuid, SchedulerError> {
     match fire(state, job, Utc::now(), Trigger::Manual, Some(act)).await? {
         Fired::Queued(run_uuid) => Ok(run_uuid),
-        other => Err(SchedulerError::NotQueued(other)),
+        other => Err(SchedulerError::NotQueued(format!("{other:?}"))),
     }
 }
 
