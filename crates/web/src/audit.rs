@@ -7,7 +7,7 @@ use dayone_broker::Outbox;
 use dayone_model::Envelope;
 use dayone_model::messages::audit::AdminActed;
 use dayone_telemetry::RequestContext;
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 
 use crate::AuthenticatedUser;
 
@@ -41,11 +41,6 @@ impl AdminAct {
         act
     }
 
-    /// What it is done to.
-    pub fn target(&self) -> &str {
-        &self.0.target
-    }
-
     /// Who acts.
     pub fn actor(&self) -> uuid::Uuid {
         self.0.actor_uuid
@@ -57,5 +52,16 @@ impl AdminAct {
         let act = &self.0;
         tracing::info!(action = %act.action, target = %act.target, by = %act.actor_uuid, "admin action");
         outbox.enqueue(txn, &Envelope::new(act.clone())).await
+    }
+
+    /// Records an act already done outside PostgreSQL (messages moved in
+    /// RabbitMQ, a policy in Redis), so no transaction carries it. Done is
+    /// done: a failure to record is logged as an error, not answered.
+    pub async fn record_done(&self, db: &DatabaseConnection, outbox: &Outbox) {
+        if let Err(e) = self.record(db, outbox).await {
+            let act = &self.0;
+            tracing::error!(error = %e, action = %act.action, target = %act.target, "an admin action could not be put in the audit log");
+        }
+        outbox.wake();
     }
 }

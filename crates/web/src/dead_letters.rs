@@ -94,12 +94,9 @@ async fn replay(
         .await
         .map_err(|e| ApiError::unavailable("RabbitMQ", e))?;
     tracing::info!(queue, replayed, "dead letters replayed");
-    let act = AdminAct::new(&user, "dead_letters.replay", queue);
-    if let Err(e) = act.record(&deps.db, &outbox).await {
-        // Done is done: the answer says so, and the log has the action.
-        tracing::error!(error = %e, queue, replayed, "the replay could not be put in the audit log");
-    }
-    outbox.wake();
+    AdminAct::new(&user, "dead_letters.replay", queue)
+        .record_done(&deps.db, &outbox)
+        .await;
     Ok(HttpResponse::Ok().json(json!({ "queue": queue, "replayed": replayed })))
 }
 

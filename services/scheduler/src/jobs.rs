@@ -282,10 +282,11 @@ pub async fn find(db: &DatabaseConnection, name: &str) -> Result<job::Model, Sch
 pub async fn set_paused(
     db: &DatabaseConnection,
     outbox: &Outbox,
-    act: &AdminAct,
+    name: &str,
     paused: bool,
+    act: &AdminAct,
 ) -> Result<job::Model, SchedulerError> {
-    let job = find(db, act.target()).await?;
+    let job = find(db, name).await?;
     let mut model: job::ActiveModel = job.into();
     model.paused = Set(paused);
     if !paused {

@@ -113,11 +113,8 @@ pub async fn set_versions(
         .await
         .map_err(|e| ApiError::unavailable("Redis", e))?;
     tracing::info!(platform = body.platform.as_str(), latest = %policy.latest_version, min = %policy.min_supported_version, "app version policy changed");
-    // After the fact: the policy lives in Redis, outside any transaction.
-    let act = AdminAct::new(&user, "app_versions.set", body.platform.as_str());
-    if let Err(e) = act.record(&state.db, &state.outbox).await {
-        tracing::error!(error = %e, "the policy change could not be put in the audit log");
-    }
-    state.outbox.wake();
+    AdminAct::new(&user, "app_versions.set", body.platform.as_str())
+        .record_done(&state.db, &state.outbox)
+        .await;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "platform": body.platform, "policy": policy })))
 }

@@ -67,7 +67,7 @@ async fn set_paused(
     user.require_admin()?;
     let action = if paused { "job.pause" } else { "job.resume" };
     let act = AdminAct::new(user, action, name);
-    let job = jobs::set_paused(&state.db, &state.outbox, &act, paused).await?;
+    let job = jobs::set_paused(&state.db, &state.outbox, name, paused, &act).await?;
     tracing::info!(job = %job.name, paused, "job pause state changed");
     Ok(HttpResponse::Ok().json(view(state, job).await?))
 }
