@@ -4,6 +4,8 @@
 //! JWKS a small local server publishes (`APP_TOKENS__JWKS_URL`). No auth
 //! service, database or registration is needed to be someone.
 
+use std::sync::{Arc, RwLock};
+
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
 use base64::Engine;
@@ -28,28 +30,36 @@ const LIFETIME_SECS: i64 = 600;
 pub struct TestIssuer {
     kid: String,
     key: EncodingKey,
+    /// The JWKS document served, replaced when the key is rotated.
+    published: Arc<RwLock<Vec<u8>>>,
     jwks_url: String,
     server: JoinHandle<()>,
 }
 
 impl TestIssuer {
     pub async fn start() -> Self {
-        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).expect("an Ed25519 key");
-        let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).expect("the key just made");
-        let kid = format!("test-{}", Uuid::new_v4().simple());
-        let x = URL_SAFE_NO_PAD.encode(pair.public_key().as_ref());
-        let jwks = JwkSet {
-            keys: vec![ed25519_jwk(&kid, &x)],
-        };
+        let (kid, key, jwks) = new_key();
+        let published = Arc::new(RwLock::new(jwks));
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
         let address = listener.local_addr().expect("its address");
-        let server = tokio::spawn(serve(listener, serde_json::to_vec(&jwks).expect("JSON")));
+        let server = tokio::spawn(serve(listener, published.clone()));
         Self {
             kid,
-            key: EncodingKey::from_ed_der(pkcs8.as_ref()),
+            key,
+            published,
             jwks_url: format!("http://{address}/.well-known/jwks.json"),
             server,
         }
+    }
+
+    /// Signs with a new key from now on and withdraws the old one from the
+    /// JWKS, as auth does when a key is retired: tokens signed with the old
+    /// key must stop being accepted.
+    pub fn rotate(&mut self) {
+        let (kid, key, jwks) = new_key();
+        *self.published.write().expect("the JWKS lock") = jwks;
+        self.kid = kid;
+        self.key = key;
     }
 
     /// Where the service under test fetches the keys.
@@ -102,16 +112,30 @@ impl Drop for TestIssuer {
     }
 }
 
+/// A new key's id, signing key and the JWKS that publishes it alone.
+fn new_key() -> (String, EncodingKey, Vec<u8>) {
+    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).expect("an Ed25519 key");
+    let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).expect("the key just made");
+    let kid = format!("test-{}", Uuid::new_v4().simple());
+    let x = URL_SAFE_NO_PAD.encode(pair.public_key().as_ref());
+    let jwks = JwkSet {
+        keys: vec![ed25519_jwk(&kid, &x)],
+    };
+    let jwks = serde_json::to_vec(&jwks).expect("JSON");
+    (kid, EncodingKey::from_ed_der(pkcs8.as_ref()), jwks)
+}
+
 /// Answers every request with the JWKS: the verifier asks for nothing else.
-async fn serve(listener: TcpListener, jwks: Vec<u8>) {
-    let head = format!(
-        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-        jwks.len()
-    );
+async fn serve(listener: TcpListener, published: Arc<RwLock<Vec<u8>>>) {
     loop {
         let Ok((mut stream, _)) = listener.accept().await else {
             continue;
         };
+        let jwks = published.read().expect("the JWKS lock").clone();
+        let head = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+            jwks.len()
+        );
         let response = [head.as_bytes(), &jwks].concat();
         tokio::spawn(async move {
             // Read the request head before answering, so the client never

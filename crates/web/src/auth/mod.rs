@@ -1,8 +1,8 @@
 //! Who is calling: access-token verification shared by every service.
 //!
 //! Access tokens are EdDSA JWTs signed by the auth service. [`TokenVerifier`]
-//! checks them against the public keys from auth's JWKS (fetched once,
-//! cached, fetched again for an unknown `kid`), so no service calls auth per
+//! checks them against the public keys from auth's JWKS (cached, fetched
+//! again for an unknown `kid` and once the copy is `keys_max_age_secs` old), so no service calls auth per
 //! request. [`RevocationList`] is the in-memory set of revoked sessions, kept
 //! current by `session.revoked` broadcasts and caught up from Redis on every
 //! (re)subscription (only what it missed). [`AuthenticatedUser`] is the extractor handlers take.
@@ -56,4 +56,13 @@ pub struct TokenSettings {
     /// The longest an access token may be valid (`exp - iat`); a token
     /// claiming more is refused, whoever signed it.
     pub max_lifetime_secs: u64,
+    /// Fetched keys are fetched again once they are this old, so a key auth
+    /// withdrew from its JWKS is refused within this bound (and a few
+    /// seconds) in every service, not only after a restart.
+    #[serde(default = "default_keys_max_age")]
+    pub keys_max_age_secs: u64,
+}
+
+fn default_keys_max_age() -> u64 {
+    60
 }

@@ -58,7 +58,10 @@ pub struct TokenVerifier {
 
 struct Remote {
     client: reqwest::Client,
+    /// The last attempt to fetch, successful or not (the rate limit).
     last_fetch: Mutex<Option<Instant>>,
+    /// When the keys in use were fetched.
+    fetched_at: RwLock<Option<Instant>>,
 }
 
 impl TokenVerifier {
@@ -74,6 +77,7 @@ impl TokenVerifier {
                     .build()
                     .unwrap_or_default(),
                 last_fetch: Mutex::new(None),
+                fetched_at: RwLock::new(None),
             }),
         }
     }
@@ -95,6 +99,7 @@ impl TokenVerifier {
     /// Checks signature, algorithm, issuer, audience, expiry, that `iat` is
     /// not in the future and that the lifetime is within the maximum.
     pub async fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        self.refresh_if_stale().await;
         let known = self
             .verified
             .read()
@@ -164,12 +169,48 @@ impl TokenVerifier {
         self.keys.read().ok()?.get(kid).cloned()
     }
 
+    fn max_age(&self) -> Duration {
+        Duration::from_secs(self.settings.keys_max_age_secs.max(1))
+    }
+
+    /// Fetches the keys again once they are older than `keys_max_age_secs`.
+    /// One request does it while the others go on with the keys in hand;
+    /// when auth cannot be reached those stay in use (refusing every
+    /// token would turn an auth outage into an outage of every service).
+    async fn refresh_if_stale(&self) {
+        let Some(remote) = &self.remote else {
+            return;
+        };
+        let stale = remote
+            .fetched_at
+            .read()
+            .ok()
+            .and_then(|at| *at)
+            .is_some_and(|at| at.elapsed() >= self.max_age());
+        if !stale {
+            return; // fresh, or never fetched: an unknown `kid` fetches
+        }
+        if let Ok(last) = remote.last_fetch.try_lock() {
+            if let Err(error) = self.fetch(remote, last).await {
+                tracing::warn!(%error, "the JWKS could not be refreshed; the keys in hand stay in use");
+            }
+        }
+    }
+
     async fn refresh(&self) -> Result<(), TokenError> {
         let Some(remote) = &self.remote else {
             return Err(TokenError::UnknownKey);
         };
-        let mut last = remote.last_fetch.lock().await;
-        if last.is_some_and(|t| t.elapsed() < MIN_REFRESH_INTERVAL) {
+        let last = remote.last_fetch.lock().await;
+        self.fetch(remote, last).await
+    }
+
+    async fn fetch(
+        &self,
+        remote: &Remote,
+        mut last: tokio::sync::MutexGuard<'_, Option<Instant>>,
+    ) -> Result<(), TokenError> {
+        if last.is_some_and(|t| t.elapsed() < MIN_REFRESH_INTERVAL.min(self.max_age())) {
             return Ok(()); // fetched just now: the key really is unknown
         }
         *last = Some(Instant::now());
@@ -187,9 +228,12 @@ impl TokenVerifier {
             .await
             .map_err(|_| TokenError::KeysUnavailable)?;
         let keys = ed25519_keys(&jwks);
-        tracing::info!(keys = keys.len(), "JWKS refreshed");
+        tracing::debug!(keys = keys.len(), "JWKS refreshed");
         if let Ok(mut current) = self.keys.write() {
             *current = keys;
+        }
+        if let Ok(mut at) = remote.fetched_at.write() {
+            *at = Some(Instant::now());
         }
         if let Ok(mut verified) = self.verified.write() {
             verified.clear();

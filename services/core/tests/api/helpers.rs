@@ -23,9 +23,17 @@ impl Deref for CoreApp {
 }
 
 pub async fn spawn_app() -> CoreApp {
+    spawn_app_with(&[]).await
+}
+
+/// The core service with settings of its own (`APP_...` variables).
+pub async fn spawn_app_with(settings: &[(&str, &str)]) -> CoreApp {
     let issuer = TestIssuer::start().await;
     let mut env = TestEnv::new("core").await.unwrap();
     env.set("APP_TOKENS__JWKS_URL", issuer.jwks_url());
+    for (name, value) in settings {
+        env.set(name, *value);
+    }
     let app =
         spawn::<Settings, core_migration::Migrator, _, _>("core", env, Application::build).await;
     // The embedded index is built when the indexer's subscription starts.

@@ -1,5 +1,5 @@
 //! Black-box tests of the core service against real PostgreSQL, RabbitMQ
-//! and Redis, with the real auth service for tokens.
+//! and Redis, with tokens checked against a test issuer's JWKS.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
@@ -8,6 +8,7 @@ mod bola;
 mod elastic;
 mod health;
 mod helpers;
+mod keys;
 mod orders;
 mod products;
 mod recommendations;
