@@ -190,10 +190,10 @@ impl TokenVerifier {
         if !stale {
             return; // fresh, or never fetched: an unknown `kid` fetches
         }
-        if let Ok(last) = remote.last_fetch.try_lock() {
-            if let Err(error) = self.fetch(remote, last).await {
-                tracing::warn!(%error, "the JWKS could not be refreshed; the keys in hand stay in use");
-            }
+        if let Ok(last) = remote.last_fetch.try_lock()
+            && let Err(error) = self.fetch(remote, last).await
+        {
+            tracing::warn!(%error, "the JWKS could not be refreshed; the keys in hand stay in use");
         }
     }
 
