@@ -10,6 +10,33 @@ use dayone_telemetry::RequestContext;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 
 use crate::AuthenticatedUser;
+use crate::auth::Caller;
+
+/// Whoever a request acts for: an admin, or an API key.
+pub trait Actor {
+    /// The admin's user id, or the key's id.
+    fn actor_uuid(&self) -> uuid::Uuid;
+    /// The service the request came to.
+    fn service(&self) -> &'static str;
+}
+
+impl Actor for AuthenticatedUser {
+    fn actor_uuid(&self) -> uuid::Uuid {
+        self.user_uuid
+    }
+    fn service(&self) -> &'static str {
+        self.service
+    }
+}
+
+impl Actor for Caller {
+    fn actor_uuid(&self) -> uuid::Uuid {
+        self.uuid()
+    }
+    fn service(&self) -> &'static str {
+        Caller::service(self)
+    }
+}
 
 /// An admin's action, to be recorded with the change it makes.
 #[derive(Debug, Clone)]
@@ -24,13 +51,13 @@ impl AdminAct {
 
     /// `by` did `action` (`<thing>.<verb>`) to `target`, in the current
     /// request (to the service it came to).
-    pub fn new(by: &AuthenticatedUser, action: &str, target: impl ToString) -> Self {
+    pub fn new(by: &impl Actor, action: &str, target: impl ToString) -> Self {
         Self(AdminActed {
-            actor_uuid: by.user_uuid,
+            actor_uuid: by.actor_uuid(),
             action: action.to_owned(),
             target: target.to_string(),
             request_id: RequestContext::current_request_id().unwrap_or_default(),
-            service: by.service.to_owned(),
+            service: by.service().to_owned(),
         })
     }
 

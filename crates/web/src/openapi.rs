@@ -1,6 +1,6 @@
 //! What every service's OpenAPI document shares, added in one place so no
 //! route has to repeat it:
-//! - the security schemes (`bearer`, `service_token`), defined once;
+//! - the security schemes (`bearer`, `api_key`, the deprecated `service_token`), defined once;
 //! - the answers the shared layers give on any route: 400 for a path, query
 //!   or body that does not parse, 401 where a token is required, 413/415 for
 //!   bodies, 422 for the input check (NUL, bounds), 429 from the gateway's
@@ -76,11 +76,17 @@ fn security_schemes() -> Value {
             "bearerFormat": "JWT",
             "description": "An access token from `POST /v1/auth/login` (15 minutes at most)",
         },
+        "api_key": {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "dk_<key id>_<secret>",
+            "description": "An API key an admin made with `POST /v1/auth/api-keys`; the route's description names the scope it needs",
+        },
         "service_token": {
             "type": "apiKey",
             "in": "header",
             "name": "X-Service-Token",
-            "description": "The shared secret of internal callers",
+            "description": "Deprecated: the shared secret of internal callers; use an API key",
         },
     })
 }

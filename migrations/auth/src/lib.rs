@@ -7,6 +7,7 @@ mod m0002_sessions_and_tokens;
 mod m0003_users_changed;
 mod m0004_outbox_pending_by_id;
 mod m0005_users_disabled;
+mod m0006_api_keys;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_users_changed::Migration),
             Box::new(m0004_outbox_pending_by_id::Migration),
             Box::new(m0005_users_disabled::Migration),
+            Box::new(m0006_api_keys::Migration),
         ]
     }
 }

@@ -40,6 +40,11 @@ pub enum AuthError {
     NotFound(&'static str),
     #[error("forbidden")]
     Forbidden(&'static str),
+    #[error("{0}")]
+    Conflict(&'static str),
+    /// A dependency the answer needs is down: a 503 with `Retry-After`.
+    #[error("{0} is unavailable")]
+    Unavailable(&'static str, anyhow::Error),
     #[error(transparent)]
     Overloaded(crate::passwords::Overloaded),
     #[error(transparent)]
@@ -83,6 +88,8 @@ impl From<AuthError> for ApiError {
             AuthError::Throttled { usage, message } => usage.too_many(message),
             AuthError::NotFound(what) => ApiError::not_found(what),
             AuthError::Forbidden(why) => ApiError::forbidden(why),
+            AuthError::Conflict(why) => ApiError::conflict(why),
+            AuthError::Unavailable(what, e) => ApiError::unavailable(what, e),
             AuthError::Overloaded(o) => ApiError::new(ErrorCode::DependencyUnavailable, message)
                 .with_retry_after(o.retry_after_secs),
             AuthError::Unexpected(e) => ApiError::internal(e),

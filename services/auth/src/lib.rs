@@ -14,10 +14,12 @@
 //!   in `routes/` runs a transaction).
 //! - `consumers/`, `tasks.rs`, `cleanup.rs`: its task queue, its scheduled
 //!   tasks and the nightly cleanup; `error.rs`: its errors and own codes.
-//! - `admin.rs`: the `create-admin` command.
+//! - `admin.rs`: the `create-admin` command; `api_keys.rs`: API keys and
+//!   their grants.
 
 pub mod accounts;
 pub mod admin;
+pub mod api_keys;
 pub mod cleanup;
 pub mod codes;
 pub mod consumers;

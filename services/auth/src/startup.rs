@@ -78,6 +78,10 @@ impl Application {
                 .clone()
                 .listen(runtime.db().get_postgres_connection_pool().clone()),
         ));
+        runtime.track(tokio::spawn(publish_api_keys(
+            runtime.db().clone(),
+            runtime.redis().clone(),
+        )));
         let state = web::Data::new(AuthState {
             profiles,
             throttles: settings.common.throttles.clone(),
@@ -96,5 +100,22 @@ impl Application {
         runtime.serve(move |cfg| {
             cfg.app_data(state.clone()).configure(routes::configure);
         })
+    }
+}
+
+/// Publishes the live API keys' grants once at start (Redis may have
+/// restarted empty), retrying until Redis answers.
+async fn publish_api_keys(db: sea_orm::DatabaseConnection, redis: dayone_web::redis::Redis) {
+    loop {
+        match crate::api_keys::publish_live(&db, &redis).await {
+            Ok(count) => {
+                tracing::info!(count, "API keys published");
+                return;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "API keys could not be published; retrying in 5 s");
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            }
+        }
     }
 }

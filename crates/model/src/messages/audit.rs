@@ -10,7 +10,8 @@ use super::Contract;
 /// `occurred_at` is when; its id keeps a redelivery from being logged twice.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AdminActed {
-    /// Who: the admin's user id (the token's subject).
+    /// Who: the admin's user id (the token's subject), or the id of the
+    /// API key used.
     pub actor_uuid: Uuid,
     /// What, as `<thing>.<verb>`: `user.disable`, `job.run`,
     /// `dead_letters.replay`.

@@ -5,8 +5,10 @@
 //! again for an unknown `kid` and once the copy is `keys_max_age_secs` old), so no service calls auth per
 //! request. [`RevocationList`] is the in-memory set of revoked sessions, kept
 //! current by `session.revoked` broadcasts and caught up from Redis on every
-//! (re)subscription (only what it missed). [`AuthenticatedUser`] is the extractor handlers take.
+//! (re)subscription (only what it missed). [`AuthenticatedUser`] is the extractor handlers take;
+//! [`Caller`] is the one for routes that also take [`api_keys`].
 
+pub mod api_keys;
 mod extractor;
 mod revocation;
 mod verifier;
@@ -14,7 +16,7 @@ mod verifier;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-pub use extractor::AuthenticatedUser;
+pub use extractor::{AuthenticatedUser, Caller, KeyCaller};
 pub use revocation::{RevocationList, RevocationSubscriber, record_revocations};
 pub use verifier::{TokenError, TokenVerifier, ed25519_jwk};
 

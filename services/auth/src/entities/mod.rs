@@ -1,5 +1,6 @@
 //! sea-orm entities of the auth database.
 
+pub mod api_key;
 pub mod one_time_token;
 pub mod otp_code;
 pub mod refresh_token;

@@ -1,6 +1,7 @@
 //! HTTP routes of the auth service, one module per endpoint group.
 
 mod account;
+mod api_keys;
 mod email;
 mod jwks;
 mod login;
@@ -51,6 +52,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .patch(users::update)
                 .delete(users::delete),
         )
+        .service(
+            resource("/v1/auth/api-keys")
+                .get(api_keys::list)
+                .post(api_keys::create),
+        )
+        .service(resource("/v1/auth/api-keys/{uuid}").delete(api_keys::revoke))
+        .service(resource("/v1/auth/api-keys/{uuid}/rotate").post(api_keys::rotate))
         .service(resource("/v1/auth/.well-known/jwks.json").get(jwks::jwks))
         .service(resource("/v1/auth/openapi.json").get(openapi));
 }
@@ -84,6 +92,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         users::enable,
         users::sessions_of,
         users::end_session,
+        api_keys::create,
+        api_keys::list,
+        api_keys::rotate,
+        api_keys::revoke,
         jwks::jwks,
     ),
     components(schemas(dayone_web::error::ErrorDoc))

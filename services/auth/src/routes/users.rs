@@ -2,7 +2,8 @@ use actix_web::{HttpResponse, web};
 use dayone_model::BaseEntity;
 use dayone_web::ApiError;
 use dayone_web::audit::AdminAct;
-use dayone_web::auth::AuthenticatedUser;
+use dayone_web::auth::api_keys::scopes;
+use dayone_web::auth::{AuthenticatedUser, Caller};
 use dayone_web::paging::{Page, PageBounds};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -31,12 +32,13 @@ async fn target(
         .ok_or_else(|| AuthError::NotFound("user").into())
 }
 
-/// One account: the caller's own, or any for an admin.
+/// One account: the caller's own, or any for an admin or an API key granted
+/// `users:read`.
 #[utoipa::path(
     get,
     path = "/v1/users/{uuid}",
     tag = "users",
-    security(("bearer" = [])),
+    security(("bearer" = []), ("api_key" = [])),
     params(("uuid" = Uuid, Path, description = "User id")),
     responses(
         (status = 200, description = "The account", body = UserResponse),
@@ -47,10 +49,19 @@ async fn target(
 )]
 pub async fn get(
     state: web::Data<AuthState>,
-    auth: AuthenticatedUser,
+    caller: Caller,
     uuid: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = target(&state, &auth, uuid.into_inner()).await?;
+    let uuid = uuid.into_inner();
+    let user = match &caller {
+        Caller::User(auth) => target(&state, auth, uuid).await?,
+        Caller::Key(_) => {
+            caller.require(scopes::USERS_READ)?;
+            user::Entity::find_by_uuid(&state.db, uuid)
+                .await?
+                .ok_or(AuthError::NotFound("user"))?
+        }
+    };
     Ok(HttpResponse::Ok().json(UserResponse::from(user)))
 }
 
@@ -138,12 +149,13 @@ pub struct UserPage {
     pub total: u64,
 }
 
-/// Accounts by email or phone prefix, name or id (admins).
+/// Accounts by email or phone prefix, name or id (admins, and API keys
+/// granted `users:read`).
 #[utoipa::path(
     get,
     path = "/v1/users",
     tag = "users",
-    security(("bearer" = [])),
+    security(("bearer" = []), ("api_key" = [])),
     params(Search),
     responses(
         (status = 200, description = "Matching accounts", body = UserPage),
@@ -154,10 +166,10 @@ pub struct UserPage {
 )]
 pub async fn search(
     state: web::Data<AuthState>,
-    auth: AuthenticatedUser,
+    caller: Caller,
     query: web::Query<Search>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require_admin()?;
+    caller.require(scopes::USERS_READ)?;
     if query.q.is_empty() {
         return Err(ApiError::validation(&[(
             "q",

@@ -6,6 +6,7 @@
 mod accounts;
 mod admin_cli;
 mod admin_users;
+mod api_keys;
 mod cleanup;
 mod email;
 mod health;

@@ -3,7 +3,8 @@ use actix_web::{HttpResponse, HttpResponseBuilder, web};
 use dayone_model::BaseEntity;
 use dayone_web::ApiError;
 use dayone_web::audit::AdminAct;
-use dayone_web::auth::AuthenticatedUser;
+use dayone_web::auth::Caller;
+use dayone_web::auth::api_keys::scopes;
 use dayone_web::paging::{Page, PageBounds};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -313,26 +314,26 @@ fn check(input: &ProductInput, creating: bool) -> Result<(), ApiError> {
     }
 }
 
-/// Adds a product (admins).
+/// Adds a product (admins, and API keys granted `products:write`).
 #[utoipa::path(
     post,
     path = "/v1/products",
     tag = "products",
-    security(("bearer" = [])),
+    security(("bearer" = []), ("api_key" = [])),
     request_body = NewProductInput,
     responses(
         (status = 201, description = "Created", body = ProductV1),
         (status = 401, description = "No token", body = dayone_web::error::ErrorDoc),
-        (status = 403, description = "Not an admin", body = dayone_web::error::ErrorDoc),
+        (status = 403, description = "Not an admin, or a key without `products:write`", body = dayone_web::error::ErrorDoc),
         (status = 422, description = "Invalid fields", body = dayone_web::error::ErrorDoc),
     )
 )]
 pub async fn create(
     state: web::Data<CoreState>,
-    user: AuthenticatedUser,
+    user: Caller,
     body: web::Json<NewProductInput>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_admin()?;
+    user.require(scopes::PRODUCTS_WRITE)?;
     let input = ProductInput::from(body.into_inner());
     check(&input, true)?;
     let created = products::create(
@@ -356,12 +357,12 @@ pub async fn create(
         .json(ProductV1::from(created)))
 }
 
-/// Changes a product (admins).
+/// Changes a product (admins, and API keys granted `products:write`).
 #[utoipa::path(
     patch,
     path = "/v1/products/{uuid}",
     tag = "products",
-    security(("bearer" = [])),
+    security(("bearer" = []), ("api_key" = [])),
     params(("uuid" = Uuid, Path, description = "Product id")),
     request_body = ProductInput,
     responses(
@@ -373,11 +374,11 @@ pub async fn create(
 )]
 pub async fn update(
     state: web::Data<CoreState>,
-    user: AuthenticatedUser,
+    user: Caller,
     uuid: web::Path<Uuid>,
     body: web::Json<ProductInput>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_admin()?;
+    user.require(scopes::PRODUCTS_WRITE)?;
     let input = body.into_inner();
     check(&input, false)?;
     let change = ProductChange {
@@ -396,12 +397,13 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(ProductV1::from(updated)))
 }
 
-/// Deletes a product (admins; a soft delete: orders keep their lines).
+/// Deletes a product (admins, and API keys granted `products:write`; a soft
+/// delete: orders keep their lines).
 #[utoipa::path(
     delete,
     path = "/v1/products/{uuid}",
     tag = "products",
-    security(("bearer" = [])),
+    security(("bearer" = []), ("api_key" = [])),
     params(("uuid" = Uuid, Path, description = "Product id")),
     responses(
         (status = 204, description = "Deleted"),
@@ -411,10 +413,10 @@ pub async fn update(
 )]
 pub async fn delete(
     state: web::Data<CoreState>,
-    user: AuthenticatedUser,
+    user: Caller,
     uuid: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_admin()?;
+    user.require(scopes::PRODUCTS_WRITE)?;
     let uuid = uuid.into_inner();
     let act = AdminAct::new(&user, "product.delete", uuid);
     if products::delete(&state.db, &state.outbox, uuid, &act).await? {

@@ -4,7 +4,8 @@ use dayone_model::messages::notifications::{
     Category, EmailJob, PromotionalSms, PushJob, Recipient, TransactionalSms,
 };
 use dayone_model::{Contract, Envelope};
-use dayone_web::auth::{AuthenticatedUser, secrets_match};
+use dayone_web::auth::api_keys::scopes;
+use dayone_web::auth::{AuthenticatedUser, Caller, secrets_match};
 use dayone_web::{ApiError, ErrorCode, idempotency};
 use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
@@ -14,13 +15,14 @@ use uuid::Uuid;
 use crate::notifications::{self, Accepted, Job};
 use crate::state::NotifyState;
 
-/// Admins, and internal callers presenting the service token. Returns who
-/// is sending, the owner of their idempotency keys: the admin's uuid, or the
-/// nil uuid for the service token.
+/// Admins, API keys granted `notifications:send`, and (deprecated) internal
+/// callers presenting the shared service token. Returns who is sending, the
+/// owner of their idempotency keys: the admin's or key's uuid, or the nil
+/// uuid for the service token.
 fn may_send(
     req: &HttpRequest,
     state: &NotifyState,
-    user: Option<&AuthenticatedUser>,
+    caller: Option<&Caller>,
 ) -> Result<Uuid, ApiError> {
     let presented = req
         .headers()
@@ -29,6 +31,9 @@ fn may_send(
     if let Some(presented) = presented {
         let expected = state.settings.service_token.expose_secret();
         return if secrets_match(expected, presented) {
+            tracing::warn!(
+                "X-Service-Token is deprecated: send with an API key granted notifications:send"
+            );
             Ok(Uuid::nil())
         } else {
             Err(ApiError::new(
@@ -37,13 +42,12 @@ fn may_send(
             ))
         };
     }
-    match user {
-        Some(user) if user.is_admin() => Ok(user.user_uuid),
-        Some(_) => Err(ApiError::forbidden(
-            "sending needs the admin role or a service token",
-        )),
+    match caller {
+        Some(caller) => caller
+            .require(scopes::NOTIFICATIONS_SEND)
+            .map(|()| caller.uuid()),
         None => Err(ApiError::unauthorized(
-            "a bearer token or X-Service-Token is required",
+            "an admin's access token or an API key is required",
         )),
     }
 }
@@ -230,33 +234,33 @@ impl utoipa::PartialSchema for NotificationRequest {
 
 impl utoipa::ToSchema for NotificationRequest {}
 
-/// Queues a notification. For admins and internal callers with the service
-/// token (`X-Service-Token`); other services usually publish jobs on
-/// RabbitMQ instead. Send an `Idempotency-Key` to make retries safe: a
+/// Queues a notification. For admins and API keys granted
+/// `notifications:send` (the shared `X-Service-Token` still works but is
+/// deprecated); other services usually publish jobs on RabbitMQ instead. Send an `Idempotency-Key` to make retries safe: a
 /// repeat with the same body gets the first answer (and queues nothing), the
 /// same key with another body a 422.
 #[utoipa::path(
     post,
     path = "/v1/notifications",
     tag = "notifications",
-    security(("bearer" = []), ("service_token" = [])),
+    security(("bearer" = []), ("api_key" = []), ("service_token" = [])),
     request_body = NotificationRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request return the first answer")),
     responses(
         (status = 202, description = "Queued", body = Accepted),
         (status = 503, description = "The database is unreachable; retry after `Retry-After`", body = dayone_web::error::ErrorDoc),
         (status = 401, description = "No credentials", body = dayone_web::error::ErrorDoc),
-        (status = 403, description = "Not an admin", body = dayone_web::error::ErrorDoc),
+        (status = 403, description = "Not an admin, or a key without `notifications:send`", body = dayone_web::error::ErrorDoc),
         (status = 422, description = "Not a valid notification, or the key was used for another body", body = dayone_web::error::ErrorDoc),
     )
 )]
 pub async fn create(
     req: HttpRequest,
     state: web::Data<NotifyState>,
-    user: Option<AuthenticatedUser>,
+    caller: Option<Caller>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let sender = may_send(&req, &state, user.as_ref())?;
+    let sender = may_send(&req, &state, caller.as_ref())?;
     let key = idempotency::key(&req)?;
     let body = body.into_inner();
     let hash = idempotency::request_hash(body.to_string().as_bytes());
