@@ -9,6 +9,8 @@ use std::time::Duration;
 use dayone_test_support::{TestStack, eventually};
 use serde_json::Value;
 
+#[path = "gateway/api_keys.rs"]
+mod api_keys;
 #[path = "gateway/cors.rs"]
 mod cors;
 #[path = "gateway/pages.rs"]
