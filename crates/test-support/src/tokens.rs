@@ -79,6 +79,7 @@ impl TestIssuer {
             iat: now,
             exp: now + LIFETIME_SECS,
             jti: Uuid::new_v4(),
+            amr: vec!["pwd".into()],
         };
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(self.kid.clone());

@@ -8,6 +8,7 @@ mod m0003_users_changed;
 mod m0004_outbox_pending_by_id;
 mod m0005_users_disabled;
 mod m0006_api_keys;
+mod m0007_totp;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_outbox_pending_by_id::Migration),
             Box::new(m0005_users_disabled::Migration),
             Box::new(m0006_api_keys::Migration),
+            Box::new(m0007_totp::Migration),
         ]
     }
 }

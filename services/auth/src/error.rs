@@ -32,6 +32,8 @@ pub enum AuthError {
     RefreshTokenReused,
     #[error("the link is invalid, expired or already used")]
     InvalidLink,
+    #[error("the MFA challenge is invalid, expired or used up; sign in again")]
+    InvalidChallenge,
     #[error("this account is disabled; contact support")]
     Disabled,
     #[error("too many attempts")]
@@ -84,6 +86,7 @@ impl From<AuthError> for ApiError {
             AuthError::InvalidRefreshToken => ApiError::new(ErrorCode::InvalidToken, message),
             AuthError::RefreshTokenReused => ApiError::new(ErrorCode::RefreshTokenReused, message),
             AuthError::InvalidLink => ApiError::new(ErrorCode::InvalidOrExpiredToken, message),
+            AuthError::InvalidChallenge => ApiError::new(ErrorCode::InvalidOrExpiredToken, message),
             AuthError::Disabled => ApiError::new(AuthCode::AccountDisabled, message),
             AuthError::Throttled { usage, message } => usage.too_many(message),
             AuthError::NotFound(what) => ApiError::not_found(what),

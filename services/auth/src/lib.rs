@@ -29,6 +29,7 @@ pub mod error;
 pub mod keys;
 pub mod limits;
 pub mod links;
+pub mod mfa;
 pub mod notify;
 pub mod passwords;
 pub mod profiles;

@@ -47,17 +47,27 @@ pub struct Device {
     pub ip: Option<String>,
 }
 
-fn access_token(state: &AuthState, user: &user::Model, session: Uuid) -> Result<String, AuthError> {
+fn access_token(
+    state: &AuthState,
+    user: &user::Model,
+    session: &session::Model,
+) -> Result<String, AuthError> {
     let now = Utc::now().timestamp();
     let claims = Claims {
         sub: user.uuid,
-        sid: session,
+        sid: session.uuid,
         roles: user.roles.clone(),
         iss: state.tokens.issuer.clone(),
         aud: state.tokens.audience.clone(),
         iat: now,
         exp: now + state.settings.access_token_ttl_secs as i64,
         jti: Uuid::now_v7(),
+        amr: session
+            .amr
+            .split(',')
+            .filter(|m| !m.is_empty())
+            .map(str::to_owned)
+            .collect(),
     };
     Ok(state.keys.sign(&claims)?)
 }
@@ -78,11 +88,13 @@ async fn issue_refresh_token<C: ConnectionTrait>(
     Ok(token)
 }
 
-/// Starts a session for `user` and returns its first tokens.
+/// Starts a session for `user`, signed in by `amr` (`pwd`, `sms`, then
+/// `otp` for a second factor), and returns its first tokens.
 pub async fn start(
     state: &AuthState,
     user: &user::Model,
     device: Device,
+    amr: &[&str],
 ) -> Result<TokenResponse, AuthError> {
     // Checked once the credentials were (so it tells only their owner).
     if user.disabled_at.is_some() {
@@ -94,6 +106,7 @@ pub async fn start(
         user_agent: Set(device.user_agent.map(|ua| ua.chars().take(300).collect())),
         ip: Set(device.ip),
         expires_at: Set(Utc::now() + Duration::days(state.settings.session_ttl_days.into())),
+        amr: Set(amr.join(",")),
         ..Default::default()
     }
     .insert(&txn)
@@ -102,7 +115,7 @@ pub async fn start(
     txn.commit().await?;
     tracing::info!(user_id = %user.uuid, session = %session.uuid, "session started");
     Ok(TokenResponse {
-        access_token: access_token(state, user, session.uuid)?,
+        access_token: access_token(state, user, &session)?,
         refresh_token,
         token_type: "Bearer",
         expires_in: state.settings.access_token_ttl_secs,
@@ -145,7 +158,7 @@ pub async fn refresh(state: &AuthState, presented: &str) -> Result<TokenResponse
     let refresh_token = issue_refresh_token(&txn, &session).await?;
     txn.commit().await?;
     Ok(TokenResponse {
-        access_token: access_token(state, &user, session.uuid)?,
+        access_token: access_token(state, &user, &session)?,
         refresh_token,
         token_type: "Bearer",
         expires_in: state.settings.access_token_ttl_secs,

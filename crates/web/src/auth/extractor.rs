@@ -5,7 +5,7 @@ use futures_util::future::LocalBoxFuture;
 use uuid::Uuid;
 
 use super::api_keys::{self, KEY_PREFIX, KeyError, PresentedKey};
-use super::{ADMIN, RevocationList, TokenError, TokenVerifier};
+use super::{ADMIN, AMR_MFA, RevocationList, TokenError, TokenVerifier};
 use crate::error::{ApiError, ErrorCode};
 use crate::{Dependencies, ServiceInfo};
 
@@ -22,6 +22,8 @@ pub struct AuthenticatedUser {
     pub expires_at: i64,
     /// The service the request came to (what the caller did, it did there).
     pub service: &'static str,
+    /// How the session was signed in (the token's `amr`).
+    pub amr: Vec<String>,
 }
 
 impl AuthenticatedUser {
@@ -35,6 +37,17 @@ impl AuthenticatedUser {
             Ok(())
         } else {
             Err(ApiError::forbidden("this needs the admin role"))
+        }
+    }
+
+    /// 403 unless the session was signed in with a second factor.
+    pub fn require_mfa(&self) -> Result<(), ApiError> {
+        if self.amr.iter().any(|m| m == AMR_MFA) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(
+                "this needs a session signed in with a second factor",
+            ))
         }
     }
 
@@ -102,6 +115,7 @@ fn user_from(
             token_id: claims.jti,
             expires_at: claims.exp,
             service,
+            amr: claims.amr,
         })
     })
 }

@@ -44,7 +44,14 @@ pub struct Claims {
     pub iat: i64,
     /// Unique per token.
     pub jti: Uuid,
+    /// How the session was signed in (RFC 8176): `pwd`, `sms`, and `otp`
+    /// once a second factor was verified.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub amr: Vec<String>,
 }
+
+/// The `amr` value a verified second factor adds.
+pub const AMR_MFA: &str = "otp";
 
 /// Who issues tokens and for whom, and where their keys are published.
 #[derive(Debug, Clone, Deserialize)]

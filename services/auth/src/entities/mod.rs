@@ -3,6 +3,8 @@
 pub mod api_key;
 pub mod one_time_token;
 pub mod otp_code;
+pub mod recovery_code;
 pub mod refresh_token;
 pub mod session;
+pub mod totp_factor;
 pub mod user;

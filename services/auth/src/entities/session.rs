@@ -12,6 +12,8 @@ dayone_model::base_entity! {
         pub expires_at: DateTimeUtc,
         pub revoked_at: Option<DateTimeUtc>,
         pub revoked_reason: Option<String>,
+        /// How it was signed in, comma-separated (`pwd`, `sms`, `otp`).
+        pub amr: String,
     }
 }
 

@@ -123,6 +123,7 @@ fn checked(body: CreateKey) -> Result<NewKey, ApiError> {
 #[utoipa::path(
     post,
     path = "/v1/auth/api-keys",
+    operation_id = "create_api_key",
     tag = "api keys",
     security(("bearer" = [])),
     request_body = CreateKey,
@@ -151,6 +152,7 @@ pub async fn create(
 #[utoipa::path(
     get,
     path = "/v1/auth/api-keys",
+    operation_id = "list_api_keys",
     tag = "api keys",
     security(("bearer" = [])),
     responses(
@@ -175,6 +177,7 @@ pub async fn list(
 #[utoipa::path(
     post,
     path = "/v1/auth/api-keys/{uuid}/rotate",
+    operation_id = "rotate_api_key",
     tag = "api keys",
     security(("bearer" = [])),
     params(("uuid" = Uuid, Path, description = "Key id")),
@@ -203,6 +206,7 @@ pub async fn rotate(
 #[utoipa::path(
     delete,
     path = "/v1/auth/api-keys/{uuid}",
+    operation_id = "revoke_api_key",
     tag = "api keys",
     security(("bearer" = [])),
     params(("uuid" = Uuid, Path, description = "Key id")),

@@ -8,7 +8,7 @@ use std::time::Duration;
 use utoipa::ToSchema;
 
 use crate::error::AuthError;
-use crate::sessions::{self, TokenResponse};
+use crate::mfa::{self, SignIn};
 use crate::state::AuthState;
 use crate::{passwords, users};
 
@@ -19,7 +19,9 @@ pub struct LoginRequest {
     pub password: String,
 }
 
-/// Logs in with email and password. A wrong password and an unknown email
+/// Logs in with email and password. An account with a second factor gets
+/// an MFA challenge instead of tokens (see `POST /v1/auth/mfa/verify`).
+/// A wrong password and an unknown email
 /// get the same answer in about the same time. Failures are counted per
 /// account and per client address; past the limit the answer is a 429 until
 /// the window ends.
@@ -29,7 +31,7 @@ pub struct LoginRequest {
     tag = "auth",
     request_body = LoginRequest,
     responses(
-        (status = 200, description = "Logged in", body = TokenResponse),
+        (status = 200, description = "Logged in, or a challenge for the second factor", body = SignIn),
         (status = 401, description = "Wrong email or password", body = dayone_web::error::ErrorDoc),
         (status = 429, description = "Too many failed attempts", body = dayone_web::error::ErrorDoc),
     )
@@ -109,6 +111,6 @@ pub async fn login(
     } else {
         user
     };
-    let tokens = sessions::start(&state, &user, super::device(&req)).await?;
-    Ok(HttpResponse::Ok().json(tokens))
+    let signed_in = mfa::sign_in(&state, &user, super::device(&req), "pwd").await?;
+    Ok(HttpResponse::Ok().json(signed_in))
 }

@@ -5,6 +5,7 @@ mod api_keys;
 mod email;
 mod jwks;
 mod login;
+mod mfa;
 mod otp;
 mod password;
 mod phone;
@@ -28,6 +29,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/auth/logout-all").post(sessions::logout_all))
         .service(resource("/v1/auth/sessions").get(sessions::list))
         .service(resource("/v1/auth/sessions/{id}").delete(sessions::delete))
+        .service(resource("/v1/auth/mfa").get(mfa::status))
+        .service(resource("/v1/auth/mfa/totp").post(mfa::enroll))
+        .service(resource("/v1/auth/mfa/totp/confirm").post(mfa::confirm))
+        .service(resource("/v1/auth/mfa/totp/disable").post(mfa::disable))
+        .service(resource("/v1/auth/mfa/recovery-codes").post(mfa::regenerate))
+        .service(resource("/v1/auth/mfa/verify").post(mfa::verify))
         .service(resource("/v1/auth/otp/request").post(otp::request))
         .service(resource("/v1/auth/otp/verify").post(otp::verify))
         .service(resource("/v1/auth/password/forgot").post(password::forgot))
@@ -74,6 +81,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         sessions::logout_all,
         sessions::list,
         sessions::delete,
+        mfa::status,
+        mfa::enroll,
+        mfa::confirm,
+        mfa::disable,
+        mfa::regenerate,
+        mfa::verify,
         otp::request,
         otp::verify,
         password::forgot,

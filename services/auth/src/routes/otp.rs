@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use super::Problems;
 use crate::domain::Phone;
 use crate::error::AuthError;
-use crate::sessions::{self, TokenResponse};
+use crate::mfa::{self, SignIn};
 use crate::state::AuthState;
 use crate::{codes, limits, users};
 
@@ -136,7 +136,7 @@ pub async fn request(
     tag = "otp",
     request_body = OtpVerify,
     responses(
-        (status = 200, description = "Logged in", body = TokenResponse),
+        (status = 200, description = "Logged in, or a challenge for the second factor", body = SignIn),
         (status = 401, description = "Wrong or expired code", body = dayone_web::error::ErrorDoc),
         (status = 422, description = "Malformed phone or code", body = dayone_web::error::ErrorDoc),
         (status = 429, description = "Too many attempts for this number", body = dayone_web::error::ErrorDoc),
@@ -164,6 +164,6 @@ pub async fn verify(
     let Some(user) = codes::redeem_login_code(&state, phone.as_str(), code).await? else {
         return Err(AuthError::InvalidCode.into());
     };
-    let tokens = sessions::start(&state, &user, super::device(&req)).await?;
-    Ok(HttpResponse::Ok().json(tokens))
+    let signed_in = mfa::sign_in(&state, &user, super::device(&req), "sms").await?;
+    Ok(HttpResponse::Ok().json(signed_in))
 }

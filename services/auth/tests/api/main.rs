@@ -13,6 +13,7 @@ mod health;
 mod helpers;
 mod limits;
 mod login;
+mod mfa;
 mod migrate;
 mod otp;
 mod password;

@@ -33,6 +33,7 @@ fn claims_for(user: &User, adjust: impl FnOnce(&mut Claims)) -> Claims {
         exp: now + 600,
         iat: now,
         jti: Uuid::new_v4(),
+        amr: Vec::new(),
     };
     adjust(&mut claims);
     claims
