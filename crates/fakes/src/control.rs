@@ -47,11 +47,7 @@ pub fn handle(state: &Shared, req: &Request, rest: &[&str]) -> Response {
             }
         }
         (&Method::DELETE, []) => {
-            let keys = state.keys.clone();
-            *state = crate::State {
-                keys,
-                ..Default::default()
-            };
+            state.reset();
             json(StatusCode::OK, json!({"ok": true}))
         }
         _ => json(

@@ -8,7 +8,7 @@ use hyper::body::Incoming;
 use hyper::{Method, StatusCode, Version};
 use serde_json::{Value, json};
 
-use crate::{Received, Shared, apns, control, fcm, otlp, sentry, slack, sms};
+use crate::{Received, Shared, apns, control, fcm, oidc, otlp, sentry, slack, sms};
 
 pub type Response = hyper::Response<Full<Bytes>>;
 
@@ -106,6 +106,24 @@ pub async fn handle(state: Shared, req: hyper::Request<Incoming>) -> Result<Resp
             sentry::ingest(&state, &request, project, endpoint)
         }
         (&Method::POST, ["v1", "traces"]) => otlp::traces(&state, &request),
+        (&Method::GET, ["oidc", tenant, ".well-known", "openid-configuration"]) => {
+            oidc::discovery(&request, tenant)
+        }
+        (&Method::GET, ["oidc", _tenant, "jwks"]) => oidc::jwks(&state),
+        (&Method::GET, ["oidc", tenant, "authorize"]) => {
+            oidc::authorize(&state, &request, tenant, true)
+        }
+        (&Method::POST, ["oidc", tenant, "token"]) => oidc::token(&state, &request, tenant),
+        (&Method::GET, ["github", "login", "oauth", "authorize"]) => {
+            oidc::authorize(&state, &request, "github", false)
+        }
+        (&Method::POST, ["github", "login", "oauth", "access_token"]) => {
+            oidc::github_token(&state, &request)
+        }
+        (&Method::GET, ["github", "api", "user"]) => oidc::github_api(&state, &request, "user"),
+        (&Method::GET, ["github", "api", "user", "emails"]) => {
+            oidc::github_api(&state, &request, "emails")
+        }
         (_, ["_fake", ..]) => control::handle(&state, &request, &segments[1..]),
         _ => json(
             StatusCode::NOT_FOUND,

@@ -9,7 +9,9 @@
 //! - `slack.rs`: a Slack incoming webhook (where alerts go);
 //! - `sentry.rs`: Sentry's event ingest (envelopes);
 //! - `otlp.rs`: an OpenTelemetry collector's OTLP/HTTP trace receiver;
-//! - `smtp.rs`: a fast SMTP sink that counts messages, for benchmarks.
+//! - `smtp.rs`: a fast SMTP sink that counts messages, for benchmarks;
+//! - `oidc.rs`: OpenID Connect providers (`/oidc/{tenant}`) and GitHub's
+//!   OAuth apps (`/github`), for sign-in with a provider.
 //!
 //! Tests read what arrived at `GET /_fake/{sms,fcm,apns,slack,sentry,spans}` and script
 //! failures with `POST /_fake/fail` and `POST /_fake/unregistered`. Bodies
@@ -19,6 +21,7 @@ mod apns;
 mod control;
 mod fcm;
 mod http;
+mod oidc;
 mod otlp;
 mod sentry;
 mod slack;
@@ -74,9 +77,10 @@ fn one() -> u32 {
     1
 }
 
-#[derive(Default)]
 pub(crate) struct State {
     pub(crate) keys: Keys,
+    pub(crate) oidc_key: oidc::SigningKey,
+    pub(crate) providers: oidc::Providers,
     pub(crate) sms: Vec<Received>,
     /// SMS idempotency keys seen, with their first answer.
     pub(crate) sms_keys: std::collections::HashMap<String, Value>,
@@ -89,6 +93,42 @@ pub(crate) struct State {
     pub(crate) failures: Vec<Failure>,
     /// Device tokens the providers report unregistered, per channel.
     pub(crate) unregistered: Vec<(String, String)>,
+}
+
+impl State {
+    fn new(keys: Keys) -> std::io::Result<Self> {
+        Ok(Self {
+            keys,
+            oidc_key: oidc::SigningKey::generate()?,
+            providers: oidc::Providers::default(),
+            sms: Vec::new(),
+            sms_keys: std::collections::HashMap::new(),
+            fcm: Vec::new(),
+            apns: Vec::new(),
+            slack: Vec::new(),
+            sentry: Vec::new(),
+            spans: Vec::new(),
+            tokens: Vec::new(),
+            failures: Vec::new(),
+            unregistered: Vec::new(),
+        })
+    }
+
+    /// Forgets what arrived and what was scripted; keeps the keys (clients
+    /// cache the provider's JWKS).
+    pub(crate) fn reset(&mut self) {
+        self.providers = oidc::Providers::default();
+        self.sms.clear();
+        self.sms_keys.clear();
+        self.fcm.clear();
+        self.apns.clear();
+        self.slack.clear();
+        self.sentry.clear();
+        self.spans.clear();
+        self.tokens.clear();
+        self.failures.clear();
+        self.unregistered.clear();
+    }
 }
 
 impl State {
@@ -149,10 +189,7 @@ impl FakeSaas {
     pub async fn start(addr: SocketAddr, keys: Keys) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
-        let state: Shared = Arc::new(Mutex::new(State {
-            keys,
-            ..State::default()
-        }));
+        let state: Shared = Arc::new(Mutex::new(State::new(keys)?));
         let shared = state.clone();
         let task = tokio::spawn(async move {
             loop {

@@ -1,4 +1,4 @@
-//! actix-web's extractor errors (bad JSON, query strings, paths) turned into
+//! actix-web's extractor errors (bad JSON, forms, query strings, paths) turned into
 //! the shared JSON error body, with a status that says what was wrong.
 
 use actix_web::dev::{AppService, HttpServiceFactory};
@@ -25,6 +25,15 @@ pub fn query_config() -> web::QueryConfig {
         };
         ApiError::new(ErrorCode::InvalidQuery, message).into()
     })
+}
+
+/// Form bodies (a provider posting its answer back, `form_post`).
+pub fn form_config() -> web::FormConfig {
+    web::FormConfig::default()
+        .limit(64 * 1024)
+        .error_handler(|err, _req| {
+            ApiError::new(ErrorCode::BadRequest, format!("invalid form body: {err}")).into()
+        })
 }
 
 pub fn path_config() -> web::PathConfig {

@@ -224,6 +224,7 @@ impl ServiceRuntime {
                 .app_data(extractors::json_config())
                 .app_data(extractors::query_config())
                 .app_data(extractors::path_config())
+                .app_data(extractors::form_config())
                 .app_data(web::Data::new(info))
                 .app_data(web::Data::new(deps.clone()))
                 .app_data(outbox.clone())

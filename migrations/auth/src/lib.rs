@@ -9,6 +9,7 @@ mod m0004_outbox_pending_by_id;
 mod m0005_users_disabled;
 mod m0006_api_keys;
 mod m0007_totp;
+mod m0008_identities;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_users_disabled::Migration),
             Box::new(m0006_api_keys::Migration),
             Box::new(m0007_totp::Migration),
+            Box::new(m0008_identities::Migration),
         ]
     }
 }

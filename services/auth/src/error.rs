@@ -34,6 +34,8 @@ pub enum AuthError {
     InvalidLink,
     #[error("the MFA challenge is invalid, expired or used up; sign in again")]
     InvalidChallenge,
+    #[error("the sign-in state is unknown, used or expired; start the sign-in again")]
+    InvalidOAuthState,
     #[error("this account is disabled; contact support")]
     Disabled,
     #[error("too many attempts")]
@@ -86,7 +88,9 @@ impl From<AuthError> for ApiError {
             AuthError::InvalidRefreshToken => ApiError::new(ErrorCode::InvalidToken, message),
             AuthError::RefreshTokenReused => ApiError::new(ErrorCode::RefreshTokenReused, message),
             AuthError::InvalidLink => ApiError::new(ErrorCode::InvalidOrExpiredToken, message),
-            AuthError::InvalidChallenge => ApiError::new(ErrorCode::InvalidOrExpiredToken, message),
+            AuthError::InvalidChallenge | AuthError::InvalidOAuthState => {
+                ApiError::new(ErrorCode::InvalidOrExpiredToken, message)
+            }
             AuthError::Disabled => ApiError::new(AuthCode::AccountDisabled, message),
             AuthError::Throttled { usage, message } => usage.too_many(message),
             AuthError::NotFound(what) => ApiError::not_found(what),

@@ -31,6 +31,7 @@ pub mod limits;
 pub mod links;
 pub mod mfa;
 pub mod notify;
+pub mod oauth;
 pub mod passwords;
 pub mod profiles;
 pub mod routes;

@@ -54,6 +54,54 @@ pub struct AuthSettings {
     /// `application.public_url`.
     #[serde(default)]
     pub link_base_url: String,
+    /// Sign-in with OAuth 2.0 / OpenID Connect providers.
+    #[serde(default)]
+    pub oauth: OAuthSettings,
+}
+
+/// The providers accounts may sign in with, and where a sign-in may end.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct OAuthSettings {
+    /// By the name in their routes: `/v1/auth/oauth/{name}/authorize`.
+    #[serde(default)]
+    pub providers: std::collections::BTreeMap<String, ProviderSettings>,
+    /// The app pages a sign-in may return to (`redirect_to`, matched
+    /// exactly); the first is the default. Empty: `{link_base_url}/signed-in`.
+    #[serde(default)]
+    pub redirects: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderKind {
+    /// Any OpenID Connect issuer (Google, Apple, Microsoft, Keycloak...):
+    /// found by discovery, id tokens checked against its JWKS.
+    Oidc,
+    /// GitHub's OAuth apps: OAuth 2.0 without id tokens; the account comes
+    /// from its API.
+    Github,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProviderSettings {
+    pub kind: ProviderKind,
+    /// OIDC: the issuer, e.g. `https://accounts.google.com`.
+    #[serde(default)]
+    pub issuer: String,
+    pub client_id: String,
+    /// Set it with `..._CLIENT_SECRET_FILE`. Apple's is the ES256 JWT made
+    /// from the team's key (valid up to six months).
+    pub client_secret: SecretString,
+    /// Space-separated; by default `openid email profile` (OIDC) or
+    /// `read:user user:email` (GitHub).
+    #[serde(default)]
+    pub scope: String,
+    /// GitHub: its web and API bases (github.com, api.github.com by
+    /// default; a GitHub Enterprise server's otherwise).
+    #[serde(default)]
+    pub web_url: String,
+    #[serde(default)]
+    pub api_url: String,
 }
 
 fn default_hashing_max_wait_ms() -> u64 {
@@ -79,7 +127,7 @@ pub struct OtpSettings {
 }
 
 impl ServiceSettings for Settings {
-    const LIST_KEYS: &'static [&'static str] = &["auth.previous_keys"];
+    const LIST_KEYS: &'static [&'static str] = &["auth.previous_keys", "auth.oauth.redirects"];
 
     fn common(&self) -> &CommonSettings {
         &self.common

@@ -45,6 +45,11 @@ impl Application {
             &settings.common.application.public_url,
         )?;
         let keys = SigningKeys::from_settings(&settings.auth)?;
+        let federation = crate::oauth::Federation::from_settings(
+            &settings.auth.oauth,
+            &settings.common.application.public_url,
+            &link_base_url,
+        )?;
         let mut runtime = ServiceRuntime::start::<auth_migration::Migrator>(
             INFO,
             settings.common.clone(),
@@ -83,6 +88,7 @@ impl Application {
             runtime.redis().clone(),
         )));
         let state = web::Data::new(AuthState {
+            federation,
             profiles,
             throttles: settings.common.throttles.clone(),
             alerter: runtime.alerter().clone(),

@@ -1,6 +1,7 @@
 //! sea-orm entities of the auth database.
 
 pub mod api_key;
+pub mod identity;
 pub mod one_time_token;
 pub mod otp_code;
 pub mod recovery_code;

@@ -6,6 +6,7 @@ mod email;
 mod jwks;
 mod login;
 mod mfa;
+mod oauth;
 mod otp;
 mod password;
 mod phone;
@@ -29,6 +30,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/auth/logout-all").post(sessions::logout_all))
         .service(resource("/v1/auth/sessions").get(sessions::list))
         .service(resource("/v1/auth/sessions/{id}").delete(sessions::delete))
+        .service(resource("/v1/auth/oauth/providers").get(oauth::providers))
+        .service(resource("/v1/auth/oauth/token").post(oauth::token))
+        .service(resource("/v1/auth/oauth/{provider}/authorize").get(oauth::authorize))
+        .service(
+            resource("/v1/auth/oauth/{provider}/callback")
+                .get(oauth::callback)
+                .post(oauth::callback_form),
+        )
+        .service(resource("/v1/auth/oauth/{provider}/link").post(oauth::link))
         .service(resource("/v1/auth/mfa").get(mfa::status))
         .service(resource("/v1/auth/mfa/totp").post(mfa::enroll))
         .service(resource("/v1/auth/mfa/totp/confirm").post(mfa::confirm))
@@ -81,6 +91,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         sessions::logout_all,
         sessions::list,
         sessions::delete,
+        oauth::providers,
+        oauth::authorize,
+        oauth::callback,
+        oauth::callback_form,
+        oauth::token,
+        oauth::link,
         mfa::status,
         mfa::enroll,
         mfa::confirm,

@@ -15,6 +15,7 @@ mod limits;
 mod login;
 mod mfa;
 mod migrate;
+mod oauth;
 mod otp;
 mod password;
 mod refresh;
