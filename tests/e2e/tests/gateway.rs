@@ -13,6 +13,8 @@ use serde_json::Value;
 mod api_keys;
 #[path = "gateway/cors.rs"]
 mod cors;
+#[path = "gateway/oauth.rs"]
+mod oauth;
 #[path = "gateway/pages.rs"]
 mod pages;
 
