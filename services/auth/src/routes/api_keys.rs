@@ -19,15 +19,38 @@ use crate::state::AuthState;
 /// The longest a key may live; rotate or replace it before then.
 const MAX_DAYS: i64 = 730;
 
+/// What a key may be granted (`dayone_web::auth::api_keys::scopes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+pub enum Scope {
+    #[serde(rename = "notifications:send")]
+    NotificationsSend,
+    #[serde(rename = "users:read")]
+    UsersRead,
+    #[serde(rename = "products:write")]
+    ProductsWrite,
+}
+
+impl Scope {
+    fn name(self) -> &'static str {
+        match self {
+            Self::NotificationsSend => scopes::NOTIFICATIONS_SEND,
+            Self::UsersRead => scopes::USERS_READ,
+            Self::ProductsWrite => scopes::PRODUCTS_WRITE,
+        }
+    }
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateKey {
-    /// What the key is for, e.g. "billing service" (1–100 characters).
+    /// What the key is for, e.g. "billing service".
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     name: String,
-    /// What it may do: any of `notifications:send`, `users:read`,
-    /// `products:write`.
-    scopes: Vec<String>,
-    /// Days until it stops working (1–730).
+    /// What it may do.
+    #[schema(min_items = 1)]
+    scopes: Vec<Scope>,
+    /// Days until it stops working.
+    #[schema(minimum = 1, maximum = 730)]
     expires_in_days: i64,
 }
 
@@ -91,17 +114,9 @@ fn checked(body: CreateKey) -> Result<NewKey, ApiError> {
     if body.scopes.is_empty() {
         problems.push(("scopes", "must name at least one scope".to_owned()));
     }
-    let mut granted = Vec::new();
-    for scope in body.scopes {
-        if !scopes::ALL.contains(&scope.as_str()) {
-            problems.push((
-                "scopes",
-                format!(
-                    "`{scope}` is not a scope; one of {}",
-                    scopes::ALL.join(", ")
-                ),
-            ));
-        } else if !granted.contains(&scope) {
+    let mut granted: Vec<String> = Vec::new();
+    for scope in body.scopes.iter().map(|s| s.name().to_owned()) {
+        if !granted.contains(&scope) {
             granted.push(scope);
         }
     }
@@ -228,4 +243,17 @@ pub async fn revoke(
     let act = AdminAct::new(&auth, "api_key.revoke", uuid);
     api_keys::revoke(&state, uuid, &act).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_scope_services_check_can_be_granted() {
+        for name in scopes::ALL {
+            let scope: Scope = serde_json::from_value(serde_json::json!(name)).unwrap();
+            assert_eq!(scope.name(), *name);
+        }
+    }
 }
