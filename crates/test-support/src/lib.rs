@@ -22,6 +22,7 @@ pub mod accounts;
 pub mod app;
 pub mod console;
 pub mod mail;
+pub mod passkey;
 pub mod process;
 pub mod tokens;
 

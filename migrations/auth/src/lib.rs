@@ -10,6 +10,7 @@ mod m0005_users_disabled;
 mod m0006_api_keys;
 mod m0007_totp;
 mod m0008_identities;
+mod m0009_passkeys;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_api_keys::Migration),
             Box::new(m0007_totp::Migration),
             Box::new(m0008_identities::Migration),
+            Box::new(m0009_passkeys::Migration),
         ]
     }
 }

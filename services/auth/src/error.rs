@@ -36,6 +36,8 @@ pub enum AuthError {
     InvalidChallenge,
     #[error("the sign-in state is unknown, used or expired; start the sign-in again")]
     InvalidOAuthState,
+    #[error("the passkey was not accepted: {0}")]
+    PasskeyRefused(String),
     #[error("this account is disabled; contact support")]
     Disabled,
     #[error("too many attempts")]
@@ -83,7 +85,9 @@ impl From<AuthError> for ApiError {
             AuthError::Invalid(fields) => ApiError::validation(&fields),
             AuthError::EmailTaken => ApiError::new(AuthCode::EmailTaken, message),
             AuthError::PhoneTaken => ApiError::new(AuthCode::PhoneTaken, message),
-            AuthError::InvalidCredentials => ApiError::new(ErrorCode::InvalidCredentials, message),
+            AuthError::InvalidCredentials | AuthError::PasskeyRefused(_) => {
+                ApiError::new(ErrorCode::InvalidCredentials, message)
+            }
             AuthError::InvalidCode => ApiError::new(ErrorCode::InvalidCode, message),
             AuthError::InvalidRefreshToken => ApiError::new(ErrorCode::InvalidToken, message),
             AuthError::RefreshTokenReused => ApiError::new(ErrorCode::RefreshTokenReused, message),

@@ -32,6 +32,7 @@ pub mod links;
 pub mod mfa;
 pub mod notify;
 pub mod oauth;
+pub mod passkeys;
 pub mod passwords;
 pub mod profiles;
 pub mod routes;

@@ -57,6 +57,38 @@ pub struct AuthSettings {
     /// Sign-in with OAuth 2.0 / OpenID Connect providers.
     #[serde(default)]
     pub oauth: OAuthSettings,
+    #[serde(default)]
+    pub passkeys: PasskeySettings,
+}
+
+/// The WebAuthn relying party.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PasskeySettings {
+    /// The domain passkeys are bound to (empty: the first origin's host).
+    /// A passkey made for it works on it and its subdomains only.
+    #[serde(default)]
+    pub rp_id: String,
+    /// The pages that may use passkeys, e.g. `https://app.example.com`
+    /// (empty: `application.public_url`).
+    #[serde(default)]
+    pub origins: Vec<String>,
+    /// The name authenticators show.
+    #[serde(default = "default_rp_name")]
+    pub rp_name: String,
+}
+
+impl Default for PasskeySettings {
+    fn default() -> Self {
+        Self {
+            rp_id: String::new(),
+            origins: Vec::new(),
+            rp_name: default_rp_name(),
+        }
+    }
+}
+
+fn default_rp_name() -> String {
+    "Dayone".into()
 }
 
 /// The providers accounts may sign in with, and where a sign-in may end.
@@ -127,7 +159,11 @@ pub struct OtpSettings {
 }
 
 impl ServiceSettings for Settings {
-    const LIST_KEYS: &'static [&'static str] = &["auth.previous_keys", "auth.oauth.redirects"];
+    const LIST_KEYS: &'static [&'static str] = &[
+        "auth.previous_keys",
+        "auth.oauth.redirects",
+        "auth.passkeys.origins",
+    ];
 
     fn common(&self) -> &CommonSettings {
         &self.common

@@ -45,6 +45,10 @@ impl Application {
             &settings.common.application.public_url,
         )?;
         let keys = SigningKeys::from_settings(&settings.auth)?;
+        let webauthn = crate::passkeys::relying_party(
+            &settings.auth.passkeys,
+            &settings.common.application.public_url,
+        )?;
         let federation = crate::oauth::Federation::from_settings(
             &settings.auth.oauth,
             &settings.common.application.public_url,
@@ -88,6 +92,7 @@ impl Application {
             runtime.redis().clone(),
         )));
         let state = web::Data::new(AuthState {
+            webauthn,
             federation,
             profiles,
             throttles: settings.common.throttles.clone(),

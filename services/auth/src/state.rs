@@ -29,6 +29,8 @@ pub struct AuthState {
     pub throttles: dayone_web::throttle::Throttles,
     /// Where a spent SMS budget is announced.
     pub alerter: dayone_web::alerts::Alerter,
+    /// The WebAuthn relying party (`auth.passkeys`).
+    pub webauthn: webauthn_rs::prelude::Webauthn,
     /// The sign-in providers (`auth.oauth`).
     pub federation: crate::oauth::Federation,
     /// Accounts in memory for `GET /v1/auth/me`.

@@ -5,7 +5,7 @@ use futures_util::future::LocalBoxFuture;
 use uuid::Uuid;
 
 use super::api_keys::{self, KEY_PREFIX, KeyError, PresentedKey};
-use super::{ADMIN, AMR_MFA, RevocationList, TokenError, TokenVerifier};
+use super::{ADMIN, AMR_MFA, AMR_PASSKEY, RevocationList, TokenError, TokenVerifier};
 use crate::error::{ApiError, ErrorCode};
 use crate::{Dependencies, ServiceInfo};
 
@@ -40,9 +40,10 @@ impl AuthenticatedUser {
         }
     }
 
-    /// 403 unless the session was signed in with a second factor.
+    /// 403 unless the session was signed in with a second factor: a TOTP
+    /// code (`otp`) or a passkey (`hwk`).
     pub fn require_mfa(&self) -> Result<(), ApiError> {
-        if self.amr.iter().any(|m| m == AMR_MFA) {
+        if self.amr.iter().any(|m| m == AMR_MFA || m == AMR_PASSKEY) {
             Ok(())
         } else {
             Err(ApiError::forbidden(

@@ -52,6 +52,8 @@ pub struct Claims {
 
 /// The `amr` value a verified second factor adds.
 pub const AMR_MFA: &str = "otp";
+/// The `amr` of a passkey sign-in (a key held in hardware).
+pub const AMR_PASSKEY: &str = "hwk";
 
 /// Who issues tokens and for whom, and where their keys are published.
 #[derive(Debug, Clone, Deserialize)]

@@ -4,6 +4,7 @@ pub mod api_key;
 pub mod identity;
 pub mod one_time_token;
 pub mod otp_code;
+pub mod passkey;
 pub mod recovery_code;
 pub mod refresh_token;
 pub mod session;

@@ -44,7 +44,11 @@ impl Scope {
 #[serde(deny_unknown_fields)]
 pub struct CreateKey {
     /// What the key is for, e.g. "billing service".
-    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     name: String,
     /// What it may do.
     #[schema(min_items = 1)]

@@ -8,6 +8,7 @@ mod login;
 mod mfa;
 mod oauth;
 mod otp;
+mod passkeys;
 mod password;
 mod phone;
 mod register;
@@ -39,6 +40,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .post(oauth::callback_form),
         )
         .service(resource("/v1/auth/oauth/{provider}/link").post(oauth::link))
+        .service(resource("/v1/auth/passkeys").get(passkeys::list))
+        .service(resource("/v1/auth/passkeys/register/start").post(passkeys::start_registration))
+        .service(resource("/v1/auth/passkeys/register/finish").post(passkeys::finish_registration))
+        .service(resource("/v1/auth/passkeys/login/start").post(passkeys::start_sign_in))
+        .service(resource("/v1/auth/passkeys/login/finish").post(passkeys::finish_sign_in))
+        .service(resource("/v1/auth/passkeys/{uuid}").delete(passkeys::delete))
         .service(resource("/v1/auth/mfa").get(mfa::status))
         .service(resource("/v1/auth/mfa/totp").post(mfa::enroll))
         .service(resource("/v1/auth/mfa/totp/confirm").post(mfa::confirm))
@@ -91,6 +98,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         sessions::logout_all,
         sessions::list,
         sessions::delete,
+        passkeys::start_registration,
+        passkeys::finish_registration,
+        passkeys::list,
+        passkeys::delete,
+        passkeys::start_sign_in,
+        passkeys::finish_sign_in,
         oauth::providers,
         oauth::authorize,
         oauth::callback,

@@ -17,6 +17,7 @@ mod mfa;
 mod migrate;
 mod oauth;
 mod otp;
+mod passkeys;
 mod password;
 mod refresh;
 mod register;
