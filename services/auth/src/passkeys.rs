@@ -34,7 +34,20 @@ const CEREMONY_TTL_SECS: u64 = 300;
 /// use them.
 pub fn relying_party(settings: &PasskeySettings, public_url: &str) -> anyhow::Result<Webauthn> {
     let origins: Vec<Url> = if settings.origins.is_empty() {
-        vec![Url::parse(public_url)?]
+        let mut origin = Url::parse(public_url)?;
+        // An address is no WebAuthn relying party id: a gateway at
+        // 127.0.0.1 (a local stack) offers passkeys on localhost.
+        let host = origin.host_str().unwrap_or_default();
+        if host
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok()
+        {
+            origin
+                .set_host(Some("localhost"))
+                .map_err(|e| anyhow::anyhow!("auth.passkeys: {e}"))?;
+        }
+        vec![origin]
     } else {
         settings
             .origins
@@ -266,4 +279,26 @@ pub async fn finish_sign_in(
         return Err(AuthError::Disabled);
     }
     sessions::start(state, &user, device, &[dayone_web::auth::AMR_PASSKEY]).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_gateway_on_an_address_offers_passkeys_on_localhost() {
+        let rp = relying_party(&PasskeySettings::default(), "http://127.0.0.1:8090").unwrap();
+        let origins: Vec<&str> = rp.get_allowed_origins().iter().map(Url::as_str).collect();
+        assert_eq!(origins, ["http://localhost:8090/"]);
+    }
+
+    #[test]
+    fn origins_that_are_not_of_the_rp_id_are_refused_at_start() {
+        let settings = PasskeySettings {
+            rp_id: "example.com".into(),
+            origins: vec!["https://evil.example".into()],
+            ..PasskeySettings::default()
+        };
+        assert!(relying_party(&settings, "https://example.com").is_err());
+    }
 }

@@ -135,7 +135,10 @@ async fn an_assertion_from_another_page_or_with_a_stale_counter_is_refused() {
     let refused = finish_sign_in(&app, &started, cloned).await;
     assert_eq!(refused.status(), 401);
     let body: Value = refused.json().await.unwrap();
-    assert!(body["message"].as_str().unwrap().contains("compromised"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("compromised"),
+        "{body}"
+    );
 
     // Another authenticator's signature for this passkey's id.
     let (other, _) = register(&app, &app.new_user().await, "Other").await;
