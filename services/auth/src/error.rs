@@ -38,6 +38,8 @@ pub enum AuthError {
     InvalidOAuthState,
     #[error("the passkey was not accepted: {0}")]
     PasskeyRefused(String),
+    #[error("the passkey challenge is unknown, used or expired; start again")]
+    InvalidCeremony,
     #[error("this account is disabled; contact support")]
     Disabled,
     #[error("too many attempts")]
@@ -92,7 +94,9 @@ impl From<AuthError> for ApiError {
             AuthError::InvalidRefreshToken => ApiError::new(ErrorCode::InvalidToken, message),
             AuthError::RefreshTokenReused => ApiError::new(ErrorCode::RefreshTokenReused, message),
             AuthError::InvalidLink => ApiError::new(ErrorCode::InvalidOrExpiredToken, message),
-            AuthError::InvalidChallenge | AuthError::InvalidOAuthState => {
+            AuthError::InvalidChallenge
+            | AuthError::InvalidOAuthState
+            | AuthError::InvalidCeremony => {
                 ApiError::new(ErrorCode::InvalidOrExpiredToken, message)
             }
             AuthError::Disabled => ApiError::new(AuthCode::AccountDisabled, message),

@@ -103,7 +103,7 @@ async fn take<T: for<'de> Deserialize<'de>>(
         .query_async(&mut conn)
         .await?;
     kept.and_then(|k| serde_json::from_str(&k).ok())
-        .ok_or(AuthError::InvalidChallenge)
+        .ok_or(AuthError::InvalidCeremony)
 }
 
 fn refused(e: impl std::fmt::Display) -> AuthError {
@@ -156,9 +156,16 @@ pub async fn start_registration(
         },
     )
     .await?;
+    let mut options = serde_json::to_value(options).map_err(|e| AuthError::Unexpected(e.into()))?;
+    // Sign-in asks for no email, so the authenticator must keep the
+    // credential itself (a discoverable credential): webauthn-rs only
+    // prefers that, and an authenticator may then make one it cannot offer.
+    let selection = &mut options["publicKey"]["authenticatorSelection"];
+    selection["residentKey"] = "required".into();
+    selection["requireResidentKey"] = true.into();
     Ok(Started {
         challenge_id,
-        options: serde_json::to_value(options).map_err(|e| AuthError::Unexpected(e.into()))?,
+        options,
     })
 }
 
@@ -172,7 +179,7 @@ pub async fn finish_registration(
 ) -> Result<passkey::Model, AuthError> {
     let registering: Registering = take(state, "registration", challenge_id).await?;
     if registering.user_id != user.id {
-        return Err(AuthError::InvalidChallenge);
+        return Err(AuthError::InvalidCeremony);
     }
     let credential: RegisterPublicKeyCredential =
         serde_json::from_value(credential).map_err(refused)?;

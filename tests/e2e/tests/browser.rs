@@ -263,3 +263,70 @@ async fn the_emailed_reset_link_opens_a_form_that_sets_the_new_password() {
     assert_eq!(login_status(&email, PASSWORD).await, 401);
     browser.close().await;
 }
+
+/// Registers a passkey from the open page: the API's options through
+/// `parseCreationOptionsFromJSON`, `navigator.credentials.create()`, and the
+/// credential's `toJSON()` back.
+const REGISTER_PASSKEY: &str = r#"
+    const [token, done] = arguments;
+    (async () => {
+        const headers = { "Content-Type": "application/json", "Authorization": "Bearer " + token };
+        const start = await (await fetch("/v1/auth/passkeys/register/start", { method: "POST", headers })).json();
+        const publicKey = PublicKeyCredential.parseCreationOptionsFromJSON(start.options.publicKey);
+        const credential = await navigator.credentials.create({ publicKey });
+        const finish = await fetch("/v1/auth/passkeys/register/finish", {
+            method: "POST",
+            headers,
+            body: JSON.stringify({ challenge_id: start.challenge_id, name: "Chromium", credential: credential.toJSON() }),
+        });
+        done({ status: finish.status, body: await finish.json() });
+    })().catch((e) => done({ error: String(e) }));
+"#;
+
+/// Signs in with a passkey from the open page, no email asked.
+const SIGN_IN_WITH_PASSKEY: &str = r#"
+    const [done] = arguments;
+    (async () => {
+        const headers = { "Content-Type": "application/json" };
+        const start = await (await fetch("/v1/auth/passkeys/login/start", { method: "POST", headers, body: "{}" })).json();
+        const publicKey = PublicKeyCredential.parseRequestOptionsFromJSON(start.options.publicKey);
+        const credential = await navigator.credentials.get({ publicKey });
+        const finish = await fetch("/v1/auth/passkeys/login/finish", {
+            method: "POST",
+            headers,
+            body: JSON.stringify({ challenge_id: start.challenge_id, credential: credential.toJSON() }),
+        });
+        done({ status: finish.status, body: await finish.json() });
+    })().catch((e) => done({ error: String(e) }));
+"#;
+
+#[tokio::test]
+async fn a_passkey_made_in_chromium_signs_its_account_in() {
+    let (email, token) = user("passkey").await;
+    let browser = Browser::start().await;
+    browser.add_virtual_authenticator().await;
+    // Passkeys need a secure context and a domain: the gateway as
+    // localhost, which auth offers passkeys on (its public URL is an
+    // address).
+    let origin = gateway("").replace("127.0.0.1", "localhost");
+    browser
+        .goto(&format!("{origin}/v1/auth/oauth/providers"))
+        .await;
+    let registered = browser
+        .client
+        .execute_async(REGISTER_PASSKEY, vec![json!(token)])
+        .await
+        .unwrap();
+    assert_eq!(registered["status"], 201, "{registered}");
+    assert_eq!(registered["body"]["name"], "Chromium");
+
+    let signed_in = browser
+        .client
+        .execute_async(SIGN_IN_WITH_PASSKEY, vec![])
+        .await
+        .unwrap();
+    assert_eq!(signed_in["status"], 200, "{signed_in}");
+    let access = signed_in["body"]["access_token"].as_str().unwrap();
+    assert_eq!(me(access).await["email"], email);
+    browser.close().await;
+}

@@ -25,7 +25,13 @@ async fn register(app: &AuthApp, user: &User, name: &str) -> (SoftPasskey, Value
         .json()
         .await
         .unwrap();
-    assert_eq!(started["options"]["publicKey"]["rp"]["id"], "localhost");
+    let public_key = &started["options"]["publicKey"];
+    assert_eq!(public_key["rp"]["id"], "localhost");
+    // Discoverable: sign-in asks for no email.
+    assert_eq!(
+        public_key["authenticatorSelection"]["residentKey"],
+        "required"
+    );
     let (passkey, credential) = SoftPasskey::create(&started["options"], ORIGIN);
     let finished = app
         .send_as(

@@ -18,6 +18,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 /// started.
 pub struct Browser {
     pub client: Client,
+    /// chromedriver's own URL, for the WebDriver extensions fantoccini has
+    /// no call for (the virtual authenticator).
+    driver_url: String,
     // Dropped after the client: kills chromedriver and the browser.
     _driver: Driver,
 }
@@ -98,8 +101,32 @@ impl Browser {
             .unwrap_or_else(|e| panic!("Chromium did not start through chromedriver: {e}"));
         Self {
             client,
+            driver_url,
             _driver: driver,
         }
+    }
+
+    /// Gives the browser a virtual platform authenticator (WebAuthn's
+    /// WebDriver extension): passkeys with user verification, kept in
+    /// memory for this session.
+    pub async fn add_virtual_authenticator(&self) {
+        let session = self.client.session_id().await.unwrap().unwrap();
+        let added = reqwest::Client::new()
+            .post(format!(
+                "{}/session/{session}/webauthn/authenticator",
+                self.driver_url
+            ))
+            .json(&json!({
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": true,
+                "hasUserVerification": true,
+                "isUserVerified": true,
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(added.status(), 200, "{:?}", added.text().await);
     }
 
     pub async fn goto(&self, url: &str) {
