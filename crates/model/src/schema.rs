@@ -2,7 +2,9 @@
 //! tables with [`base_table`] and then runs [`updated_at_trigger`] for each, so
 //! the base columns are declared once, here.
 
-use sea_orm::sea_query::{ColumnDef, Expr, IntoIden, Table, TableCreateStatement};
+use sea_orm::sea_query::{
+    ColumnDef, Expr, ForeignKey, ForeignKeyAction, IntoIden, Table, TableCreateStatement,
+};
 use sea_orm::{ConnectionTrait, DbErr};
 
 /// `CREATE TABLE` with the base columns; add the table's own with `.col(...)`.
@@ -56,6 +58,18 @@ $$ LANGUAGE plpgsql;
 
 /// SQL that installs the function (if needed) and the `updated_at` trigger on
 /// `table`. Run it right after creating a base table.
+/// A `user_id` column for a row that belongs to an account (`users.id`),
+/// deleted with it.
+pub fn belongs_to_user(t: &mut TableCreateStatement, table: &str) {
+    t.col(ColumnDef::new("user_id").big_integer().not_null())
+        .foreign_key(
+            ForeignKey::create()
+                .from(table.to_owned(), "user_id")
+                .to("users", "id")
+                .on_delete(ForeignKeyAction::Cascade),
+        );
+}
+
 pub fn updated_at_trigger(table: &str) -> String {
     format!(
         "{SET_UPDATED_AT_FUNCTION}\n\

@@ -576,3 +576,17 @@ where
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// The value of query parameter `name` in `url`, decoded (a redirect's
+/// `code`, `state` or `error`).
+pub fn query_param(url: &str, name: &str) -> Option<String> {
+    let query = url.split_once('?')?.1;
+    query.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=')?;
+        (key == name).then(|| {
+            percent_encoding::percent_decode_str(&value.replace('+', " "))
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+    })
+}

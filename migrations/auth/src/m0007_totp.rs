@@ -1,4 +1,4 @@
-use dayone_model::schema::create_base_table;
+use dayone_model::schema::{belongs_to_user, create_base_table};
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -12,39 +12,27 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         create_base_table(db, "totp_factors", |t| {
-            t.col(
-                ColumnDef::new("user_id")
-                    .big_integer()
-                    .not_null()
-                    .unique_key(),
-            )
-            .col(ColumnDef::new("secret").text().not_null())
-            .col(
-                ColumnDef::new("confirmed_at")
-                    .timestamp_with_time_zone()
-                    .null(),
-            )
-            // The last time step a code was accepted for: a code is
-            // accepted only for a later step, so none is used twice.
-            .col(ColumnDef::new("last_step").big_integer().null())
-            .foreign_key(
-                ForeignKey::create()
-                    .from("totp_factors", "user_id")
-                    .to("users", "id")
-                    .on_delete(ForeignKeyAction::Cascade),
-            );
+            belongs_to_user(t, "totp_factors");
+            t.col(ColumnDef::new("secret").text().not_null())
+                .col(
+                    ColumnDef::new("confirmed_at")
+                        .timestamp_with_time_zone()
+                        .null(),
+                )
+                // The last time step a code was accepted for: a code is
+                // accepted only for a later step, so none is used twice.
+                .col(ColumnDef::new("last_step").big_integer().null());
         })
         .await?;
+        // One factor per account.
+        db.execute_unprepared(
+            "CREATE UNIQUE INDEX totp_factors_user_key ON totp_factors (user_id)",
+        )
+        .await?;
         create_base_table(db, "recovery_codes", |t| {
-            t.col(ColumnDef::new("user_id").big_integer().not_null())
-                .col(ColumnDef::new("code_hash").text().not_null())
-                .col(ColumnDef::new("used_at").timestamp_with_time_zone().null())
-                .foreign_key(
-                    ForeignKey::create()
-                        .from("recovery_codes", "user_id")
-                        .to("users", "id")
-                        .on_delete(ForeignKeyAction::Cascade),
-                );
+            belongs_to_user(t, "recovery_codes");
+            t.col(ColumnDef::new("code_hash").text().not_null())
+                .col(ColumnDef::new("used_at").timestamp_with_time_zone().null());
         })
         .await?;
         db.execute_unprepared("CREATE INDEX recovery_codes_user_idx ON recovery_codes (user_id)")

@@ -1,4 +1,4 @@
-use dayone_model::schema::create_base_table;
+use dayone_model::schema::{belongs_to_user, create_base_table};
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -12,16 +12,10 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         create_base_table(db, "identities", |t| {
-            t.col(ColumnDef::new("user_id").big_integer().not_null())
-                .col(ColumnDef::new("provider").text().not_null())
+            belongs_to_user(t, "identities");
+            t.col(ColumnDef::new("provider").text().not_null())
                 .col(ColumnDef::new("subject").text().not_null())
-                .col(ColumnDef::new("email").text().null())
-                .foreign_key(
-                    ForeignKey::create()
-                        .from("identities", "user_id")
-                        .to("users", "id")
-                        .on_delete(ForeignKeyAction::Cascade),
-                );
+                .col(ColumnDef::new("email").text().null());
         })
         .await?;
         db.execute_unprepared(

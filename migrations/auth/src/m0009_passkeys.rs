@@ -1,4 +1,4 @@
-use dayone_model::schema::create_base_table;
+use dayone_model::schema::{belongs_to_user, create_base_table};
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -11,8 +11,8 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         create_base_table(db, "passkeys", |t| {
-            t.col(ColumnDef::new("user_id").big_integer().not_null())
-                .col(ColumnDef::new("name").text().not_null())
+            belongs_to_user(t, "passkeys");
+            t.col(ColumnDef::new("name").text().not_null())
                 .col(
                     ColumnDef::new("credential_id")
                         .text()
@@ -24,12 +24,6 @@ impl MigrationTrait for Migration {
                     ColumnDef::new("last_used_at")
                         .timestamp_with_time_zone()
                         .null(),
-                )
-                .foreign_key(
-                    ForeignKey::create()
-                        .from("passkeys", "user_id")
-                        .to("users", "id")
-                        .on_delete(ForeignKeyAction::Cascade),
                 );
         })
         .await?;

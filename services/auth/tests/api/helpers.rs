@@ -252,3 +252,13 @@ pub async fn error_code(response: Response) -> (u16, String) {
     let body: Value = response.json().await.unwrap();
     (status, body["code"].as_str().unwrap_or_default().to_owned())
 }
+
+/// The `amr` claim of an access token (how its session signed in).
+pub fn amr(access_token: &str) -> Value {
+    use base64::Engine;
+    let payload = access_token.split('.').nth(1).unwrap();
+    let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    serde_json::from_slice::<Value>(&payload).unwrap()["amr"].clone()
+}

@@ -2,13 +2,11 @@
 //! code, and the attacks: a code replayed, a recovery code reused, a
 //! challenge guessed at, the factor turned off without a fresh code.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use reqwest::Method;
 use serde_json::{Value, json};
 use totp_rs::{Algorithm, Builder, Secret};
 
-use crate::helpers::{AuthApp, PASSWORD, User, error_code, spawn_app};
+use crate::helpers::{AuthApp, PASSWORD, User, amr, error_code, spawn_app};
 
 /// The code an authenticator app would show `steps` steps from now.
 fn code(secret: &str, steps: i64) -> String {
@@ -20,12 +18,6 @@ fn code(secret: &str, steps: i64) -> String {
         .unwrap();
     let now = chrono::Utc::now().timestamp() + steps * 30;
     totp.generate(now as u64).to_string()
-}
-
-fn amr(access_token: &str) -> Value {
-    let payload = access_token.split('.').nth(1).unwrap();
-    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
-    claims["amr"].clone()
 }
 
 async fn post(app: &AuthApp, path: &str, token: &str, body: Value) -> reqwest::Response {

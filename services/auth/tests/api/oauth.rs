@@ -7,6 +7,7 @@
 use std::net::SocketAddr;
 
 use dayone_fakes::{FakeSaas, Keys};
+use dayone_test_support::query_param;
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
 use serde_json::{Value, json};
@@ -67,13 +68,6 @@ fn location(response: &reqwest::Response) -> String {
     response.headers()[LOCATION].to_str().unwrap().to_owned()
 }
 
-fn param(url: &str, name: &str) -> Option<String> {
-    let query = url.split_once('?')?.1;
-    form_urlencoded::parse(query.as_bytes())
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-}
-
 impl OAuthApp {
     async fn get(&self, url: &str) -> reqwest::Response {
         self.browser.get(url).send().await.unwrap()
@@ -109,7 +103,7 @@ impl OAuthApp {
     }
 
     async fn tokens(&self, landing: &str) -> Value {
-        let code = param(landing, "code").unwrap_or_else(|| panic!("no code in {landing}"));
+        let code = query_param(landing, "code").unwrap_or_else(|| panic!("no code in {landing}"));
         let response = self
             .app
             .post("/v1/auth/oauth/token", json!({"code": code}))
@@ -144,13 +138,15 @@ async fn a_new_verified_identity_makes_an_account_and_signs_in_to_it_again() {
     let authorize = oauth.start("example").await;
     // PKCE, state and nonce go to the provider.
     assert_eq!(
-        param(&authorize, "code_challenge_method").as_deref(),
+        query_param(&authorize, "code_challenge_method").as_deref(),
         Some("S256")
     );
-    assert_eq!(param(&authorize, "code_challenge").unwrap().len(), 43);
-    assert!(param(&authorize, "nonce").is_some() && param(&authorize, "state").is_some());
+    assert_eq!(query_param(&authorize, "code_challenge").unwrap().len(), 43);
+    assert!(
+        query_param(&authorize, "nonce").is_some() && query_param(&authorize, "state").is_some()
+    );
     assert_eq!(
-        param(&authorize, "scope").as_deref(),
+        query_param(&authorize, "scope").as_deref(),
         Some("openid email profile")
     );
 
@@ -171,7 +167,7 @@ async fn a_new_verified_identity_makes_an_account_and_signs_in_to_it_again() {
         .app
         .post(
             "/v1/auth/oauth/token",
-            json!({"code": param(&landing, "code")}),
+            json!({"code": query_param(&landing, "code")}),
         )
         .await;
     assert_eq!(
@@ -201,7 +197,7 @@ async fn a_wrong_state_and_a_reused_provider_code_are_refused() {
     let callback = oauth
         .at_provider(&authorize, &who("s-1", &unique_email(), true))
         .await;
-    let code = param(&callback, "code").unwrap();
+    let code = query_param(&callback, "code").unwrap();
     let forged = oauth
         .get(&oauth.app.url(&format!(
             "/v1/auth/oauth/example/callback?code={code}&state=made-up"
@@ -221,7 +217,7 @@ async fn a_wrong_state_and_a_reused_provider_code_are_refused() {
     assert_eq!(no_state.status(), 400);
     // The state of another provider's attempt does not fit this one.
     let other = oauth.start("github").await;
-    let other_state = param(&other, "state").unwrap();
+    let other_state = query_param(&other, "state").unwrap();
     let mixed = oauth
         .get(&oauth.app.url(&format!(
             "/v1/auth/oauth/example/callback?code={code}&state={other_state}"
@@ -231,17 +227,17 @@ async fn a_wrong_state_and_a_reused_provider_code_are_refused() {
 
     // The real callback still works once...
     let landing = oauth.callback(&callback).await;
-    assert!(param(&landing, "code").is_some(), "{landing}");
+    assert!(query_param(&landing, "code").is_some(), "{landing}");
     // ...and the provider's code cannot be used again in a new attempt.
     let fresh = oauth.start("example").await;
-    let state = param(&fresh, "state").unwrap();
+    let state = query_param(&fresh, "state").unwrap();
     let reused = oauth
         .callback(&oauth.app.url(&format!(
             "/v1/auth/oauth/example/callback?code={code}&state={state}"
         )))
         .await;
     assert_eq!(
-        param(&reused, "error").as_deref(),
+        query_param(&reused, "error").as_deref(),
         Some("code_refused"),
         "{reused}"
     );
@@ -258,11 +254,11 @@ async fn an_id_token_for_another_issuer_audience_or_sign_in_is_refused() {
         let who = format!("{}&{knob}", who("s-2", &unique_email(), true));
         let landing = oauth.sign_in("example", &who).await;
         assert_eq!(
-            param(&landing, "error").as_deref(),
+            query_param(&landing, "error").as_deref(),
             Some("invalid_id_token"),
             "{what}: {landing}"
         );
-        assert!(param(&landing, "code").is_none());
+        assert!(query_param(&landing, "code").is_none());
     }
 }
 
@@ -274,15 +270,21 @@ async fn a_provider_email_an_account_has_never_takes_the_account_over() {
     // Unverified at the provider: refused outright.
     let landing = oauth.sign_in("example", &who("s-3", &email, false)).await;
     assert_eq!(
-        param(&landing, "error").as_deref(),
+        query_param(&landing, "error").as_deref(),
         Some("email_not_verified")
     );
     // Verified at the provider: still not linked without the owner.
     let landing = oauth.sign_in("example", &who("s-3", &email, true)).await;
-    assert_eq!(param(&landing, "error").as_deref(), Some("account_exists"));
+    assert_eq!(
+        query_param(&landing, "error").as_deref(),
+        Some("account_exists")
+    );
     // No identity was recorded: the same subject is still refused.
     let landing = oauth.sign_in("example", &who("s-3", &email, true)).await;
-    assert_eq!(param(&landing, "error").as_deref(), Some("account_exists"));
+    assert_eq!(
+        query_param(&landing, "error").as_deref(),
+        Some("account_exists")
+    );
 
     // The owner, signed in, links it; from then on it signs them in.
     let owner = oauth.app.login(&email, PASSWORD).await;
@@ -321,7 +323,7 @@ async fn github_signs_in_by_its_user_id_and_verified_primary_email() {
         "{authorize}"
     );
     assert!(
-        param(&authorize, "nonce").is_none(),
+        query_param(&authorize, "nonce").is_none(),
         "GitHub has no id token"
     );
     let email = unique_email();
@@ -335,7 +337,7 @@ async fn github_signs_in_by_its_user_id_and_verified_primary_email() {
         .sign_in("github", &who("4243", &unique_email(), false))
         .await;
     assert_eq!(
-        param(&unverified, "error").as_deref(),
+        query_param(&unverified, "error").as_deref(),
         Some("email_not_verified")
     );
 }

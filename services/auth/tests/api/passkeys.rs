@@ -3,13 +3,11 @@
 //! assertion from another page, a cloned authenticator's stale counter, a
 //! deleted passkey.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use dayone_test_support::passkey::SoftPasskey;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{AuthApp, User, error_code, spawn_app_with};
+use crate::helpers::{AuthApp, User, amr, error_code, spawn_app_with};
 
 const ORIGIN: &str = "http://localhost:8080";
 
@@ -57,12 +55,6 @@ async fn finish_sign_in(app: &AuthApp, started: &Value, credential: Value) -> re
         json!({"challenge_id": started["challenge_id"], "credential": credential}),
     )
     .await
-}
-
-fn amr(access_token: &str) -> Value {
-    let payload = access_token.split('.').nth(1).unwrap();
-    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
-    claims["amr"].clone()
 }
 
 #[tokio::test]

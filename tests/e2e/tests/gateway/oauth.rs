@@ -3,6 +3,7 @@
 //! gateway's callback, the app's page) and the one-time code the app
 //! trades for tokens.
 
+use dayone_test_support::query_param;
 use reqwest::header::LOCATION;
 use serde_json::{Value, json};
 
@@ -19,15 +20,6 @@ async fn hop(url: &str) -> String {
     let response = browser().get(url).send().await.unwrap();
     assert_eq!(response.status(), 302, "{url}: {:?}", response.text().await);
     response.headers()[LOCATION].to_str().unwrap().to_owned()
-}
-
-fn param(url: &str, name: &str) -> Option<String> {
-    let query = url.split_once('?')?.1;
-    query
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_owned())
 }
 
 /// Signs in at the fake provider as `sub` with `email`; answers the page
@@ -56,7 +48,7 @@ async fn a_provider_sign_in_through_the_gateway_ends_with_dayone_tokens() {
     let sub = uuid::Uuid::new_v4().simple().to_string();
     let landing = sign_in(&sub, &email, true).await;
     assert!(landing.starts_with(&gateway("/signed-in?")), "{landing}");
-    let code = param(&landing, "code").unwrap();
+    let code = query_param(&landing, "code").unwrap();
     let tokens: Value = reqwest::Client::new()
         .post(gateway("/v1/auth/oauth/token"))
         .json(&json!({"code": code}))
@@ -81,8 +73,8 @@ async fn a_provider_sign_in_through_the_gateway_ends_with_dayone_tokens() {
     // no way into the account.
     let landing = sign_in("intruder", &email, false).await;
     assert_eq!(
-        param(&landing, "error").as_deref(),
+        query_param(&landing, "error").as_deref(),
         Some("email_not_verified")
     );
-    assert!(param(&landing, "code").is_none());
+    assert!(query_param(&landing, "code").is_none());
 }
