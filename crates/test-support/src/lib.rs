@@ -590,3 +590,12 @@ pub fn query_param(url: &str, name: &str) -> Option<String> {
         })
     })
 }
+
+/// The service that keeps the accounts: the one the gateway routes
+/// `/v1/users` to (services.toml), whatever it is called.
+pub fn accounts() -> &'static dayone_model::services::Service {
+    dayone_model::services::SERVICES
+        .iter()
+        .find(|s| s.routes.contains(&"/v1/users"))
+        .expect("a service for /v1/users in services.toml")
+}

@@ -112,11 +112,11 @@ impl SoftPasskey {
         cbor::bytes(&mut cose, &point[1..33]);
         cbor::int(&mut cose, -3); // y
         cbor::bytes(&mut cose, &point[33..65]);
-        let mut auth_data = passkey.auth_data(UP | UV | AT, 0);
-        auth_data.extend([0u8; 16]); // AAGUID
-        auth_data.extend((passkey.credential_id.len() as u16).to_be_bytes());
-        auth_data.extend(&passkey.credential_id);
-        auth_data.extend(cose);
+        let mut authenticator_data = passkey.authenticator_data(UP | UV | AT, 0);
+        authenticator_data.extend([0u8; 16]); // AAGUID
+        authenticator_data.extend((passkey.credential_id.len() as u16).to_be_bytes());
+        authenticator_data.extend(&passkey.credential_id);
+        authenticator_data.extend(cose);
         let mut attestation = Vec::new();
         cbor::map(&mut attestation, 3);
         cbor::text(&mut attestation, "fmt");
@@ -124,7 +124,7 @@ impl SoftPasskey {
         cbor::text(&mut attestation, "attStmt");
         cbor::map(&mut attestation, 0);
         cbor::text(&mut attestation, "authData");
-        cbor::bytes(&mut attestation, &auth_data);
+        cbor::bytes(&mut attestation, &authenticator_data);
         let credential = json!({
             "id": b64(&passkey.credential_id),
             "rawId": b64(&passkey.credential_id),
@@ -138,7 +138,7 @@ impl SoftPasskey {
         (passkey, credential)
     }
 
-    fn auth_data(&self, flags: u8, counter: u32) -> Vec<u8> {
+    fn authenticator_data(&self, flags: u8, counter: u32) -> Vec<u8> {
         let mut data = digest(&SHA256, self.rp_id.as_bytes()).as_ref().to_vec();
         data.push(flags);
         data.extend(counter.to_be_bytes());
@@ -155,9 +155,9 @@ impl SoftPasskey {
     /// An assertion carrying `counter` as is (a cloned authenticator's
     /// stale counter, for instance).
     pub fn assert_with(&self, options: &Value, origin: &str, counter: u32) -> Value {
-        let auth_data = self.auth_data(UP | UV, counter);
+        let authenticator_data = self.authenticator_data(UP | UV, counter);
         let client_data = client_data("webauthn.get", options, origin);
-        let mut signed = auth_data.clone();
+        let mut signed = authenticator_data.clone();
         signed.extend(digest(&SHA256, &client_data).as_ref());
         let signature = self
             .key
@@ -168,7 +168,7 @@ impl SoftPasskey {
             "rawId": b64(&self.credential_id),
             "type": "public-key",
             "response": {
-                "authenticatorData": b64(&auth_data),
+                "authenticatorData": b64(&authenticator_data),
                 "clientDataJSON": b64(&client_data),
                 "signature": b64(signature.as_ref()),
                 "userHandle": b64(&self.user_handle),

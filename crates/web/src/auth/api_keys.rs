@@ -1,8 +1,8 @@
 //! API keys: credentials for services and scripts, granted scopes by an
-//! admin. Auth owns them (PostgreSQL is the record) and publishes each live
-//! key's grant to Redis, where every service looks the presented key up:
-//! no service calls auth per request, and a revoked or rotated key is
-//! refused everywhere the moment auth withdraws its grant.
+//! admin. The accounts service owns them (PostgreSQL is the record) and
+//! publishes each live key's grant to Redis, where every service looks the
+//! presented key up: no service asks the owner per request, and a revoked
+//! or rotated key is refused everywhere the moment its grant is withdrawn.
 //!
 //! A key reads `dk_<key id>_<secret>`. Only the secret's SHA-256 is kept
 //! (it carries 256 random bits, so a fast hash is enough), in PostgreSQL

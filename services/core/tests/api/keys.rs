@@ -1,4 +1,5 @@
-//! Signing keys auth withdraws stop being trusted here within the bound
+//! Signing keys withdrawn from the issuer's JWKS stop being trusted here
+//! within the bound
 //! `tokens.keys_max_age_secs` sets, without a restart.
 
 use std::time::{Duration, Instant};

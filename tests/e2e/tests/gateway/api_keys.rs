@@ -1,10 +1,13 @@
-//! API keys through the gateway: one key, made at auth, works at core and
-//! at notification where its scopes allow, and at neither the moment it is
+//! API keys through the gateway: one key works at the products API and the
+//! notifications API where its scopes allow, and at neither the moment it is
 //! revoked.
 
 use std::time::{Duration, Instant};
 
+use reqwest::header::AUTHORIZATION;
 use serde_json::{Value, json};
+
+use dayone_test_support::accounts;
 
 use super::{admin_token, gateway};
 
@@ -16,7 +19,7 @@ async fn call(
 ) -> reqwest::Response {
     reqwest::Client::new()
         .request(method, gateway(path))
-        .bearer_auth(credential)
+        .header(AUTHORIZATION, format!("Bearer {credential}"))
         .json(&body)
         .send()
         .await
@@ -26,7 +29,7 @@ async fn call(
 async fn make_key(admin: &str, scopes: &[&str]) -> Value {
     let made = call(
         reqwest::Method::POST,
-        "/v1/auth/api-keys",
+        &format!("{}/api-keys", accounts().path),
         admin,
         json!({"name": "e2e", "scopes": scopes, "expires_in_days": 1}),
     )
@@ -39,7 +42,7 @@ fn product() -> Value {
     json!({"name": "Key-made kettle", "price_cents": 2500, "stock": 3})
 }
 
-fn notification() -> Value {
+fn message() -> Value {
     json!({"channel": "email", "recipient": {"email": "key-test@example.com", "name": "Kay"}, "template": "welcome"})
 }
 
@@ -58,7 +61,7 @@ async fn a_key_works_where_its_scopes_allow_and_nowhere_once_revoked() {
         status(post.clone(), "/v1/products", text, product()).await,
         201
     );
-    let sent = call(post.clone(), "/v1/notifications", text, notification()).await;
+    let sent = call(post.clone(), "/v1/notifications", text, message()).await;
     assert_eq!(sent.status(), 202, "{:?}", sent.text().await);
     // Its scopes are all it has: no user listing, no orders of its own.
     let users = call(reqwest::Method::GET, "/v1/users?q=a", text, json!({})).await;
@@ -68,10 +71,11 @@ async fn a_key_works_where_its_scopes_allow_and_nowhere_once_revoked() {
 
     let revoked = reqwest::Client::new()
         .delete(gateway(&format!(
-            "/v1/auth/api-keys/{}",
+            "{}/api-keys/{}",
+            accounts().path,
             key["uuid"].as_str().unwrap()
         )))
-        .bearer_auth(&admin)
+        .header(AUTHORIZATION, format!("Bearer {admin}"))
         .send()
         .await
         .unwrap();
@@ -80,14 +84,14 @@ async fn a_key_works_where_its_scopes_allow_and_nowhere_once_revoked() {
     // Refused at both services within a second (the grant is withdrawn
     // before the revocation is answered, so in practice at once).
     loop {
-        let core = status(post.clone(), "/v1/products", text, product()).await;
-        let notify = status(post.clone(), "/v1/notifications", text, notification()).await;
-        if core == 401 && notify == 401 {
+        let products = status(post.clone(), "/v1/products", text, product()).await;
+        let notify = status(post.clone(), "/v1/notifications", text, message()).await;
+        if products == 401 && notify == 401 {
             break;
         }
         assert!(
             at.elapsed() < Duration::from_secs(1),
-            "still accepted after revocation: core {core}, notification {notify}"
+            "still accepted after revocation: products {products}, notifications {notify}"
         );
     }
 }
@@ -99,7 +103,7 @@ async fn a_key_without_the_scope_is_refused_with_a_403_naming_it() {
     let text = key["key_text"].as_str().unwrap();
     for (path, body, scope) in [
         ("/v1/products", product(), "products:write"),
-        ("/v1/notifications", notification(), "notifications:send"),
+        ("/v1/notifications", message(), "notifications:send"),
     ] {
         let response = call(reqwest::Method::POST, path, text, body).await;
         assert_eq!(response.status(), 403, "{path}");

@@ -3,8 +3,8 @@
 //! gateway's callback, the app's page) and the one-time code the app
 //! trades for tokens.
 
-use dayone_test_support::query_param;
-use reqwest::header::LOCATION;
+use dayone_test_support::{accounts, query_param};
+use reqwest::header::{AUTHORIZATION, LOCATION};
 use serde_json::{Value, json};
 
 use super::gateway;
@@ -25,7 +25,11 @@ async fn hop(url: &str) -> String {
 /// Signs in at the fake provider as `sub` with `email`; answers the page
 /// the sign-in ends on.
 async fn sign_in(sub: &str, email: &str, verified: bool) -> String {
-    let at_provider = hop(&gateway("/v1/auth/oauth/example/authorize")).await;
+    let at_provider = hop(&gateway(&format!(
+        "{}/oauth/example/authorize",
+        accounts().path
+    )))
+    .await;
     assert!(
         at_provider.contains("/oidc/example/authorize?"),
         "{at_provider}"
@@ -36,7 +40,10 @@ async fn sign_in(sub: &str, email: &str, verified: bool) -> String {
     ))
     .await;
     assert!(
-        callback.starts_with(&gateway("/v1/auth/oauth/example/callback?")),
+        callback.starts_with(&gateway(&format!(
+            "{}/oauth/example/callback?",
+            accounts().path
+        ))),
         "the provider returns to the gateway: {callback}"
     );
     hop(&callback).await
@@ -50,7 +57,7 @@ async fn a_provider_sign_in_through_the_gateway_ends_with_dayone_tokens() {
     assert!(landing.starts_with(&gateway("/signed-in?")), "{landing}");
     let code = query_param(&landing, "code").unwrap();
     let tokens: Value = reqwest::Client::new()
-        .post(gateway("/v1/auth/oauth/token"))
+        .post(gateway(&format!("{}/oauth/token", accounts().path)))
         .json(&json!({"code": code}))
         .send()
         .await
@@ -59,8 +66,11 @@ async fn a_provider_sign_in_through_the_gateway_ends_with_dayone_tokens() {
         .await
         .unwrap();
     let me: Value = reqwest::Client::new()
-        .get(gateway("/v1/auth/me"))
-        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .get(gateway(&format!("{}/me", accounts().path)))
+        .header(
+            AUTHORIZATION,
+            format!("Bearer {}", tokens["access_token"].as_str().unwrap()),
+        )
         .send()
         .await
         .unwrap()
