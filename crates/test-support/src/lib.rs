@@ -25,6 +25,7 @@ pub mod mail;
 pub mod passkey;
 pub mod process;
 pub mod tokens;
+pub mod totp;
 
 /// The repository root: the nearest directory holding `scripts/stack`
 /// above the running test's package (cargo and nextest set

@@ -2,23 +2,11 @@
 //! code, and the attacks: a code replayed, a recovery code reused, a
 //! challenge guessed at, the factor turned off without a fresh code.
 
+use dayone_test_support::totp::code;
 use reqwest::Method;
 use serde_json::{Value, json};
-use totp_rs::{Algorithm, Builder, Secret};
 
 use crate::helpers::{AuthApp, PASSWORD, User, amr, error_code, spawn_app};
-
-/// The code an authenticator app would show `steps` steps from now.
-fn code(secret: &str, steps: i64) -> String {
-    let totp = Builder::new()
-        .with_algorithm(Algorithm::SHA1)
-        .with_secret(Secret::try_from_base32(secret).unwrap())
-        .with_account_name("test")
-        .build()
-        .unwrap();
-    let now = chrono::Utc::now().timestamp() + steps * 30;
-    totp.generate(now as u64).to_string()
-}
 
 async fn post(app: &AuthApp, path: &str, token: &str, body: Value) -> reqwest::Response {
     app.send_as(Method::POST, path, token, Some(body)).await

@@ -265,13 +265,23 @@ pub async fn create(
     let body = body.into_inner();
     let hash = idempotency::request_hash(body.to_string().as_bytes());
     let job = job_from(body)?;
-    match notifications::queue(&state.db, &state.outbox, sender, key.as_deref(), &hash, job).await?
-    {
-        Ok(accepted) => Ok(HttpResponse::Accepted()
-            .insert_header((LOCATION, format!("/v1/notifications/{}", accepted.uuid)))
-            .json(accepted)),
-        Err(replay) => Ok(replay.response()),
+    let mut response =
+        match notifications::queue(&state.db, &state.outbox, sender, key.as_deref(), &hash, job)
+            .await?
+        {
+            Ok(accepted) => HttpResponse::Accepted()
+                .insert_header((LOCATION, format!("/v1/notifications/{}", accepted.uuid)))
+                .json(accepted),
+            Err(replay) => replay.response(),
+        };
+    if sender.is_nil() {
+        // RFC 9745: the shared service token is on its way out.
+        response.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static("deprecation"),
+            actix_web::http::header::HeaderValue::from_static("true"),
+        );
     }
+    Ok(response)
 }
 
 /// Status of a notification per recipient and channel, with every attempt.

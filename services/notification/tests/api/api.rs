@@ -57,6 +57,11 @@ async fn an_internal_caller_sends_with_the_service_token() {
         .await
         .unwrap();
     assert_eq!(response.status(), 202);
+    assert_eq!(
+        response.headers()["deprecation"],
+        "true",
+        "use an API key instead"
+    );
     let sent = app
         .received("sms", |r| r.body["To"] == phone.as_str(), 1)
         .await;
