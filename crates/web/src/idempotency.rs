@@ -14,7 +14,6 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::{ApiError, ErrorCode};
@@ -45,10 +44,7 @@ pub fn key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 
 /// The hex SHA-256 of a request's canonical form.
 pub fn request_hash(canonical: &[u8]) -> String {
-    Sha256::digest(canonical)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::sha256_hex(canonical)
 }
 
 /// The stored first answer to a key.

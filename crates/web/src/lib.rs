@@ -44,6 +44,16 @@ pub use health::{Dependencies, ServiceInfo};
 pub use server::{RunningService, ServiceRuntime};
 pub use settings::{CommonSettings, Environment, ServiceSettings};
 
+/// SHA-256 of `data`, lowercase hex: how request bodies and high-entropy
+/// secrets (API keys, refresh tokens, links) are kept.
+pub fn sha256_hex(data: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// Sets up logging from the `log` settings, trace export from `telemetry`
 /// and error reporting from `sentry`. Keep the guard until the process
 /// exits: dropping it flushes the error reports still queued.

@@ -7,7 +7,6 @@ use aws_lc_rs::hmac;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::{Rng, RngCore};
-use sha2::{Digest, Sha256};
 
 /// 256 random bits, base64url (43 characters).
 pub fn random_token() -> String {
@@ -17,7 +16,7 @@ pub fn random_token() -> String {
 }
 
 pub fn sha256_hex(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
+    dayone_web::sha256_hex(token.as_bytes())
 }
 
 /// A six-digit code, uniform over 000000..=999999 (`ThreadRng` is a CSPRNG).

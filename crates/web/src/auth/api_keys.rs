@@ -10,7 +10,6 @@
 
 use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::secrets_match;
@@ -73,10 +72,7 @@ pub fn format_key(key_uuid: Uuid, secret: &str) -> String {
 }
 
 pub fn secret_hash(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::sha256_hex(secret.as_bytes())
 }
 
 fn redis_key(redis: &Redis, key_uuid: Uuid) -> String {
