@@ -34,6 +34,7 @@ pub mod notify;
 pub mod oauth;
 pub mod passkeys;
 pub mod passwords;
+pub mod pending;
 pub mod profiles;
 pub mod routes;
 pub mod secrets;

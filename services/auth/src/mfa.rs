@@ -29,6 +29,7 @@ use utoipa::ToSchema;
 
 use crate::entities::{recovery_code, totp_factor, user};
 use crate::error::AuthError;
+use crate::pending;
 use crate::secrets::{random_token, sha256_hex};
 use crate::sessions::{self, Device, TokenResponse};
 use crate::state::AuthState;
@@ -323,9 +324,8 @@ struct Pending {
     ip: Option<String>,
 }
 
-fn challenge_key(token: &str) -> String {
-    format!("mfa-challenge:{}", sha256_hex(token))
-}
+/// Where a challenge waits (`crate::pending`).
+const CHALLENGE: &str = "mfa-challenge";
 
 /// Tokens for `user` signed in by `first` (`pwd`, `sms`), or a challenge
 /// when the account has a second factor.
@@ -344,21 +344,13 @@ pub async fn sign_in(
         ));
     }
     let token = random_token();
-    let pending = serde_json::to_string(&Pending {
+    let waiting = Pending {
         user_id: user.id,
         first: first.to_owned(),
         user_agent: device.user_agent,
         ip: device.ip,
-    })
-    .map_err(|e| AuthError::Unexpected(e.into()))?;
-    let mut conn = state.redis.connection();
-    let () = conn
-        .set_ex(
-            state.redis.key(&challenge_key(&token)),
-            pending,
-            CHALLENGE_TTL_SECS,
-        )
-        .await?;
+    };
+    pending::keep(state, CHALLENGE, &token, &waiting, CHALLENGE_TTL_SECS).await?;
     Ok(SignIn::Challenge(MfaChallenge {
         mfa_required: true,
         mfa_token: token,
@@ -379,12 +371,11 @@ pub async fn verify(
     mfa_token: &str,
     proof: Proof<'_>,
 ) -> Result<TokenResponse, AuthError> {
-    let key = state.redis.key(&challenge_key(mfa_token));
-    let mut conn = state.redis.connection();
-    let pending: Option<String> = conn.get(&key).await?;
-    let pending: Pending = pending
-        .and_then(|p| serde_json::from_str(&p).ok())
+    let waiting: Pending = pending::peek(state, CHALLENGE, mfa_token)
+        .await?
         .ok_or(AuthError::InvalidChallenge)?;
+    let key = pending::key(state, CHALLENGE, mfa_token);
+    let mut conn = state.redis.connection();
     let tries_key = format!("{key}:tries");
     let tries: u64 = conn.incr(&tries_key, 1).await?;
     let _: bool = conn.expire(&tries_key, CHALLENGE_TTL_SECS as i64).await?;
@@ -392,7 +383,7 @@ pub async fn verify(
         let _: i64 = conn.del(&key).await?;
         return Err(AuthError::InvalidChallenge);
     }
-    let user = crate::users::find_by_id(&state.db, pending.user_id)
+    let user = crate::users::find_by_id(&state.db, waiting.user_id)
         .await?
         .ok_or(AuthError::InvalidChallenge)?;
     match proof {
@@ -421,9 +412,9 @@ pub async fn verify(
     }
     throttle::reset(&state.redis, &failures_key(&user)).await?;
     let device = Device {
-        user_agent: pending.user_agent,
-        ip: pending.ip,
+        user_agent: waiting.user_agent,
+        ip: waiting.ip,
     };
-    let first = pending.first.as_str();
+    let first = waiting.first.as_str();
     sessions::start(state, &user, device, &[first, dayone_web::auth::AMR_MFA]).await
 }

@@ -9,10 +9,10 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Utc;
 use dayone_model::BaseEntity;
-use redis::AsyncCommands;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
 };
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
@@ -23,7 +23,8 @@ use webauthn_rs::prelude::{
 
 use crate::entities::{passkey, user};
 use crate::error::AuthError;
-use crate::secrets::{random_token, sha256_hex};
+use crate::pending;
+use crate::secrets::random_token;
 use crate::sessions::{self, Device, TokenResponse};
 use crate::settings::PasskeySettings;
 use crate::state::AuthState;
@@ -74,35 +75,28 @@ pub fn relying_party(settings: &PasskeySettings, public_url: &str) -> anyhow::Re
         .map_err(|e| anyhow::anyhow!("auth.passkeys: {e}"))
 }
 
-fn ceremony_key(kind: &str, id: &str) -> String {
-    format!("passkey-{kind}:{}", sha256_hex(id))
-}
-
+/// Keeps a ceremony's state for its finishing request.
 async fn keep<T: Serialize>(state: &AuthState, kind: &str, value: &T) -> Result<String, AuthError> {
     let id = random_token();
-    let text = serde_json::to_string(value).map_err(|e| AuthError::Unexpected(e.into()))?;
-    let mut conn = state.redis.connection();
-    let () = conn
-        .set_ex(
-            state.redis.key(&ceremony_key(kind, &id)),
-            text,
-            CEREMONY_TTL_SECS,
-        )
-        .await?;
+    pending::keep(
+        state,
+        &format!("passkey-{kind}"),
+        &id,
+        value,
+        CEREMONY_TTL_SECS,
+    )
+    .await?;
     Ok(id)
 }
 
-async fn take<T: for<'de> Deserialize<'de>>(
+/// The ceremony's state, taken once.
+async fn take<T: DeserializeOwned>(
     state: &AuthState,
     kind: &str,
     id: &str,
 ) -> Result<T, AuthError> {
-    let mut conn = state.redis.connection();
-    let kept: Option<String> = redis::cmd("GETDEL")
-        .arg(state.redis.key(&ceremony_key(kind, id)))
-        .query_async(&mut conn)
-        .await?;
-    kept.and_then(|k| serde_json::from_str(&k).ok())
+    pending::take(state, &format!("passkey-{kind}"), id)
+        .await?
         .ok_or(AuthError::InvalidCeremony)
 }
 

@@ -25,7 +25,6 @@ use std::collections::BTreeMap;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use dayone_model::BaseEntity;
-use redis::AsyncCommands;
 use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -33,7 +32,8 @@ use sha2::{Digest, Sha256};
 use crate::entities::{identity, user};
 use crate::error::AuthError;
 use crate::mfa::{self, SignIn};
-use crate::secrets::{random_token, sha256_hex};
+use crate::pending;
+use crate::secrets::random_token;
 use crate::sessions::Device;
 use crate::settings::OAuthSettings;
 use crate::state::AuthState;
@@ -112,13 +112,10 @@ struct Attempt {
     link_user: Option<i64>,
 }
 
-fn state_key(state: &str) -> String {
-    format!("oauth-state:{}", sha256_hex(state))
-}
-
-fn result_key(code: &str) -> String {
-    format!("oauth-result:{}", sha256_hex(code))
-}
+/// What an attempt keeps for its callback, and a finished sign-in for the
+/// app (`crate::pending`).
+const ATTEMPT: &str = "oauth-state";
+const FINISHED: &str = "oauth-result";
 
 /// The provider's sign-in page for a new attempt.
 pub async fn authorize(
@@ -150,11 +147,7 @@ pub async fn authorize(
         )
         .await
         .map_err(|e| AuthError::Unavailable("the sign-in provider", e.into()))?;
-    let value = serde_json::to_string(&attempt).map_err(|e| AuthError::Unexpected(e.into()))?;
-    let mut conn = state.redis.connection();
-    let () = conn
-        .set_ex(state.redis.key(&state_key(&token)), value, STATE_TTL_SECS)
-        .await?;
+    pending::keep(state, ATTEMPT, &token, &attempt, STATE_TTL_SECS).await?;
     Ok(url)
 }
 
@@ -191,13 +184,8 @@ pub async fn callback(
     device: Device,
 ) -> Result<Landing, AuthError> {
     let client = state.federation.provider(provider)?;
-    let mut conn = state.redis.connection();
-    let kept: Option<String> = redis::cmd("GETDEL")
-        .arg(state.redis.key(&state_key(back.state)))
-        .query_async(&mut conn)
-        .await?;
-    let attempt: Attempt = kept
-        .and_then(|k| serde_json::from_str(&k).ok())
+    let attempt: Attempt = pending::take(state, ATTEMPT, back.state)
+        .await?
         .filter(|a: &Attempt| a.provider == provider)
         .ok_or(AuthError::InvalidOAuthState)?;
     let fail = |code: &str| Ok(Landing::Failed(with_query(&attempt.landing, "error", code)));
@@ -228,16 +216,13 @@ pub async fn callback(
         Err(Refused(code)) => return fail(code),
         Err(Failed(e)) => return Err(e),
     };
-    let result = serde_json::to_string(&Result_ {
+    let finished = Finished {
         user_id: user.id,
         user_agent: device.user_agent,
         ip: device.ip,
-    })
-    .map_err(|e| AuthError::Unexpected(e.into()))?;
+    };
     let code = random_token();
-    let () = conn
-        .set_ex(state.redis.key(&result_key(&code)), result, RESULT_TTL_SECS)
-        .await?;
+    pending::keep(state, FINISHED, &code, &finished, RESULT_TTL_SECS).await?;
     Ok(Landing::SignedIn(with_query(
         &attempt.landing,
         "code",
@@ -247,7 +232,7 @@ pub async fn callback(
 
 /// A sign-in finished at the provider, waiting for the app to collect it.
 #[derive(Serialize, Deserialize)]
-struct Result_ {
+struct Finished {
     user_id: i64,
     user_agent: Option<String>,
     ip: Option<String>,
@@ -256,13 +241,8 @@ struct Result_ {
 /// Trades the one-time code from the landing page for tokens (or the MFA
 /// challenge).
 pub async fn exchange(state: &AuthState, code: &str) -> Result<SignIn, AuthError> {
-    let mut conn = state.redis.connection();
-    let kept: Option<String> = redis::cmd("GETDEL")
-        .arg(state.redis.key(&result_key(code)))
-        .query_async(&mut conn)
-        .await?;
-    let result: Result_ = kept
-        .and_then(|k| serde_json::from_str(&k).ok())
+    let result: Finished = pending::take(state, FINISHED, code)
+        .await?
         .ok_or(AuthError::InvalidLink)?;
     let user = users::find_by_id(&state.db, result.user_id)
         .await?
