@@ -7,8 +7,10 @@
 //! - [`schema`]: the migration side of the same columns: a table builder with
 //!   the base columns and the trigger that keeps `updated_at` current.
 //! - [`messages`]: the versioned envelope and the contracts carried in it.
+//! - [`locale`]: language tags, their fallbacks and `Accept-Language`.
 
 pub mod base;
+pub mod locale;
 pub mod messages;
 pub mod schema;
 pub mod services;

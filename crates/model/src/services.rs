@@ -69,6 +69,10 @@ pub const NOTIFICATION: Service = Service {
             bindings: &["sms.promotional"],
         },
         Queue {
+            name: "notification.templated",
+            bindings: &["notification.templated"],
+        },
+        Queue {
             name: "notification.user-events",
             bindings: &["user.registered", "user.*"],
         },

@@ -11,6 +11,7 @@ mod m0006_api_keys;
 mod m0007_totp;
 mod m0008_identities;
 mod m0009_passkeys;
+mod m0010_user_locale;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_totp::Migration),
             Box::new(m0008_identities::Migration),
             Box::new(m0009_passkeys::Migration),
+            Box::new(m0010_user_locale::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ mod m0002_deliveries;
 mod m0003_delivery_claims;
 mod m0004_hot_deliveries;
 mod m0005_outbox_pending_by_id;
+mod m0006_templates;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_delivery_claims::Migration),
             Box::new(m0004_hot_deliveries::Migration),
             Box::new(m0005_outbox_pending_by_id::Migration),
+            Box::new(m0006_templates::Migration),
         ]
     }
 }

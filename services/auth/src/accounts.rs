@@ -80,6 +80,7 @@ pub async fn reset_password(
 pub struct Edit {
     pub name: Option<Option<String>>,
     pub phone: Option<Option<String>>,
+    pub locale: Option<Option<String>>,
     pub roles: Option<Vec<String>>,
     /// Whether the contact details change (`user.updated` goes out).
     pub contact_changed: bool,
@@ -101,6 +102,9 @@ pub async fn update(
     }
     if let Some(phone) = edit.phone {
         model.phone = Set(phone);
+    }
+    if let Some(locale) = edit.locale {
+        model.locale = Set(locale);
     }
     if let Some(roles) = edit.roles {
         model.roles = Set(roles);

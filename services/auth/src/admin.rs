@@ -33,6 +33,7 @@ pub async fn create_admin(settings: &Settings, email: &str) -> anyhow::Result<()
             password_hash: hash,
             name: None,
             phone: None,
+            locale: None,
             roles: vec!["user".into(), "admin".into()],
         },
     )

@@ -170,6 +170,20 @@ pub fn parse_name(raw: &str) -> Result<String, String> {
     Ok(name.to_owned())
 }
 
+/// A language tag (BCP 47, `pt-BR`), in its usual case.
+pub fn parse_locale(raw: &str) -> Result<String, String> {
+    dayone_model::locale::normalize(raw)
+        .ok_or_else(|| "must be a language tag such as `pt` or `pt-BR`".into())
+}
+
+pub fn locale_or_null_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    dayone_web::openapi::schema(serde_json::json!({
+        "type": ["string", "null"],
+        "pattern": dayone_model::locale::PATTERN,
+        "maxLength": dayone_model::locale::MAX_LEN,
+    }))
+}
+
 /// The OpenAPI schema of a string field, `null` too if `nullable`.
 pub fn string_schema(
     pattern: &str,
@@ -262,6 +276,23 @@ mod tests {
             assert_eq!(
                 phone.is_match(sample),
                 Phone::parse(sample).is_ok(),
+                "{sample:?}"
+            );
+        }
+        let locale = regex::Regex::new(dayone_model::locale::PATTERN).unwrap();
+        for sample in [
+            "pt-BR",
+            "zh_hant_TW",
+            "es-419",
+            " pt",
+            "pt-",
+            "pt-BR!",
+            "p",
+            "abcd",
+        ] {
+            assert_eq!(
+                locale.is_match(sample),
+                parse_locale(sample).is_ok(),
                 "{sample:?}"
             );
         }

@@ -20,6 +20,7 @@ pub struct NewUser {
     pub password_hash: String,
     pub name: Option<String>,
     pub phone: Option<String>,
+    pub locale: Option<String>,
     pub roles: Vec<String>,
 }
 
@@ -65,6 +66,7 @@ pub async fn insert_user<C: ConnectionTrait>(
         password_hash: Set(new.password_hash),
         name: Set(new.name),
         phone: Set(new.phone),
+        locale: Set(new.locale),
         roles: Set(new.roles),
         ..Default::default()
     }
@@ -76,6 +78,7 @@ pub async fn insert_user<C: ConnectionTrait>(
         email: inserted.email.clone(),
         name: inserted.name.clone(),
         phone: inserted.phone.clone(),
+        locale: inserted.locale.clone(),
     });
     outbox.enqueue(txn, &event).await?;
     tracing::info!(user_id = %inserted.uuid, "user created");
@@ -102,6 +105,7 @@ pub fn updated_event(user: &user::Model) -> Envelope<UserUpdated> {
         email: user.email.clone(),
         name: user.name.clone(),
         phone: user.phone.clone(),
+        locale: user.locale.clone(),
     })
 }
 
@@ -140,6 +144,8 @@ pub struct UserResponse {
     pub email_verified: bool,
     pub name: Option<String>,
     pub phone: Option<String>,
+    /// BCP 47 (`pt-BR`): the language of messages to the account.
+    pub locale: Option<String>,
     pub roles: Vec<String>,
     /// An admin disabled the account: it cannot sign in.
     pub disabled: bool,
@@ -155,6 +161,7 @@ impl From<user::Model> for UserResponse {
             email_verified: user.email_verified_at.is_some(),
             name: user.name,
             phone: user.phone,
+            locale: user.locale,
             roles: user.roles,
             disabled: user.disabled_at.is_some(),
             created_at: user.created_at,

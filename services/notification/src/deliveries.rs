@@ -36,6 +36,8 @@ pub struct JobInfo<'a> {
     pub category: &'a str,
     pub template: &'a str,
     pub recipient: Option<Uuid>,
+    /// The template version to keep for it (`None`: raw push).
+    pub template_version: Option<i32>,
 }
 
 /// The row of this job (created on first sight; the envelope id makes it
@@ -50,7 +52,7 @@ pub async fn accept<C: ConnectionTrait>(
     notification::Model::from_query_result(&row, "")
 }
 
-/// Runs a statement that starts with [`NOTIFICATION_ROW`]: its first six
+/// Runs a statement that starts with [`NOTIFICATION_ROW`]: its first seven
 /// parameters are the job's, then `more`.
 async fn job_row<C: ConnectionTrait>(
     db: &C,
@@ -67,6 +69,7 @@ async fn job_row<C: ConnectionTrait>(
         info.template.into(),
         info.recipient.into(),
         job.into(),
+        info.template_version.into(),
     ];
     values.extend(more);
     db.query_one_raw(Statement::from_sql_and_values(
@@ -80,8 +83,8 @@ async fn job_row<C: ConnectionTrait>(
 
 /// `n`: the job's notification, inserted by this statement or found.
 const NOTIFICATION_ROW: &str = "WITH created AS ( \
-       INSERT INTO notifications (uuid, channel, category, template, recipient_user_uuid, job, status) \
-       VALUES ($1, $2, $3, $4, $5, $6, 'pending') ON CONFLICT (uuid) DO NOTHING RETURNING *), \
+       INSERT INTO notifications (uuid, channel, category, template, recipient_user_uuid, job, template_version, status) \
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending') ON CONFLICT (uuid) DO NOTHING RETURNING *), \
      n AS ( \
        SELECT * FROM created UNION ALL \
        SELECT * FROM notifications WHERE uuid = $1 AND deleted_at IS NULL \
@@ -133,7 +136,7 @@ static ACCEPT_CLAIMING: LazyLock<String> = LazyLock::new(|| {
         "{NOTIFICATION_ROW}, \
          d AS ( \
            INSERT INTO deliveries (notification_id, channel, address, status, lease_until) \
-           SELECT id, $2, $7, 'sending', now() + make_interval(secs => $8) FROM n \
+           SELECT id, $2, $8, 'sending', now() + make_interval(secs => $9) FROM n \
            ON CONFLICT (notification_id, channel, address) DO NOTHING RETURNING *) \
          SELECT {}, {} FROM n LEFT JOIN d ON true",
         columns(

@@ -6,6 +6,9 @@
 use dayone_web::idempotency::KeyReused;
 use dayone_web::{ApiError, ErrorCode};
 
+use crate::templates::Problem;
+use crate::templates::store::TemplateError;
+
 #[derive(Debug, thiserror::Error)]
 pub enum NotificationError {
     /// No such notification, or not the caller's to see.
@@ -38,6 +41,30 @@ impl From<NotificationError> for ApiError {
             // Unreachable PostgreSQL is a 503, anything else a 500.
             NotificationError::Database(e) => ApiError::from(e),
             NotificationError::Unexpected(e) => ApiError::internal(e),
+        }
+    }
+}
+
+/// Problems with a template or a job's variables, as a 422 naming each.
+pub fn invalid(problems: Vec<Problem>) -> ApiError {
+    let fields: Vec<(&str, String)> = problems
+        .iter()
+        .map(|(f, m)| (f.as_str(), m.clone()))
+        .collect();
+    ApiError::validation(&fields)
+}
+
+impl From<TemplateError> for ApiError {
+    fn from(e: TemplateError) -> Self {
+        let message = e.to_string();
+        match e {
+            TemplateError::NotFound(_) => ApiError::not_found("template"),
+            TemplateError::NoVersion(..) => ApiError::not_found("template version"),
+            TemplateError::Exists(_)
+            | TemplateError::NothingToRollBack(_)
+            | TemplateError::Unpublished(_) => ApiError::conflict(message),
+            TemplateError::Invalid(problems) => invalid(problems),
+            TemplateError::Database(e) => ApiError::from(e),
         }
     }
 }

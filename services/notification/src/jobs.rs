@@ -12,19 +12,24 @@ use std::time::Duration;
 
 use chrono::Utc;
 use dayone_broker::{HandlerError, Incoming};
-use dayone_model::messages::notifications::{Category, EmailJob, PushJob};
+use dayone_model::messages::notifications::{
+    Category, Channel as MessageChannel, EmailJob, PushJob, Recipient, TemplatedJob,
+};
 use dayone_model::{BaseEntity, Contract, Envelope};
 use sea_orm::{ColumnTrait, DbErr, QueryFilter};
 use secrecy::ExposeSecret;
+use serde_json::{Map, Value};
 
 use crate::channels::SendError;
 use crate::channels::email::Outgoing;
-use crate::channels::sms::{SmsKind, SmsSender};
+use crate::channels::sms::{SmsKind, SmsSender, SmsText};
 use crate::deliveries::{self, Accepted, Claim, DeliveryStatus, JobInfo};
-use crate::entities::{delivery, device, notification};
+use crate::entities::{delivery, device, notification, template};
 use crate::preferences::{self, Channel};
 use crate::recipients;
 use crate::state::NotifyState;
+use crate::templates::store::{TemplateError, Templates};
+use crate::templates::{self, Compiled, RenderError, RenderedPush, builtin};
 
 fn transient(e: DbErr) -> HandlerError {
     HandlerError::Transient(e.into())
@@ -231,29 +236,146 @@ fn outcome(result: Result<(), SendError>) -> Result<(), HandlerError> {
     }
 }
 
-pub async fn email(state: &NotifyState, message: Incoming) -> Result<(), HandlerError> {
-    let job = decode::<EmailJob>(&message)?;
-    let template_name = job.payload.template.name();
-    let category = job.payload.template.category();
-    let recipient = &job.payload.recipient;
-    let info = JobInfo {
-        channel: "email",
-        category: category.as_str(),
-        template: template_name,
-        recipient: recipient.user_uuid,
+/// What a job asks to be said: a template and its variables.
+pub struct Ask<'a> {
+    pub recipient: &'a Recipient,
+    /// The template's key.
+    pub template: &'a str,
+    pub variables: Map<String, Value>,
+    /// The version the job was made with; `None`: the published one.
+    pub version: Option<i32>,
+    /// The language when the recipient is no user with one.
+    pub locale: Option<&'a str>,
+    /// A typed job's category: its template must be of it.
+    pub category: Option<Category>,
+}
+
+/// The template a job names, and the version its notification keeps.
+struct Chosen {
+    template: template::Model,
+    version: i32,
+    category: Category,
+}
+
+fn template_error(e: TemplateError) -> HandlerError {
+    match e {
+        TemplateError::Database(e) => transient(e),
+        e => HandlerError::Permanent(e.into()),
+    }
+}
+
+/// Finds the job's template and the version to use, before the
+/// notification is recorded (the row keeps the version).
+async fn choose(state: &NotifyState, ask: &Ask<'_>) -> Result<Chosen, HandlerError> {
+    let template = Templates::find(&state.db, ask.template)
+        .await
+        .map_err(template_error)?;
+    let category = templates::store::category(&template);
+    if let Some(wanted) = ask.category
+        && wanted != category
+    {
+        return Err(permanent(format!(
+            "template `{}` is {}; this job needs a {} one",
+            ask.template,
+            category.as_str(),
+            wanted.as_str()
+        )));
+    }
+    let version = ask
+        .version
+        .or(template.published_version)
+        .ok_or_else(|| template_error(TemplateError::Unpublished(ask.template.to_owned())))?;
+    Ok(Chosen {
+        template,
+        version,
+        category,
+    })
+}
+
+/// The version the notification kept, compiled, once the job's variables
+/// are checked against it. A job that cannot be written (no such version,
+/// no part for the channel, wrong variables) fails its notification and
+/// goes to the dead letters with the reason.
+async fn wording(
+    state: &NotifyState,
+    chosen: &Chosen,
+    notification: &notification::Model,
+    ask: &Ask<'_>,
+    channel: MessageChannel,
+) -> Result<Arc<Compiled>, HandlerError> {
+    let version = notification.template_version.unwrap_or(chosen.version);
+    let checked = match state
+        .templates
+        .compiled(&state.db, &chosen.template, version)
+        .await
+    {
+        Err(TemplateError::Database(e)) => return Err(transient(e)),
+        Err(e) => Err(e.to_string()),
+        Ok(compiled) if !compiled.has(channel) => Err(format!(
+            "template `{}` version {version} has no {} part",
+            ask.template,
+            channel.as_str()
+        )),
+        Ok(compiled) => match compiled.check(&ask.variables) {
+            Ok(()) => Ok(compiled),
+            Err(problems) => Err(format!(
+                "the variables do not fit template `{}` version {version}: {}",
+                ask.template,
+                problems
+                    .iter()
+                    .map(|(f, m)| format!("{f} {m}"))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )),
+        },
     };
-    let Some((address, name)) = recipients::email(&state.db, recipient)
+    match checked {
+        Ok(compiled) => Ok(compiled),
+        Err(why) => {
+            deliveries::fail_notification(&state.db, notification.id)
+                .await
+                .map_err(transient)?;
+            Err(permanent(why))
+        }
+    }
+}
+
+fn info<'a>(channel: &'a str, ask: &'a Ask<'_>, chosen: &Chosen) -> JobInfo<'a> {
+    JobInfo {
+        channel,
+        category: chosen.category.as_str(),
+        template: ask.template,
+        recipient: ask.recipient.user_uuid,
+        template_version: Some(chosen.version),
+    }
+}
+
+fn unrenderable(e: RenderError) -> HandlerError {
+    HandlerError::Permanent(e.into())
+}
+
+pub async fn email(
+    state: &NotifyState,
+    message: &Incoming,
+    ask: Ask<'_>,
+) -> Result<(), HandlerError> {
+    let chosen = choose(state, &ask).await?;
+    let category = chosen.category;
+    let recipient = ask.recipient;
+    let info = info("email", &ask, &chosen);
+    let Some(reach) = recipients::email(&state.db, recipient)
         .await
         .map_err(transient)?
     else {
         return Err(
-            nowhere_to_send(state, &message, info, "no email address for the recipient").await,
+            nowhere_to_send(state, message, info, "no email address for the recipient").await,
         );
     };
     let Accepted {
         notification,
         claimed,
-    } = accept_to(state, &message, info, category, &address).await?;
+    } = accept_to(state, message, info, category, &reach.address).await?;
+    let compiled = wording(state, &chosen, &notification, &ask, MessageChannel::Email).await?;
     let unsubscribe_url = match (category, recipient.user_uuid) {
         (Category::Promotional, Some(user)) => Some(format!(
             "{}/v1/notifications/unsubscribe?token={}",
@@ -266,37 +388,37 @@ pub async fn email(state: &NotifyState, message: Incoming) -> Result<(), Handler
         )),
         _ => None,
     };
-    let content = state
-        .templates
+    let content = compiled
         .email(
-            &job.payload.template,
-            name.as_deref(),
+            reach.locale.as_deref().or(ask.locale),
+            &ask.variables,
+            reach.name.as_deref(),
             unsubscribe_url.as_deref(),
         )
-        .map_err(|e| HandlerError::Permanent(e.context("template")))?;
+        .map_err(unrenderable)?;
     tracing::info!(
         notification = %notification.uuid,
         user_id = ?recipient.user_uuid,
-        template = %template_name,
-        "sending {template_name} email"
+        template = %ask.template,
+        "sending {} email", ask.template
     );
     let sent = deliver(
         state,
         Target {
             notification: &notification,
             channel: "email",
-            address: &address,
+            address: &reach.address,
             category,
             user: recipient.user_uuid,
             preference: Channel::Email,
             claimed,
         },
-        &message,
+        message,
         |_| {
             state.email.send(Outgoing {
                 id: notification.uuid,
-                to: &address,
-                to_name: name.as_deref(),
+                to: &reach.address,
+                to_name: reach.name.as_deref(),
                 content: &content,
                 unsubscribe_url: unsubscribe_url.as_deref(),
             })
@@ -306,60 +428,90 @@ pub async fn email(state: &NotifyState, message: Incoming) -> Result<(), Handler
     outcome(sent)
 }
 
-pub async fn sms<K>(
+pub async fn sms<K: SmsKind>(
     state: &NotifyState,
     sender: &SmsSender<K>,
-    category: Category,
-    message: Incoming,
-) -> Result<(), HandlerError>
-where
-    K: SmsKind,
-    K::Job: Contract,
-{
-    let job = decode::<K::Job>(&message)?;
-    let recipient = K::recipient(&job.payload);
-    let template = K::template(&job.payload);
-    let info = JobInfo {
-        channel: "sms",
-        category: category.as_str(),
-        template,
-        recipient: recipient.user_uuid,
-    };
-    let Some(phone) = recipients::phone(&state.db, recipient)
+    message: &Incoming,
+    mut ask: Ask<'_>,
+) -> Result<(), HandlerError> {
+    // The queue, and so the sender, fixes the category.
+    ask.category = Some(K::CATEGORY);
+    let chosen = choose(state, &ask).await?;
+    let category = chosen.category;
+    let recipient = ask.recipient;
+    let info = info("sms", &ask, &chosen);
+    let Some(reach) = recipients::phone(&state.db, recipient)
         .await
         .map_err(transient)?
     else {
         return Err(
-            nowhere_to_send(state, &message, info, "no phone number for the recipient").await,
+            nowhere_to_send(state, message, info, "no phone number for the recipient").await,
         );
     };
     let Accepted {
         notification,
         claimed,
-    } = accept_to(state, &message, info, category, &phone).await?;
-    tracing::info!(notification = %notification.uuid, user_id = ?recipient.user_uuid, template = %template, kind = K::NAME, "sending SMS");
+    } = accept_to(state, message, info, category, &reach.address).await?;
+    let compiled = wording(state, &chosen, &notification, &ask, MessageChannel::Sms).await?;
+    let text = compiled
+        .sms(
+            reach.locale.as_deref().or(ask.locale),
+            &ask.variables,
+            reach.name.as_deref(),
+        )
+        .map_err(unrenderable)?;
+    let text = SmsText::<K>::new(compiled.category, text)
+        .map_err(|e| HandlerError::Permanent(e.into()))?;
+    tracing::info!(notification = %notification.uuid, user_id = ?recipient.user_uuid, template = %ask.template, kind = K::NAME, "sending SMS");
     let sent = deliver(
         state,
         Target {
             notification: &notification,
             channel: "sms",
-            address: &phone,
+            address: &reach.address,
             category,
             user: recipient.user_uuid,
             preference: Channel::Sms,
             claimed,
         },
-        &message,
-        |key| sender.send(&phone, &job.payload, key),
+        message,
+        |key| sender.send(&reach.address, &text, key),
     )
     .await?;
     outcome(sent)
 }
 
-pub async fn push(state: &NotifyState, message: Incoming) -> Result<(), HandlerError> {
-    let job = decode::<PushJob>(&message)?;
-    let push = &job.payload;
-    let Some(user) = push.recipient.user_uuid else {
+/// A push: its words given (a [`PushJob`]) or from a template.
+pub enum PushWords<'a> {
+    Given(&'a PushJob),
+    Template(Ask<'a>),
+}
+
+/// [`PushWords`] once a template is chosen.
+enum PushSource<'a> {
+    Given(&'a PushJob),
+    Template(&'a Ask<'a>, Chosen),
+}
+
+pub async fn push(
+    state: &NotifyState,
+    message: &Incoming,
+    words: PushWords<'_>,
+) -> Result<(), HandlerError> {
+    let source = match &words {
+        PushWords::Given(job) => PushSource::Given(job),
+        PushWords::Template(ask) => PushSource::Template(ask, choose(state, ask).await?),
+    };
+    let (recipient, category, template, version) = match &source {
+        PushSource::Given(job) => (&job.recipient, job.category, "push", None),
+        PushSource::Template(ask, chosen) => (
+            ask.recipient,
+            chosen.category,
+            ask.template,
+            Some(chosen.version),
+        ),
+    };
+    let Some(user) = recipient.user_uuid else {
         return Err(permanent("a push job needs recipient.user_uuid"));
     };
     let notification = deliveries::accept(
@@ -367,13 +519,37 @@ pub async fn push(state: &NotifyState, message: Incoming) -> Result<(), HandlerE
         &message.envelope,
         JobInfo {
             channel: "push",
-            category: push.category.as_str(),
-            template: "push",
+            category: category.as_str(),
+            template,
             recipient: Some(user),
+            template_version: version,
         },
     )
     .await
     .map_err(transient)?;
+    let (rendered, data) = match &source {
+        PushSource::Given(job) => (
+            RenderedPush {
+                title: job.title.clone(),
+                body: job.body.clone(),
+            },
+            job.data.clone(),
+        ),
+        PushSource::Template(ask, chosen) => {
+            let compiled = wording(state, chosen, &notification, ask, MessageChannel::Push).await?;
+            let (name, locale) = recipients::person(&state.db, recipient)
+                .await
+                .map_err(transient)?;
+            let rendered = compiled
+                .push(
+                    locale.as_deref().or(ask.locale),
+                    &ask.variables,
+                    name.as_deref(),
+                )
+                .map_err(unrenderable)?;
+            (rendered, Default::default())
+        }
+    };
     let devices = device::Entity::active()
         .filter(device::Column::UserUuid.eq(user))
         .all(&state.db)
@@ -397,16 +573,11 @@ pub async fn push(state: &NotifyState, message: Incoming) -> Result<(), HandlerE
     for device in devices {
         let token = device.token.as_str();
         let platform = device.platform.as_str();
+        let (title, body, data) = (&rendered.title, &rendered.body, &data);
         let send = move |key| async move {
             match (platform, &state.apns, &state.fcm) {
-                ("ios", Some(apns), _) => {
-                    apns.send(token, &push.title, &push.body, &push.data, key)
-                        .await
-                }
-                ("android", _, Some(fcm)) => {
-                    fcm.send(token, &push.title, &push.body, &push.data, key)
-                        .await
-                }
+                ("ios", Some(apns), _) => apns.send(token, title, body, data, key).await,
+                ("android", _, Some(fcm)) => fcm.send(token, title, body, data, key).await,
                 (platform, _, _) => Err(SendError::Permanent(format!(
                     "no push provider configured for {platform}"
                 ))),
@@ -418,12 +589,12 @@ pub async fn push(state: &NotifyState, message: Incoming) -> Result<(), HandlerE
                 notification: &notification,
                 channel: "push",
                 address: &device.token,
-                category: push.category,
+                category,
                 user: Some(user),
                 preference: Channel::Push,
                 claimed: None,
             },
-            &message,
+            message,
             send,
         )
         .await?;
@@ -448,6 +619,74 @@ pub async fn push(state: &NotifyState, message: Incoming) -> Result<(), HandlerE
     }
 }
 
+/// A typed email job.
+async fn typed_email(state: &NotifyState, message: Incoming) -> Result<(), HandlerError> {
+    let job = decode::<EmailJob>(&message)?;
+    let (template, variables) = builtin::email(&job.payload.template);
+    let ask = Ask {
+        recipient: &job.payload.recipient,
+        template,
+        variables,
+        version: None,
+        locale: None,
+        category: Some(job.payload.template.category()),
+    };
+    email(state, &message, ask).await
+}
+
+/// A typed SMS job of kind `K`.
+async fn typed_sms<K>(
+    state: &NotifyState,
+    sender: &SmsSender<K>,
+    message: Incoming,
+) -> Result<(), HandlerError>
+where
+    K: SmsKind,
+    K::Job: Contract,
+{
+    let job = decode::<K::Job>(&message)?;
+    let (template, variables) = K::wording(&job.payload);
+    let ask = Ask {
+        recipient: K::recipient(&job.payload),
+        template,
+        variables,
+        version: None,
+        locale: None,
+        category: Some(K::CATEGORY),
+    };
+    sms(state, sender, &message, ask).await
+}
+
+/// A job naming a template managed at run time: its channel and the
+/// template's category pick the path (for SMS, the sender).
+async fn templated(state: &NotifyState, message: Incoming) -> Result<(), HandlerError> {
+    let job = decode::<TemplatedJob>(&message)?;
+    let job = job.payload;
+    let ask = Ask {
+        recipient: &job.recipient,
+        template: &job.template,
+        variables: job.variables.clone(),
+        version: job.version,
+        locale: job.locale.as_deref(),
+        category: None,
+    };
+    match job.channel {
+        MessageChannel::Email => email(state, &message, ask).await,
+        MessageChannel::Push => push(state, &message, PushWords::Template(ask)).await,
+        MessageChannel::Sms => {
+            let template = Templates::find(&state.db, &job.template)
+                .await
+                .map_err(template_error)?;
+            match templates::store::category(&template) {
+                Category::Transactional => {
+                    sms(state, &state.sms_transactional, &message, ask).await
+                }
+                Category::Promotional => sms(state, &state.sms_promotional, &message, ask).await,
+            }
+        }
+    }
+}
+
 /// The `Handler` for each queue.
 pub mod handlers {
     use super::*;
@@ -457,42 +696,45 @@ pub mod handlers {
     pub struct SmsTransactional(pub Arc<NotifyState>);
     pub struct SmsPromotional(pub Arc<NotifyState>);
     pub struct Push(pub Arc<NotifyState>);
+    pub struct Templated(pub Arc<NotifyState>);
 
     impl Handler for Email {
         async fn handle(&self, message: Incoming) -> Outcome {
-            email(&self.0, message).await.into()
+            typed_email(&self.0, message).await.into()
         }
     }
 
     impl Handler for SmsTransactional {
         async fn handle(&self, message: Incoming) -> Outcome {
-            sms(
-                &self.0,
-                &self.0.sms_transactional,
-                Category::Transactional,
-                message,
-            )
-            .await
-            .into()
+            typed_sms(&self.0, &self.0.sms_transactional, message)
+                .await
+                .into()
         }
     }
 
     impl Handler for SmsPromotional {
         async fn handle(&self, message: Incoming) -> Outcome {
-            sms(
-                &self.0,
-                &self.0.sms_promotional,
-                Category::Promotional,
-                message,
-            )
-            .await
-            .into()
+            typed_sms(&self.0, &self.0.sms_promotional, message)
+                .await
+                .into()
         }
     }
 
     impl Handler for Push {
         async fn handle(&self, message: Incoming) -> Outcome {
-            push(&self.0, message).await.into()
+            let job = match decode::<PushJob>(&message) {
+                Ok(job) => job,
+                Err(e) => return Err::<(), _>(e).into(),
+            };
+            push(&self.0, &message, PushWords::Given(&job.payload))
+                .await
+                .into()
+        }
+    }
+
+    impl Handler for Templated {
+        async fn handle(&self, message: Incoming) -> Outcome {
+            templated(&self.0, message).await.into()
         }
     }
 }

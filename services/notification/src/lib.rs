@@ -8,13 +8,15 @@
 //! - `jobs.rs`: one job to deliveries, idempotent per envelope id, with
 //!   opt-outs and quiet hours for promotional messages; `sweeper.rs`
 //!   releases deferred ones.
-//! - `deliveries.rs`, `recipients.rs`, `preferences.rs`, `templates.rs`:
-//!   records, addresses, opt-outs and unsubscribe links, wording.
+//! - `deliveries.rs`, `recipients.rs`, `preferences.rs`: records,
+//!   addresses and languages, opt-outs and unsubscribe links.
+//! - `templates/`: the wording, as versioned rows per locale and channel
+//!   (admins edit them at run time; the shipped ones are seeded).
 //! - `notifications.rs`: notifications asked for over HTTP and their
 //!   status; `devices.rs`: push tokens.
 //! - `consumers/`: the contact projection from auth's `user.*` events.
-//! - `routes/`: HTTP (notifications, devices, preferences, unsubscribe,
-//!   dead-letter admin) and the OpenAPI document; `error.rs`: the domain
+//! - `routes/`: HTTP (notifications, templates, devices, preferences,
+//!   unsubscribe, dead-letter admin) and the OpenAPI document; `error.rs`: the domain
 //!   errors and where they become HTTP answers.
 
 pub mod channels;

@@ -26,6 +26,8 @@ pub struct Job {
     pub category: &'static str,
     pub template: String,
     pub recipient: Option<Uuid>,
+    /// The template version it is written with (`None`: a raw push).
+    pub template_version: Option<i32>,
     pub envelope: Value,
 }
 
@@ -65,6 +67,7 @@ pub async fn queue(
             category: job.category,
             template: &job.template,
             recipient: job.recipient,
+            template_version: job.template_version,
         },
     )
     .await?;

@@ -24,26 +24,70 @@ async fn contact_of<C: ConnectionTrait>(
     }
 }
 
-/// The email address and name to write to.
+/// Where and how to write to someone.
+pub struct Reach {
+    pub address: String,
+    pub name: Option<String>,
+    /// The user's language (BCP 47), when the contact has one.
+    pub locale: Option<String>,
+}
+
+/// The email address, name and language to write to. A user's contact is
+/// read even when the job has the address: its locale picks the wording.
 pub async fn email<C: ConnectionTrait>(
     db: &C,
     recipient: &Recipient,
-) -> Result<Option<(String, Option<String>)>, DbErr> {
-    if let Some(email) = &recipient.email {
-        return Ok(Some((email.clone(), recipient.name.clone())));
-    }
-    Ok(contact_of(db, recipient)
-        .await?
-        .map(|c| (c.email, c.name.or(recipient.name.clone()))))
+) -> Result<Option<Reach>, DbErr> {
+    let contact = contact_of(db, recipient).await?;
+    let locale = contact.as_ref().and_then(|c| c.locale.clone());
+    Ok(match (&recipient.email, contact) {
+        (Some(email), contact) => Some(Reach {
+            address: email.clone(),
+            name: recipient.name.clone().or(contact.and_then(|c| c.name)),
+            locale,
+        }),
+        (None, Some(c)) => Some(Reach {
+            address: c.email,
+            name: c.name.or(recipient.name.clone()),
+            locale,
+        }),
+        (None, None) => None,
+    })
 }
 
-/// The phone number to text.
+/// The phone number and language to text.
 pub async fn phone<C: ConnectionTrait>(
     db: &C,
     recipient: &Recipient,
-) -> Result<Option<String>, DbErr> {
-    if let Some(phone) = &recipient.phone {
-        return Ok(Some(phone.clone()));
-    }
-    Ok(contact_of(db, recipient).await?.and_then(|c| c.phone))
+) -> Result<Option<Reach>, DbErr> {
+    let contact = contact_of(db, recipient).await?;
+    let locale = contact.as_ref().and_then(|c| c.locale.clone());
+    let name = recipient
+        .name
+        .clone()
+        .or(contact.as_ref().and_then(|c| c.name.clone()));
+    Ok(recipient
+        .phone
+        .clone()
+        .or(contact.and_then(|c| c.phone))
+        .map(|address| Reach {
+            address,
+            name,
+            locale,
+        }))
+}
+
+/// A user's name and language, for messages to their devices.
+pub async fn person<C: ConnectionTrait>(
+    db: &C,
+    recipient: &Recipient,
+) -> Result<(Option<String>, Option<String>), DbErr> {
+    let contact = contact_of(db, recipient).await?;
+    Ok((
+        recipient
+            .name
+            .clone()
+            .or(contact.as_ref().and_then(|c| c.name.clone())),
+        contact.and_then(|c| c.locale),
+    ))
 }

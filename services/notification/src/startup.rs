@@ -9,7 +9,9 @@ use crate::channels::email::EmailSender;
 use crate::channels::fcm::Fcm;
 use crate::channels::sms::SmsSender;
 use crate::consumers::user_events::UserEvents;
-use crate::consumers::{self, EMAIL, PUSH, SMS_PROMOTIONAL, SMS_TRANSACTIONAL, TASKS, USER_EVENTS};
+use crate::consumers::{
+    self, EMAIL, PUSH, SMS_PROMOTIONAL, SMS_TRANSACTIONAL, TASKS, TEMPLATED, USER_EVENTS,
+};
 use crate::jobs::handlers;
 use crate::state::NotifyState;
 use crate::tasks::NotificationTasks;
@@ -37,11 +39,13 @@ impl Application {
         )
         .await?;
         let broker = runtime.broker().clone();
+        // The shipped templates, as rows, before any job needs them.
+        crate::templates::store::seed(runtime.db()).await?;
         let state = Arc::new(NotifyState {
             db: runtime.db().clone(),
             outbox: runtime.outbox.clone(),
             broker: broker.clone(),
-            templates: Templates::new()?,
+            templates: Templates::new(),
             email: EmailSender::new(&n.email)?,
             sms_transactional: SmsSender::new(&n.sms.transactional)?,
             sms_promotional: SmsSender::new(&n.sms.promotional)?,
@@ -69,6 +73,7 @@ impl Application {
             handlers::SmsPromotional(state.clone()),
         ));
         runtime.track(broker.consume(options(PUSH), handlers::Push(state.clone())));
+        runtime.track(broker.consume(options(TEMPLATED), handlers::Templated(state.clone())));
         runtime.run_tasks(
             TASKS,
             NotificationTasks {

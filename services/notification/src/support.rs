@@ -116,6 +116,8 @@ pub async fn resend(
             category: &original.category,
             template: &original.template,
             recipient: original.recipient_user_uuid,
+            // The same words as the first time.
+            template_version: original.template_version,
         },
     )
     .await?;

@@ -43,6 +43,7 @@ async fn create_account(auth_db: &DatabaseConnection) -> Uuid {
             password_hash: "$2b$04$x".into(),
             name: None,
             phone: None,
+            locale: None,
             roles: vec!["user".into()],
         },
     )

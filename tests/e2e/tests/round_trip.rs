@@ -42,6 +42,7 @@ async fn an_account_created_in_auth_becomes_a_contact_in_notification() {
             password_hash: "$2b$04$x".into(),
             name: Some("Linus".into()),
             phone: None,
+            locale: None,
             roles: vec!["user".into()],
         },
     )

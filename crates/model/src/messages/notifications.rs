@@ -195,6 +195,57 @@ impl Contract for PushJob {
     const VERSION: u32 = 1;
 }
 
+/// The channels a template can be sent on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Email,
+    Sms,
+    Push,
+}
+
+impl Channel {
+    pub const ALL: [Self; 3] = [Self::Email, Self::Sms, Self::Push];
+
+    /// Its name in messages, the API and the `notifications` table.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Sms => "sms",
+            Self::Push => "push",
+        }
+    }
+}
+
+/// A message from a template managed at run time (admins write them through
+/// the notification API): any service can send its own notifications
+/// without the notification service knowing them at build time. The
+/// template's category decides which sender carries it, and `variables` are
+/// checked against the ones the template declares: an unknown or missing
+/// one refuses the job (to the dead letters).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TemplatedJob {
+    pub recipient: Recipient,
+    pub channel: Channel,
+    /// The template's key.
+    pub template: String,
+    #[serde(default)]
+    pub variables: serde_json::Map<String, serde_json::Value>,
+    /// The language when no user is known (a user's own locale wins), as
+    /// BCP 47 (`pt-BR`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// The published version when the job was made; `None`: the one
+    /// published when the notification service first sees the job.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i32>,
+}
+
+impl Contract for TemplatedJob {
+    const TYPE: &'static str = "notification.templated";
+    const VERSION: u32 = 1;
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -239,6 +290,9 @@ mod tests {
             campaign.name()
         );
         for c in [Category::Transactional, Category::Promotional] {
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
+        }
+        for c in Channel::ALL {
             assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
         }
     }

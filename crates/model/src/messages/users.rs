@@ -13,6 +13,10 @@ pub struct UserRegistered {
     pub email: String,
     pub name: Option<String>,
     pub phone: Option<String>,
+    /// BCP 47 (`pt-BR`): the language messages to the user are written in.
+    /// Absent from events of older versions.
+    #[serde(default)]
+    pub locale: Option<String>,
 }
 
 impl Contract for UserRegistered {
@@ -27,6 +31,10 @@ pub struct UserUpdated {
     pub email: String,
     pub name: Option<String>,
     pub phone: Option<String>,
+    /// BCP 47 (`pt-BR`): the language messages to the user are written in.
+    /// Absent from events of older versions.
+    #[serde(default)]
+    pub locale: Option<String>,
 }
 
 impl Contract for UserUpdated {

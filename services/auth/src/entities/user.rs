@@ -13,6 +13,8 @@ dayone_model::base_entity! {
         pub email_verified_at: Option<dayone_model::Timestamp>,
         /// Set while an admin has the account disabled.
         pub disabled_at: Option<dayone_model::Timestamp>,
+        /// BCP 47 (`pt-BR`): the language of messages to the account.
+        pub locale: Option<String>,
     }
 }
 

@@ -319,6 +319,7 @@ async fn account_for(
             password_hash,
             name: None,
             phone: None,
+            locale: None,
             roles: vec!["user".into()],
         },
     )

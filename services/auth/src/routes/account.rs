@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use super::Problems;
 use super::sessions::{cached_caller, caller};
 use crate::accounts;
-use crate::domain::{Phone, parse_name};
+use crate::domain::{Phone, parse_locale, parse_name};
 use crate::entities::user;
 use crate::error::AuthError;
 use crate::state::AuthState;
@@ -64,6 +64,10 @@ pub struct UpdateRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(schema_with = crate::domain::phone_or_null_schema)]
     pub phone: Option<Option<String>>,
+    /// BCP 47 (`pt-BR`): the language of messages; `null` removes it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = crate::domain::locale_or_null_schema)]
+    pub locale: Option<Option<String>>,
     /// Admins only: `user` and `admin` are the roles; `user` is always kept.
     #[schema(schema_with = roles_schema)]
     pub roles: Option<Vec<String>>,
@@ -83,6 +87,10 @@ pub struct MeUpdateRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(schema_with = null_only)]
     pub phone: Option<Option<String>>,
+    /// BCP 47 (`pt-BR`): the language of messages; `null` removes it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = crate::domain::locale_or_null_schema)]
+    pub locale: Option<Option<String>>,
 }
 
 fn null_only() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
@@ -128,6 +136,7 @@ pub(crate) async fn update(
             .check("phone", Phone::parse(p))
             .map(Phone::into_inner)
     });
+    let locale = Edit::parse(change.locale, |l| problems.check("locale", parse_locale(l)));
     if let Some(roles) = &change.roles {
         if !actor.is_admin() {
             return Err(AuthError::Forbidden("only an admin can change roles").into());
@@ -143,7 +152,7 @@ pub(crate) async fn update(
     }
     problems.finish()?;
 
-    let contact_changed = name.changes() || phone.changes();
+    let contact_changed = name.changes() || phone.changes() || locale.changes();
     // Every account keeps `user`; the order is fixed, repeats dropped.
     let roles = change.roles.map(|asked| {
         let mut roles = vec!["user".to_owned()];
@@ -160,6 +169,7 @@ pub(crate) async fn update(
     let edit = accounts::Edit {
         name: name.into_value(),
         phone: phone.into_value(),
+        locale: locale.into_value(),
         roles,
         contact_changed,
     };
@@ -224,6 +234,7 @@ pub async fn update_me(
     let change = UpdateRequest {
         name: body.name,
         phone: body.phone,
+        locale: body.locale,
         roles: None,
     };
     let updated = update(&state, &auth, user, change, NewPhone::Asked).await?;

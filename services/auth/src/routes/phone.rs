@@ -154,6 +154,7 @@ pub async fn confirm(
     let change = UpdateRequest {
         name: None,
         phone: Some(Some(phone.into_inner())),
+        locale: None,
         roles: None,
     };
     let updated = update(&state, &auth, user, change, NewPhone::Confirmed).await?;

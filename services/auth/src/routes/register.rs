@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::Problems;
-use crate::domain::{Email, Password, Phone, parse_name};
+use crate::domain::{Email, Password, Phone, parse_locale, parse_name};
 use crate::error::AuthError;
 use crate::state::AuthState;
 use crate::users::{NewUser, UserResponse};
@@ -26,6 +26,10 @@ pub struct RegisterRequest {
     /// E.164, e.g. `+4915112345678`; enables login by SMS code.
     #[schema(schema_with = crate::domain::phone_or_null_schema)]
     pub phone: Option<String>,
+    /// BCP 47 (`pt-BR`): the language of messages to the account; without
+    /// it, the request's `Accept-Language`.
+    #[schema(schema_with = crate::domain::locale_or_null_schema)]
+    pub locale: Option<String>,
 }
 
 /// Creates an account. The `user.registered` event, the welcome email and
@@ -43,6 +47,7 @@ pub struct RegisterRequest {
     )
 )]
 pub async fn register(
+    req: actix_web::HttpRequest,
     state: web::Data<AuthState>,
     client: ClientIp,
     body: web::Json<RegisterRequest>,
@@ -59,6 +64,14 @@ pub async fn register(
         .phone
         .as_deref()
         .and_then(|p| problems.check("phone", Phone::parse(p)));
+    let locale = match body.locale.as_deref() {
+        Some(l) => problems.check("locale", parse_locale(l)),
+        None => req
+            .headers()
+            .get(actix_web::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| dayone_model::locale::accept_language(v).into_iter().next()),
+    };
     problems.finish()?;
     let (Some(email), Some(password)) = (email, password) else {
         return Err(AuthError::Invalid(vec![]).into());
@@ -84,6 +97,7 @@ pub async fn register(
             password_hash,
             name,
             phone: phone.map(Phone::into_inner),
+            locale,
             roles: vec!["user".into()],
         },
     )

@@ -416,3 +416,67 @@ async fn me_is_answered_from_memory_and_any_change_to_the_row_reaches_it() {
     assert_eq!(changed.status(), 200);
     assert_eq!(my_name(&app, &user).await.as_deref(), Some("Ada"));
 }
+
+#[tokio::test]
+async fn a_users_language_comes_from_registration_or_their_profile_and_is_announced() {
+    let app = spawn_app().await;
+    // Registration without a `locale` takes the request's Accept-Language.
+    let email = crate::helpers::unique_email();
+    let response = app
+        .client
+        .post(app.url("/v1/auth/register"))
+        .header("accept-language", "pt-br;q=0.9, en;q=0.5")
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let registered: Value = response.json().await.unwrap();
+    assert_eq!(registered["locale"], "pt-BR");
+    let announced = app
+        .job("notification.user-events", |j| {
+            j["type"] == "user.registered" && j["payload"]["email"] == email.as_str()
+        })
+        .await;
+    assert_eq!(announced["payload"]["locale"], "pt-BR");
+
+    let user = app.new_user().await;
+    let response = patch(
+        &app,
+        "/v1/auth/me",
+        &user.tokens.access,
+        json!({"locale": "de-at"}),
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["locale"], "de-AT");
+    let updated = app
+        .job("notification.user-events", |j| {
+            j["type"] == "user.updated" && j["payload"]["locale"] == "de-AT"
+        })
+        .await;
+    assert_eq!(updated["payload"]["user_uuid"], user.uuid.to_string());
+
+    let response = patch(
+        &app,
+        "/v1/auth/me",
+        &user.tokens.access,
+        json!({"locale": "German"}),
+    )
+    .await;
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.unwrap();
+    assert!(body["details"]["fields"]["locale"].is_array(), "{body}");
+    let cleared: Value = patch(
+        &app,
+        "/v1/auth/me",
+        &user.tokens.access,
+        json!({"locale": null}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(cleared["locale"], Value::Null);
+}

@@ -12,6 +12,7 @@ fn new_user(email: &str) -> NewUser {
         password_hash: "$2b$04$not-a-real-hash".into(),
         name: Some("Ada".into()),
         phone: None,
+        locale: None,
         roles: vec!["user".into()],
     }
 }

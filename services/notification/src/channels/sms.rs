@@ -1,20 +1,20 @@
 //! SMS. A provider trait with a Twilio-compatible HTTP provider and a log
 //! provider for local runs, and two typed senders.
 //!
-//! [`SmsSender<Transactional>`] only accepts [`TransactionalSms`] jobs and
-//! [`SmsSender<Promotional>`] only [`PromotionalSms`] jobs, each with its own
-//! provider configuration (numbers, accounts). Promotional content cannot
-//! reach the transactional path; the compiler refuses it:
+//! [`SmsSender<Transactional>`] only sends an [`SmsText<Transactional>`] and
+//! [`SmsSender<Promotional>`] only an [`SmsText<Promotional>`], each with its
+//! own provider configuration (numbers, accounts). A text of a kind is only
+//! made from a template of that category (a template's category never
+//! changes), and the typed jobs only name templates of theirs. Promotional
+//! content cannot reach the transactional path; the compiler refuses it:
 //!
 //! ```compile_fail,E0308
-//! use dayone_model::messages::notifications::{PromotionalSms, PromotionalSmsTemplate, Recipient};
-//! use dayone_notification::channels::sms::{SmsSender, Transactional};
+//! use dayone_model::messages::notifications::Category;
+//! use dayone_notification::channels::sms::{Promotional, SmsSender, SmsText, Transactional};
 //!
 //! async fn leak(sender: &SmsSender<Transactional>) {
-//!     let marketing = PromotionalSms {
-//!         recipient: Recipient::default(),
-//!         template: PromotionalSmsTemplate::Campaign { text: "50% off!".into() },
-//!     };
+//!     let marketing =
+//!         SmsText::<Promotional>::new(Category::Promotional, "50% off!".into()).unwrap();
 //!     let _ = sender.send("+15550100", &marketing, uuid::Uuid::nil()).await;
 //! }
 //! ```
@@ -24,12 +24,14 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::time::Duration;
 
-use dayone_model::messages::notifications::{PromotionalSms, Recipient, TransactionalSms};
+use dayone_model::messages::notifications::{
+    Category, PromotionalSms, Recipient, TransactionalSms,
+};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{SendError, classify, transport};
 use crate::settings::{SmsProviderKind, SmsSenderSettings};
-use crate::templates;
+use crate::templates::builtin;
 
 type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<String, SendError>> + Send + 'a>>;
 
@@ -118,14 +120,47 @@ pub fn mask(phone: &str) -> String {
         .collect()
 }
 
-/// A kind of SMS: which job type it carries and how it reads.
+/// A kind of SMS: its category and the typed job that carries it.
 pub trait SmsKind: Send + Sync + 'static {
     type Job: Send + Sync;
     const NAME: &'static str;
+    /// The category of every template a text of this kind is made from.
+    const CATEGORY: Category;
     fn recipient(job: &Self::Job) -> &Recipient;
-    fn text(job: &Self::Job) -> String;
-    /// The job's template name.
-    fn template(job: &Self::Job) -> &'static str;
+    /// The job's template key and variables.
+    fn wording(job: &Self::Job) -> (&'static str, serde_json::Map<String, serde_json::Value>);
+}
+
+/// The text of one SMS of kind `K`.
+pub struct SmsText<K> {
+    text: String,
+    _kind: PhantomData<K>,
+}
+
+/// A text rendered from a template of the other category.
+#[derive(Debug, thiserror::Error)]
+#[error("a {template} template cannot be sent as a {kind} SMS")]
+pub struct WrongCategory {
+    pub template: &'static str,
+    pub kind: &'static str,
+}
+
+impl<K: SmsKind> SmsText<K> {
+    /// `text`, rendered from a template of `category`: only a template of
+    /// this kind's category makes one.
+    pub fn new(category: Category, text: String) -> Result<Self, WrongCategory> {
+        if category == K::CATEGORY {
+            Ok(Self {
+                text,
+                _kind: PhantomData,
+            })
+        } else {
+            Err(WrongCategory {
+                template: category.as_str(),
+                kind: K::NAME,
+            })
+        }
+    }
 }
 
 /// Codes and receipts: never blocked by opt-outs.
@@ -136,28 +171,26 @@ pub enum Promotional {}
 impl SmsKind for Transactional {
     type Job = TransactionalSms;
     const NAME: &'static str = "transactional";
+    const CATEGORY: Category = Category::Transactional;
     fn recipient(job: &TransactionalSms) -> &Recipient {
         &job.recipient
     }
-    fn text(job: &TransactionalSms) -> String {
-        templates::transactional_sms(&job.template)
-    }
-    fn template(job: &TransactionalSms) -> &'static str {
-        job.template.name()
+    fn wording(
+        job: &TransactionalSms,
+    ) -> (&'static str, serde_json::Map<String, serde_json::Value>) {
+        builtin::transactional_sms(&job.template)
     }
 }
 
 impl SmsKind for Promotional {
     type Job = PromotionalSms;
     const NAME: &'static str = "promotional";
+    const CATEGORY: Category = Category::Promotional;
     fn recipient(job: &PromotionalSms) -> &Recipient {
         &job.recipient
     }
-    fn text(job: &PromotionalSms) -> String {
-        templates::promotional_sms(&job.template)
-    }
-    fn template(job: &PromotionalSms) -> &'static str {
-        job.template.name()
+    fn wording(job: &PromotionalSms) -> (&'static str, serde_json::Map<String, serde_json::Value>) {
+        builtin::promotional_sms(&job.template)
     }
 }
 
@@ -195,16 +228,32 @@ impl<K: SmsKind> SmsSender<K> {
         }
     }
 
-    /// Sends `job` to `to` (E.164) and returns the provider's message id;
+    /// Sends `text` to `to` (E.164) and returns the provider's message id;
     /// `key` identifies the delivery across resends.
-    pub async fn send(&self, to: &str, job: &K::Job, key: uuid::Uuid) -> Result<String, SendError> {
-        self.provider.send(to, &K::text(job), key).await
+    pub async fn send(
+        &self,
+        to: &str,
+        text: &SmsText<K>,
+        key: uuid::Uuid,
+    ) -> Result<String, SendError> {
+        self.provider.send(to, &text.text, key).await
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::mask;
+    use super::*;
+
+    #[test]
+    fn a_text_is_only_made_from_a_template_of_its_kind() {
+        assert!(SmsText::<Transactional>::new(Category::Transactional, "code".into()).is_ok());
+        let refused = SmsText::<Transactional>::new(Category::Promotional, "sale".into());
+        assert_eq!(
+            refused.err().map(|e| e.to_string()).as_deref(),
+            Some("a promotional template cannot be sent as a transactional SMS")
+        );
+        assert!(SmsText::<Promotional>::new(Category::Transactional, "code".into()).is_err());
+    }
 
     #[test]
     fn phone_numbers_are_masked_in_logs() {

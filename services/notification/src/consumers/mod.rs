@@ -19,6 +19,8 @@ pub const PUSH: &str = "notification.push";
 pub const SMS_TRANSACTIONAL: &str = "sms.transactional";
 /// Marketing SMS: their own queue and sender configuration.
 pub const SMS_PROMOTIONAL: &str = "sms.promotional";
+/// Jobs naming a template managed at run time (`TemplatedJob`).
+pub const TEMPLATED: &str = "notification.templated";
 /// Auth's `user.*` events, for the contact projection.
 pub const USER_EVENTS: &str = "notification.user-events";
 /// Requests to run its scheduled tasks (`tasks.rs`).
@@ -28,7 +30,7 @@ pub const TASKS: &str = "notification.tasks";
 mod tests {
     use dayone_model::Contract;
     use dayone_model::messages::notifications::{
-        EmailJob, PromotionalSms, PushJob, TransactionalSms,
+        EmailJob, PromotionalSms, PushJob, TemplatedJob, TransactionalSms,
     };
     use dayone_model::messages::users::UserRegistered;
 
@@ -41,6 +43,7 @@ mod tests {
             (PUSH, PushJob::TYPE),
             (SMS_TRANSACTIONAL, TransactionalSms::TYPE),
             (SMS_PROMOTIONAL, PromotionalSms::TYPE),
+            (TEMPLATED, TemplatedJob::TYPE),
             (USER_EVENTS, UserRegistered::TYPE),
             (TASKS, "task.notification.*"),
         ] {
@@ -49,6 +52,6 @@ mod tests {
                 .unwrap_or_else(|| panic!("{queue}"));
             assert!(def.bindings.contains(&kind), "{queue} is bound to {kind}");
         }
-        assert_eq!(QUEUES.len(), 6, "a queue of services.toml is consumed here");
+        assert_eq!(QUEUES.len(), 7, "a queue of services.toml is consumed here");
     }
 }

@@ -37,18 +37,26 @@ fn malformed(e: impl Into<anyhow::Error>) -> HandlerError {
     HandlerError::Permanent(e.into())
 }
 
-async fn upsert(
-    txn: &DatabaseTransaction,
+/// A user's contact details as an event carries them.
+struct Details {
     user: Uuid,
     email: String,
     name: Option<String>,
     phone: Option<String>,
-) -> Result<(), HandlerError> {
+    locale: Option<String>,
+}
+
+async fn upsert(txn: &DatabaseTransaction, details: Details) -> Result<(), HandlerError> {
     contact::Entity::insert(contact::ActiveModel {
-        user_uuid: Set(user),
-        email: Set(email),
-        name: Set(name),
-        phone: Set(phone),
+        user_uuid: Set(details.user),
+        email: Set(details.email),
+        name: Set(details.name),
+        phone: Set(details.phone),
+        // Only a tag the templates can look up is kept.
+        locale: Set(details
+            .locale
+            .as_deref()
+            .and_then(dayone_model::locale::normalize)),
         ..Default::default()
     })
     .on_conflict(
@@ -57,6 +65,7 @@ async fn upsert(
                 contact::Column::Email,
                 contact::Column::Name,
                 contact::Column::Phone,
+                contact::Column::Locale,
             ])
             .to_owned(),
     )
@@ -102,13 +111,35 @@ impl UserEvents {
                     .decode::<UserRegistered>()
                     .map_err(malformed)?
                     .payload;
-                upsert(&txn, u.user_uuid, u.email, u.name, u.phone).await?;
-                info!(user_id = %u.user_uuid, "contact recorded");
+                let user = u.user_uuid;
+                upsert(
+                    &txn,
+                    Details {
+                        user,
+                        email: u.email,
+                        name: u.name,
+                        phone: u.phone,
+                        locale: u.locale,
+                    },
+                )
+                .await?;
+                info!(user_id = %user, "contact recorded");
             }
             UserUpdated::TYPE => {
                 let u = envelope.decode::<UserUpdated>().map_err(malformed)?.payload;
-                upsert(&txn, u.user_uuid, u.email, u.name, u.phone).await?;
-                info!(user_id = %u.user_uuid, "contact updated");
+                let user = u.user_uuid;
+                upsert(
+                    &txn,
+                    Details {
+                        user,
+                        email: u.email,
+                        name: u.name,
+                        phone: u.phone,
+                        locale: u.locale,
+                    },
+                )
+                .await?;
+                info!(user_id = %user, "contact updated");
             }
             _ => {
                 let u = envelope.decode::<UserDeleted>().map_err(malformed)?.payload;

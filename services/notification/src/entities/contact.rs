@@ -10,6 +10,8 @@ dayone_model::base_entity! {
         pub email: String,
         pub name: Option<String>,
         pub phone: Option<String>,
+        /// BCP 47, from the user's profile.
+        pub locale: Option<String>,
     }
 }
 

@@ -6,3 +6,5 @@ pub mod delivery_attempt;
 pub mod device;
 pub mod notification;
 pub mod preference;
+pub mod template;
+pub mod template_version;

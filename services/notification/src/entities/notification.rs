@@ -11,6 +11,8 @@ dayone_model::base_entity! {
         pub recipient_user_uuid: Option<Uuid>,
         pub job: Json,
         pub status: String,
+        /// The template version it was accepted with (`None`: raw push).
+        pub template_version: Option<i32>,
     }
 }
 

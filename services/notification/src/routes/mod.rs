@@ -5,6 +5,7 @@ mod devices;
 mod notifications;
 mod preferences;
 mod support;
+mod templates;
 mod unsubscribe;
 
 use actix_web::{HttpResponse, web};
@@ -27,6 +28,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .post(unsubscribe::unsubscribe_one_click),
     )
     .service(resource("/v1/notifications/openapi.json").get(openapi))
+    .service(
+        resource("/v1/notifications/templates")
+            .get(templates::list)
+            .post(templates::create),
+    )
+    .service(
+        resource("/v1/notifications/templates/{key}")
+            .get(templates::get)
+            .put(templates::edit),
+    )
+    .service(
+        resource("/v1/notifications/templates/{key}/versions/{version}").get(templates::version),
+    )
+    .service(resource("/v1/notifications/templates/{key}/preview").post(templates::preview))
+    .service(resource("/v1/notifications/templates/{key}/publish").post(templates::publish))
+    .service(resource("/v1/notifications/templates/{key}/rollback").post(templates::rollback))
     .configure(dead_letters::configure(admin::PREFIX, QUEUES))
     .service(resource("/v1/notifications/admin/lookup").get(support::lookup))
     .service(resource("/v1/notifications").post(notifications::create))
@@ -58,6 +75,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         preferences::put,
         unsubscribe::unsubscribe,
         unsubscribe::unsubscribe_one_click,
+        templates::list,
+        templates::create,
+        templates::get,
+        templates::edit,
+        templates::version,
+        templates::preview,
+        templates::publish,
+        templates::rollback,
     ),
     components(schemas(dayone_web::error::ErrorDoc))
 )]

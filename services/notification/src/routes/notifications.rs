@@ -1,7 +1,9 @@
+use actix_web::http::header::ACCEPT_LANGUAGE;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
 use dayone_model::messages::notifications::{
-    Category, EmailJob, PromotionalSms, PushJob, Recipient, TransactionalSms,
+    Category, Channel as MessageChannel, EmailJob, PromotionalSms, PushJob, Recipient,
+    TemplatedJob, TransactionalSms,
 };
 use dayone_model::{Contract, Envelope};
 use dayone_web::auth::api_keys::scopes;
@@ -12,8 +14,11 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::error::invalid as invalid_fields;
 use crate::notifications::{self, Accepted, Job};
 use crate::state::NotifyState;
+use crate::templates::builtin::BuiltIn;
+use crate::templates::store::{TemplateError, Templates};
 
 /// Admins, API keys granted `notifications:send`, and (deprecated) internal
 /// callers presenting the shared service token. Returns who is sending, the
@@ -74,9 +79,10 @@ fn require(recipient: &Recipient, what: &str, has_address: bool) -> Result<(), A
 fn prepare<P: Contract>(
     job: P,
     channel: &'static str,
-    template: &'static str,
+    template: &str,
     category: Category,
     recipient: Option<Uuid>,
+    template_version: Option<i32>,
 ) -> Result<Job, ApiError> {
     let envelope = Envelope::new(job);
     let value =
@@ -88,15 +94,107 @@ fn prepare<P: Contract>(
         category: category.as_str(),
         template: template.to_owned(),
         recipient,
+        template_version,
         envelope: value,
     })
 }
 
-/// Reads `{"channel": ..., ...}` into the job it describes.
-fn job_from(mut body: Value) -> Result<Job, ApiError> {
+/// A template problem as the answer to the caller.
+fn template_problem(e: TemplateError) -> ApiError {
+    match e {
+        TemplateError::Database(e) => ApiError::from(e),
+        e @ (TemplateError::NotFound(_) | TemplateError::Unpublished(_)) => {
+            ApiError::validation(&[("template", e.to_string())])
+        }
+        e => ApiError::internal(anyhow::Error::new(e)),
+    }
+}
+
+/// The version of `key` a job queued now keeps: the published one.
+async fn published(state: &NotifyState, key: &str) -> Result<i32, ApiError> {
+    let template = Templates::find(&state.db, key)
+        .await
+        .map_err(template_problem)?;
+    template
+        .published_version
+        .ok_or_else(|| template_problem(TemplateError::Unpublished(key.to_owned())))
+}
+
+/// A job naming a template managed at run time: checked now against the
+/// published version, which it keeps. Without a user to take the language
+/// from, `Accept-Language` picks it among the template's.
+async fn templated(state: &NotifyState, req: &HttpRequest, body: Value) -> Result<Job, ApiError> {
+    let mut job: TemplatedJob = parse(body)?;
+    let address = match job.channel {
+        MessageChannel::Email => job.recipient.email.is_some(),
+        MessageChannel::Sms => job.recipient.phone.is_some(),
+        MessageChannel::Push => false,
+    };
+    require(&job.recipient, job.channel.as_str(), address)?;
+    let resolved = state
+        .templates
+        .resolve(&state.db, &job.template, None)
+        .await
+        .map_err(template_problem)?;
+    let compiled = &resolved.compiled;
+    if !compiled.has(job.channel) {
+        return Err(ApiError::validation(&[(
+            "channel",
+            format!(
+                "template `{}` has no {} part",
+                job.template,
+                job.channel.as_str()
+            ),
+        )]));
+    }
+    compiled.check(&job.variables).map_err(invalid_fields)?;
+    if job.recipient.user_uuid.is_none() && job.locale.is_none() {
+        let accepted = req
+            .headers()
+            .get(ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .map(dayone_model::locale::accept_language)
+            .unwrap_or_default();
+        job.locale = compiled.best_locale(job.channel, &accepted);
+    }
+    if let Some(locale) = &job.locale {
+        job.locale = Some(dayone_model::locale::normalize(locale).ok_or_else(|| {
+            ApiError::validation(&[("locale", "must be a language tag such as `pt-BR`".into())])
+        })?);
+    }
+    job.version = Some(resolved.version);
+    let (channel, category, recipient) = (
+        job.channel.as_str(),
+        compiled.category,
+        job.recipient.user_uuid,
+    );
+    let template = job.template.clone();
+    prepare(
+        job,
+        channel,
+        &template,
+        category,
+        recipient,
+        Some(resolved.version),
+    )
+}
+
+/// Reads `{"channel": ..., ...}` into the job it describes: a typed job of
+/// `dayone_model`, or (with `variables`, or naming a template only the
+/// database knows) a [`TemplatedJob`].
+async fn job_from(
+    state: &NotifyState,
+    req: &HttpRequest,
+    mut body: Value,
+) -> Result<Job, ApiError> {
     let Some(object) = body.as_object_mut() else {
         return Err(invalid("the body must be a JSON object"));
     };
+    let template = object.get("template").and_then(Value::as_str);
+    let typed = template.is_some_and(|t| BuiltIn::named(t).is_some());
+    if object.contains_key("variables") || (template.is_some() && !typed) {
+        return templated(state, req, body).await;
+    }
     let channel = object
         .remove("channel")
         .and_then(|c| c.as_str().map(str::to_owned))
@@ -107,7 +205,8 @@ fn job_from(mut body: Value) -> Result<Job, ApiError> {
             require(&job.recipient, "email", job.recipient.email.is_some())?;
             let (category, recipient) = (job.template.category(), job.recipient.user_uuid);
             let template = job.template.name();
-            prepare(job, "email", template, category, recipient)
+            let version = published(state, template).await?;
+            prepare(job, "email", template, category, recipient, Some(version))
         }
         "sms" => {
             let category = object
@@ -118,13 +217,29 @@ fn job_from(mut body: Value) -> Result<Job, ApiError> {
                     let job: TransactionalSms = parse(body)?;
                     require(&job.recipient, "phone", job.recipient.phone.is_some())?;
                     let (template, recipient) = (job.template.name(), job.recipient.user_uuid);
-                    prepare(job, "sms", template, Category::Transactional, recipient)
+                    let version = published(state, template).await?;
+                    prepare(
+                        job,
+                        "sms",
+                        template,
+                        Category::Transactional,
+                        recipient,
+                        Some(version),
+                    )
                 }
                 Some("promotional") => {
                     let job: PromotionalSms = parse(body)?;
                     require(&job.recipient, "phone", job.recipient.phone.is_some())?;
                     let (template, recipient) = (job.template.name(), job.recipient.user_uuid);
-                    prepare(job, "sms", template, Category::Promotional, recipient)
+                    let version = published(state, template).await?;
+                    prepare(
+                        job,
+                        "sms",
+                        template,
+                        Category::Promotional,
+                        recipient,
+                        Some(version),
+                    )
                 }
                 _ => Err(ApiError::validation(&[(
                     "category",
@@ -136,7 +251,7 @@ fn job_from(mut body: Value) -> Result<Job, ApiError> {
             let job: PushJob = parse(body)?;
             require(&job.recipient, "a device", false)?;
             let (category, recipient) = (job.category, job.recipient.user_uuid);
-            prepare(job, "push", "push", category, recipient)
+            prepare(job, "push", "push", category, recipient, None)
         }
         _ => Err(ApiError::validation(&[(
             "channel",
@@ -211,8 +326,19 @@ impl utoipa::PartialSchema for NotificationRequest {
         let email = recipient("email");
         let phone = recipient("phone");
         dayone_web::openapi::schema(json!({
-            "description": "`channel` email, sms (with `category`) or push; emails and texts name a `template`",
-            "oneOf": [
+            "description": "`channel` email, sms (with `category`) or push; emails and texts name a `template`. With `variables`, any template managed at run time (`/v1/notifications/templates`): its category picks the path, and the variables must be the ones it declares",
+            "anyOf": [
+                {
+                    "type": "object",
+                    "required": ["channel", "recipient", "template", "variables"],
+                    "properties": {
+                        "channel": {"type": "string", "enum": ["email", "sms", "push"]},
+                        "recipient": recipient("email"),
+                        "template": {"type": "string"},
+                        "variables": {"type": "object"},
+                        "locale": {"type": ["string", "null"], "pattern": dayone_model::locale::PATTERN, "maxLength": dayone_model::locale::MAX_LEN, "description": "Without a user: the language (default: `Accept-Language`)"},
+                    },
+                },
                 shape("email", None, Some("welcome"), &email, json!({})),
                 shape("email", None, Some("verify_email"), &email, json!({"link": text})),
                 shape("email", None, Some("password_reset"), &email, json!({"link": text, "expires_in_minutes": minutes})),
@@ -264,7 +390,7 @@ pub async fn create(
     let key = idempotency::key(&req)?;
     let body = body.into_inner();
     let hash = idempotency::request_hash(body.to_string().as_bytes());
-    let job = job_from(body)?;
+    let job = job_from(&state, &req, body).await?;
     let mut response =
         match notifications::queue(&state.db, &state.outbox, sender, key.as_deref(), &hash, job)
             .await?

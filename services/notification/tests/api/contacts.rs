@@ -15,6 +15,7 @@ fn registered(user_uuid: Uuid) -> UserRegistered {
         email: "grace@example.com".into(),
         name: Some("Grace".into()),
         phone: Some("+15550100".into()),
+        locale: None,
     }
 }
 
@@ -41,6 +42,8 @@ async fn user_events_keep_the_contact_projection_current() {
         email: "grace@example.com".into(),
         name: Some("Grace H.".into()),
         phone: Some("+15550199".into()),
+        // As written by someone else: kept as the templates spell it.
+        locale: Some("pt_br".into()),
     })
     .await;
     let updated = eventually(Duration::from_secs(5), || async {
@@ -51,6 +54,7 @@ async fn user_events_keep_the_contact_projection_current() {
     .await
     .expect("updated");
     assert_eq!(updated.name.as_deref(), Some("Grace H."));
+    assert_eq!(updated.locale.as_deref(), Some("pt-BR"));
 
     app.publish(UserDeleted { user_uuid: user }).await;
     let gone = eventually(Duration::from_secs(5), || async {

@@ -236,11 +236,23 @@ impl NotifyApp {
 
 /// A new user in the contact projection without going through auth.
 pub async fn contact(app: &NotifyApp, user: Uuid, email: &str, phone: Option<&str>) {
+    contact_in(app, user, email, phone, None).await
+}
+
+/// [`contact`], reading `locale`.
+pub async fn contact_in(
+    app: &NotifyApp,
+    user: Uuid,
+    email: &str,
+    phone: Option<&str>,
+    locale: Option<&str>,
+) {
     app.publish(dayone_model::messages::users::UserRegistered {
         user_uuid: user,
         email: email.into(),
         name: Some("Projected".into()),
         phone: phone.map(str::to_owned),
+        locale: locale.map(str::to_owned),
     })
     .await;
     let found = eventually(Duration::from_secs(10), || async {

@@ -16,3 +16,4 @@ mod push;
 mod reliability;
 mod sms;
 mod support;
+mod templates;
