@@ -19,6 +19,8 @@ mod mfa;
 mod oauth;
 #[path = "gateway/pages.rs"]
 mod pages;
+#[path = "gateway/templates.rs"]
+mod templates;
 
 fn gateway(path: &str) -> String {
     format!("{}{path}", TestStack::load().gateway_url())

@@ -265,34 +265,44 @@ async fn variables_are_checked_against_the_template_at_the_api_and_on_the_queue(
     );
 }
 
+fn sms_body(phone: &str, order: &str) -> Value {
+    json!({
+        "channel": "sms",
+        "template": "order.shipped",
+        "recipient": {"phone": phone},
+        "variables": {"order_number": order},
+    })
+}
+
 #[tokio::test]
 async fn a_published_edit_changes_the_next_message_and_not_one_already_queued() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     published(&app, &admin, shipped("First wording {{ order_number }}")).await;
 
-    // Queued for a user whose contact is not projected yet: the job waits,
-    // keeping version 1.
-    let (waiting, waiting_email) = (Uuid::new_v4(), unique_email());
-    let (status, body) = call(
+    // Accepted with version 1 while the SMS provider is down: three tries
+    // (the test settings), then the dead letters, waiting for a replay.
+    app.fake.fail("sms", 503, 3);
+    let held = unique_phone();
+    let (status, accepted) = call(
         &app,
         Method::POST,
         "/v1/notifications",
         &admin,
-        Some(send_body(
-            Some(waiting),
-            None,
-            json!({"order_number": "Q-1"}),
-        )),
+        Some(sms_body(&held, "Q-1")),
     )
     .await;
-    assert_eq!(status, 202, "{body}");
+    assert_eq!(status, 202, "{accepted}");
+    let id: Uuid = accepted["uuid"].as_str().unwrap().parse().unwrap();
+    app.status_when(id, &admin.token, |s| s["status"] == "failed")
+        .await;
 
-    // An edit, and its publication.
+    // An edit, saved then published.
     let mut edit = shipped("Second wording {{ order_number }}");
     let edit = edit.as_object_mut().unwrap();
     edit.remove("key");
     edit.remove("category");
+    edit["content"]["en"]["sms"]["text"] = json!("Order {{ order_number }} is on its way.");
     let (status, version) = call(
         &app,
         Method::PUT,
@@ -302,8 +312,24 @@ async fn a_published_edit_changes_the_next_message_and_not_one_already_queued() 
     )
     .await;
     assert_eq!(status, 201, "{version}");
-    assert_eq!(version["version"], 2);
-    assert_eq!(version["published"], false);
+    assert_eq!(
+        (version["version"].as_i64(), version["published"].as_bool()),
+        (Some(2), Some(false))
+    );
+    let next = unique_email();
+    call(
+        &app,
+        Method::POST,
+        "/v1/notifications",
+        &admin,
+        Some(send_body(None, Some(&next), json!({"order_number": "N-1"}))),
+    )
+    .await;
+    assert_eq!(
+        subject_of(&app, &next).await,
+        "First wording N-1",
+        "saved is not published"
+    );
     let (status, _) = call(
         &app,
         Method::POST,
@@ -325,12 +351,40 @@ async fn a_published_edit_changes_the_next_message_and_not_one_already_queued() 
     .await;
     assert_eq!(subject_of(&app, &next).await, "Second wording N-2");
 
-    contact_in(&app, waiting, &waiting_email, None, None).await;
-    assert_eq!(
-        subject_of(&app, &waiting_email).await,
-        "First wording Q-1",
-        "the queued message kept its version"
-    );
+    // The held message goes out as it was accepted.
+    let replayed: Value = app
+        .send(
+            Method::POST,
+            "/v1/notifications/admin/dead-letters/notification.templated/replay",
+            &admin.token,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(replayed["replayed"], 1, "{replayed}");
+    let sent = app
+        .received(
+            "sms",
+            |r| r.body["To"] == held.as_str() && r.status == 201,
+            1,
+        )
+        .await;
+    assert_eq!(sent[0].body["Body"], "Order Q-1 shipped.");
+    let fresh = unique_phone();
+    call(
+        &app,
+        Method::POST,
+        "/v1/notifications",
+        &admin,
+        Some(sms_body(&fresh, "N-3")),
+    )
+    .await;
+    let sent = app
+        .received("sms", |r| r.body["To"] == fresh.as_str(), 1)
+        .await;
+    assert_eq!(sent[0].body["Body"], "Order N-3 is on its way.");
 
     // Rolling back publishes version 1 again.
     let (status, body) = call(
