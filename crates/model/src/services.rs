@@ -49,7 +49,7 @@ pub const NOTIFICATION: Service = Service {
     name: "notification",
     port: 2,
     path: "/v1/notifications",
-    routes: &["/v1/notifications", "/v1/devices"],
+    routes: &["/v1/notifications", "/v1/devices", "/v1/inbox"],
     database: "dayone_notification",
     queues: &[
         Queue {

@@ -24,6 +24,7 @@ pub mod console;
 pub mod mail;
 pub mod passkey;
 pub mod process;
+pub mod sse;
 pub mod tokens;
 pub mod totp;
 

@@ -8,6 +8,7 @@ mod m0003_delivery_claims;
 mod m0004_hot_deliveries;
 mod m0005_outbox_pending_by_id;
 mod m0006_templates;
+mod m0007_inbox;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_hot_deliveries::Migration),
             Box::new(m0005_outbox_pending_by_id::Migration),
             Box::new(m0006_templates::Migration),
+            Box::new(m0007_inbox::Migration),
         ]
     }
 }

@@ -25,6 +25,7 @@ use crate::channels::email::Outgoing;
 use crate::channels::sms::{SmsKind, SmsSender, SmsText};
 use crate::deliveries::{self, Accepted, Claim, DeliveryStatus, JobInfo};
 use crate::entities::{delivery, device, notification, template};
+use crate::inbox;
 use crate::preferences::{self, Channel};
 use crate::recipients;
 use crate::state::NotifyState;
@@ -55,7 +56,9 @@ struct Target<'a> {
     category: Category,
     /// For promotional messages: whose preferences apply.
     user: Option<uuid::Uuid>,
-    preference: Channel,
+    /// The opt-out that applies; `None`: none does (the inbox, where items
+    /// wait silently, has neither opt-outs nor quiet hours).
+    preference: Option<Channel>,
     /// The delivery when [`deliveries::accept_claiming`] created it
     /// already claimed.
     claimed: Option<delivery::Model>,
@@ -63,8 +66,12 @@ struct Target<'a> {
 
 /// Whether a delivery must pass the user's opt-outs and quiet hours before
 /// it is claimed.
-fn needs_preferences(category: Category, user: Option<uuid::Uuid>) -> bool {
-    category == Category::Promotional && user.is_some()
+fn needs_preferences(
+    category: Category,
+    user: Option<uuid::Uuid>,
+    preference: Option<Channel>,
+) -> bool {
+    category == Category::Promotional && user.is_some() && preference.is_some()
 }
 
 /// The job's notification; a delivery to one address that needs no
@@ -74,9 +81,10 @@ async fn accept_to(
     message: &Incoming,
     info: JobInfo<'_>,
     category: Category,
+    preference: Option<Channel>,
     address: &str,
 ) -> Result<Accepted, HandlerError> {
-    if needs_preferences(category, info.recipient) {
+    if needs_preferences(category, info.recipient, preference) {
         let notification = deliveries::accept(&state.db, &message.envelope, info)
             .await
             .map_err(transient)?;
@@ -156,9 +164,10 @@ async fn claim(
     }
     if target.category == Category::Promotional
         && let Some(user) = target.user
+        && let Some(preference) = target.preference
     {
         let prefs = preferences::of(db, user).await.map_err(transient)?;
-        if !preferences::allows(prefs.as_ref(), target.preference) {
+        if !preferences::allows(prefs.as_ref(), preference) {
             deliveries::mark(
                 db,
                 &delivery,
@@ -374,7 +383,15 @@ pub async fn email(
     let Accepted {
         notification,
         claimed,
-    } = accept_to(state, message, info, category, &reach.address).await?;
+    } = accept_to(
+        state,
+        message,
+        info,
+        category,
+        Some(Channel::Email),
+        &reach.address,
+    )
+    .await?;
     let compiled = wording(state, &chosen, &notification, &ask, MessageChannel::Email).await?;
     let unsubscribe_url = match (category, recipient.user_uuid) {
         (Category::Promotional, Some(user)) => Some(format!(
@@ -410,7 +427,7 @@ pub async fn email(
             address: &reach.address,
             category,
             user: recipient.user_uuid,
-            preference: Channel::Email,
+            preference: Some(Channel::Email),
             claimed,
         },
         message,
@@ -451,7 +468,15 @@ pub async fn sms<K: SmsKind>(
     let Accepted {
         notification,
         claimed,
-    } = accept_to(state, message, info, category, &reach.address).await?;
+    } = accept_to(
+        state,
+        message,
+        info,
+        category,
+        Some(Channel::Sms),
+        &reach.address,
+    )
+    .await?;
     let compiled = wording(state, &chosen, &notification, &ask, MessageChannel::Sms).await?;
     let text = compiled
         .sms(
@@ -471,7 +496,7 @@ pub async fn sms<K: SmsKind>(
             address: &reach.address,
             category,
             user: recipient.user_uuid,
-            preference: Channel::Sms,
+            preference: Some(Channel::Sms),
             claimed,
         },
         message,
@@ -541,7 +566,8 @@ pub async fn push(
                 .await
                 .map_err(transient)?;
             let rendered = compiled
-                .push(
+                .titled(
+                    MessageChannel::Push,
                     locale.as_deref().or(ask.locale),
                     &ask.variables,
                     name.as_deref(),
@@ -591,7 +617,7 @@ pub async fn push(
                 address: &device.token,
                 category,
                 user: Some(user),
-                preference: Channel::Push,
+                preference: Some(Channel::Push),
                 claimed: None,
             },
             message,
@@ -617,6 +643,56 @@ pub async fn push(
         Some(e) => Err(HandlerError::Transient(anyhow::anyhow!(e))),
         None => Ok(()),
     }
+}
+
+/// An item in the user's inbox. Stored once (the notification is its key)
+/// and announced to the user's open streams on every instance.
+pub async fn in_app(
+    state: &NotifyState,
+    message: &Incoming,
+    ask: Ask<'_>,
+) -> Result<(), HandlerError> {
+    let Some(user) = ask.recipient.user_uuid else {
+        return Err(permanent(
+            "an in-app notification needs recipient.user_uuid",
+        ));
+    };
+    let chosen = choose(state, &ask).await?;
+    let category = chosen.category;
+    let info = info("in_app", &ask, &chosen);
+    let address = user.to_string();
+    let Accepted {
+        notification,
+        claimed,
+    } = accept_to(state, message, info, category, None, &address).await?;
+    let compiled = wording(state, &chosen, &notification, &ask, MessageChannel::InApp).await?;
+    let (name, locale) = recipients::person(&state.db, ask.recipient)
+        .await
+        .map_err(transient)?;
+    let rendered = compiled
+        .titled(
+            MessageChannel::InApp,
+            locale.as_deref().or(ask.locale),
+            &ask.variables,
+            name.as_deref(),
+        )
+        .map_err(unrenderable)?;
+    let stored = deliver(
+        state,
+        Target {
+            notification: &notification,
+            channel: "in_app",
+            address: &address,
+            category,
+            user: Some(user),
+            preference: None,
+            claimed,
+        },
+        message,
+        |_| inbox::store(state, &notification, user, &rendered),
+    )
+    .await?;
+    outcome(stored)
 }
 
 /// A typed email job.
@@ -673,6 +749,7 @@ async fn templated(state: &NotifyState, message: Incoming) -> Result<(), Handler
     match job.channel {
         MessageChannel::Email => email(state, &message, ask).await,
         MessageChannel::Push => push(state, &message, PushWords::Template(ask)).await,
+        MessageChannel::InApp => in_app(state, &message, ask).await,
         MessageChannel::Sms => {
             let template = Templates::find(&state.db, &job.template)
                 .await

@@ -13,7 +13,8 @@
 //! - `templates/`: the wording, as versioned rows per locale and channel
 //!   (admins edit them at run time; the shipped ones are seeded).
 //! - `notifications.rs`: notifications asked for over HTTP and their
-//!   status; `devices.rs`: push tokens.
+//!   status; `devices.rs`: push tokens; `inbox.rs`: the in-app inbox and
+//!   its live streams on every instance.
 //! - `consumers/`: the contact projection from auth's `user.*` events.
 //! - `routes/`: HTTP (notifications, templates, devices, preferences,
 //!   unsubscribe, dead-letter admin) and the OpenAPI document; `error.rs`: the domain
@@ -26,6 +27,7 @@ pub mod deliveries;
 pub mod devices;
 pub mod entities;
 pub mod error;
+pub mod inbox;
 pub mod jobs;
 pub mod notifications;
 pub mod preferences;

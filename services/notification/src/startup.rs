@@ -12,6 +12,7 @@ use crate::consumers::user_events::UserEvents;
 use crate::consumers::{
     self, EMAIL, PUSH, SMS_PROMOTIONAL, SMS_TRANSACTIONAL, TASKS, TEMPLATED, USER_EVENTS,
 };
+use crate::inbox::{self, Hub};
 use crate::jobs::handlers;
 use crate::state::NotifyState;
 use crate::tasks::NotificationTasks;
@@ -54,6 +55,7 @@ impl Application {
             settings: n.clone(),
             public_url: settings.common.application.public_url.clone(),
             max_attempts: settings.common.broker.retry_delays_ms.len() as u32 + 1,
+            inbox: Hub::default(),
         });
 
         let options = |queue| ConsumerOptions::from_settings(queue, &broker);
@@ -74,6 +76,11 @@ impl Application {
         ));
         runtime.track(broker.consume(options(PUSH), handlers::Push(state.clone())));
         runtime.track(broker.consume(options(TEMPLATED), handlers::Templated(state.clone())));
+        // Every instance's own copy of each new inbox item, for its streams.
+        runtime.track(broker.consume(
+            ConsumerOptions::broadcast("notification.inbox-live", inbox::LIVE_UPDATES),
+            inbox::LiveUpdates(state.clone()),
+        ));
         runtime.run_tasks(
             TASKS,
             NotificationTasks {

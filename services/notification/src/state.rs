@@ -7,6 +7,7 @@ use crate::channels::apns::Apns;
 use crate::channels::email::EmailSender;
 use crate::channels::fcm::Fcm;
 use crate::channels::sms::{Promotional, SmsSender, Transactional};
+use crate::inbox::Hub;
 use crate::settings::NotificationSettings;
 use crate::templates::Templates;
 
@@ -27,6 +28,8 @@ pub struct NotifyState {
     pub public_url: String,
     /// Deliveries of a job: the first plus one per retry delay.
     pub max_attempts: u32,
+    /// The inbox streams open on this instance.
+    pub inbox: Hub,
 }
 
 impl NotifyState {

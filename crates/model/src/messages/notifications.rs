@@ -202,10 +202,12 @@ pub enum Channel {
     Email,
     Sms,
     Push,
+    /// The user's inbox in the app, with live updates.
+    InApp,
 }
 
 impl Channel {
-    pub const ALL: [Self; 3] = [Self::Email, Self::Sms, Self::Push];
+    pub const ALL: [Self; 4] = [Self::Email, Self::Sms, Self::Push, Self::InApp];
 
     /// Its name in messages, the API and the `notifications` table.
     pub fn as_str(self) -> &'static str {
@@ -213,6 +215,7 @@ impl Channel {
             Self::Email => "email",
             Self::Sms => "sms",
             Self::Push => "push",
+            Self::InApp => "in_app",
         }
     }
 }
@@ -243,6 +246,21 @@ pub struct TemplatedJob {
 
 impl Contract for TemplatedJob {
     const TYPE: &'static str = "notification.templated";
+    const VERSION: u32 = 1;
+}
+
+/// An item was added to a user's in-app inbox: broadcast to every instance
+/// of the notification service, which passes it to that user's open
+/// streams.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InboxItemAdded {
+    pub user_uuid: Uuid,
+    /// The item as the inbox API shows it.
+    pub item: serde_json::Value,
+}
+
+impl Contract for InboxItemAdded {
+    const TYPE: &'static str = "inbox.item-added";
     const VERSION: u32 = 1;
 }
 

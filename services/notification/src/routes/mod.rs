@@ -2,6 +2,7 @@
 
 pub(crate) mod admin;
 mod devices;
+mod inbox;
 mod notifications;
 mod preferences;
 mod support;
@@ -49,6 +50,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(resource("/v1/notifications").post(notifications::create))
     .service(resource("/v1/notifications/{uuid}/resend").post(support::resend))
     .service(resource("/v1/notifications/{uuid}").get(notifications::get))
+    .service(resource("/v1/inbox").get(inbox::list))
+    .service(resource("/v1/inbox/unread-count").get(inbox::unread_count))
+    .service(resource("/v1/inbox/read-all").post(inbox::read_all))
+    .service(resource("/v1/inbox/stream").get(inbox::stream))
+    .service(resource("/v1/inbox/{uuid}/read").post(inbox::read))
+    .service(resource("/v1/inbox/{uuid}/unread").post(inbox::unread))
+    .service(resource("/v1/inbox/{uuid}/archive").post(inbox::archive))
+    .service(resource("/v1/inbox/{uuid}/unarchive").post(inbox::unarchive))
     .service(
         resource("/v1/devices")
             .get(devices::list)
@@ -61,7 +70,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[openapi(
     info(
         title = "Dayone notifications",
-        description = "Email, SMS and push, delivered reliably."
+        description = "Email, SMS, push and the in-app inbox, delivered reliably."
     ),
     paths(
         notifications::create,
@@ -83,6 +92,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         templates::preview,
         templates::publish,
         templates::rollback,
+        inbox::list,
+        inbox::unread_count,
+        inbox::read_all,
+        inbox::read,
+        inbox::unread,
+        inbox::archive,
+        inbox::unarchive,
+        inbox::stream,
     ),
     components(schemas(dayone_web::error::ErrorDoc))
 )]

@@ -128,7 +128,7 @@ async fn templated(state: &NotifyState, req: &HttpRequest, body: Value) -> Resul
     let address = match job.channel {
         MessageChannel::Email => job.recipient.email.is_some(),
         MessageChannel::Sms => job.recipient.phone.is_some(),
-        MessageChannel::Push => false,
+        MessageChannel::Push | MessageChannel::InApp => false,
     };
     require(&job.recipient, job.channel.as_str(), address)?;
     let resolved = state
@@ -332,7 +332,7 @@ impl utoipa::PartialSchema for NotificationRequest {
                     "type": "object",
                     "required": ["channel", "recipient", "template", "variables"],
                     "properties": {
-                        "channel": {"type": "string", "enum": ["email", "sms", "push"]},
+                        "channel": {"type": "string", "enum": ["email", "sms", "push", "in_app"]},
                         "recipient": recipient("email"),
                         "template": {"type": "string"},
                         "variables": {"type": "object"},

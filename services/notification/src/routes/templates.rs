@@ -62,7 +62,8 @@ pub struct CreateTemplate {
     #[serde(default)]
     pub variables: Vec<Variable>,
     /// `{locale: {channel: {part: source}}}`: `email` has `subject`, `text`
-    /// and `html`, `sms` has `text`, `push` has `title` and `body`.
+    /// and `html`, `sms` has `text`, `push` and `in_app` have `title` and
+    /// `body`.
     #[schema(value_type = Object)]
     pub content: BTreeMap<String, BTreeMap<String, Parts>>,
 }
@@ -428,7 +429,7 @@ pub async fn version(
     params(("key" = String, Path, description = "The template's key")),
     request_body = PreviewRequest,
     responses(
-        (status = 200, description = "Each channel as it would be sent: `{locale, email: {locale, subject, text, html}, sms: {locale, text}, push: {locale, title, body}}`"),
+        (status = 200, description = "Each channel as it would be sent: `{locale, email: {locale, subject, text, html}, sms: {locale, text}, push: {locale, title, body}, in_app: {locale, title, body}}`"),
         (status = 401, description = "Missing or invalid token", body = dayone_web::error::ErrorDoc),
         (status = 403, description = "Not an admin", body = dayone_web::error::ErrorDoc),
         (status = 404, description = "No such template or version", body = dayone_web::error::ErrorDoc),
@@ -489,9 +490,9 @@ pub async fn preview(
             Channel::Sms => {
                 Ok(json!({"text": compiled.sms(wanted, &values, Some("Ada")).map_err(failed)?}))
             }
-            Channel::Push => serde_json::to_value(
+            Channel::Push | Channel::InApp => serde_json::to_value(
                 compiled
-                    .push(wanted, &values, Some("Ada"))
+                    .titled(channel, wanted, &values, Some("Ada"))
                     .map_err(failed)?,
             ),
         }

@@ -39,7 +39,7 @@ pub struct RenderedEmail {
     pub html: String,
 }
 
-/// A rendered push notification.
+/// A rendered push notification or inbox item.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RenderedPush {
     pub title: String,
@@ -77,7 +77,8 @@ pub struct Draft {
     #[serde(default)]
     pub variables: Vec<Variable>,
     /// `{locale: {channel: {part: source}}}`: `email` has `subject`, `text`
-    /// and `html`, `sms` has `text`, `push` has `title` and `body`. The
+    /// and `html`, `sms` has `text`, `push` and `in_app` have `title` and
+    /// `body`. The
     /// default locale names every channel the template is sent on; others
     /// may leave some out (they fall back).
     #[schema(value_type = Object)]
@@ -89,7 +90,7 @@ pub fn parts_of(channel: Channel) -> &'static [&'static str] {
     match channel {
         Channel::Email => &["subject", "text", "html"],
         Channel::Sms => &["text"],
-        Channel::Push => &["title", "body"],
+        Channel::Push | Channel::InApp => &["title", "body"],
     }
 }
 
@@ -226,7 +227,7 @@ impl Compiled {
         {
             problem(
                 format!("content.{}", draft.default_locale),
-                "names no channel: write email, sms or push".into(),
+                "names no channel: write email, sms, push or in_app".into(),
             );
         }
 
@@ -248,7 +249,7 @@ impl Compiled {
             for (name, parts) in by_channel {
                 let at = format!("{at}.{name}");
                 let Some(channel) = channel_named(name) else {
-                    problem(at, "is not a channel: email, sms or push".into());
+                    problem(at, "is not a channel: email, sms, push or in_app".into());
                     continue;
                 };
                 if !default_channels.contains(name.as_str()) {
@@ -475,24 +476,24 @@ impl Compiled {
             .to_owned())
     }
 
-    /// A push notification for someone reading `wanted`.
-    pub fn push(
+    /// A push notification (`channel` push) or an inbox item (`in_app`)
+    /// for someone reading `wanted`.
+    pub fn titled(
         &self,
+        channel: Channel,
         wanted: Option<&str>,
         variables: &Map<String, Value>,
         name: Option<&str>,
     ) -> Result<RenderedPush, RenderError> {
-        let locale = self.locale_for(Channel::Push, wanted);
+        let locale = self.locale_for(channel, wanted);
         let context = self.context(variables, locale, &[("name", name)]);
+        let part = |part| {
+            self.render(locale, channel, part, &context)
+                .map(|text| text.trim().to_owned())
+        };
         Ok(RenderedPush {
-            title: self
-                .render(locale, Channel::Push, "title", &context)?
-                .trim()
-                .to_owned(),
-            body: self
-                .render(locale, Channel::Push, "body", &context)?
-                .trim()
-                .to_owned(),
+            title: part("title")?,
+            body: part("body")?,
         })
     }
 }

@@ -11,6 +11,7 @@ mod devices;
 mod email;
 mod health;
 mod helpers;
+mod inbox;
 mod preferences;
 mod push;
 mod reliability;
