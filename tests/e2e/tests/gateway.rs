@@ -13,6 +13,8 @@ use serde_json::Value;
 mod api_keys;
 #[path = "gateway/cors.rs"]
 mod cors;
+#[path = "gateway/inbox.rs"]
+mod inbox;
 #[path = "gateway/mfa.rs"]
 mod mfa;
 #[path = "gateway/oauth.rs"]

@@ -222,3 +222,94 @@ async fn a_console_session_opens_pages_on_every_ops_instance() {
         assert!(page.text().await.unwrap().contains(&email), "ops-{replica}");
     }
 }
+
+/// An in-app notification reaches a user's streams on both instances
+/// within a second, whichever instance handled the job.
+#[tokio::test]
+async fn an_inbox_item_reaches_streams_on_both_instances_within_a_second() {
+    use dayone_test_support::sse::Events;
+    let stack = require_two_replicas();
+    let client = reqwest::Client::new();
+    let gateway = stack.gateway_url();
+    let admin_email = format!(
+        "replica-admin-{}@example.com",
+        uuid::Uuid::new_v4().simple()
+    );
+    stack.script(&["admin", &admin_email, PASSWORD]).await;
+    let admin = login_at(&client, &gateway, &admin_email).await;
+    let key = format!(
+        "replica.{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    );
+    let bearer = |token: &str| format!("Bearer {token}");
+    let created = client
+        .post(format!("{gateway}/v1/notifications/templates"))
+        .header("authorization", bearer(&admin))
+        .json(
+            &json!({"key": key, "category": "transactional", "default_locale": "en",
+            "content": {"en": {"in_app": {"title": "Hello from a replica", "body": "."}}}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let published = client
+        .post(format!(
+            "{gateway}/v1/notifications/templates/{key}/publish"
+        ))
+        .header("authorization", bearer(&admin))
+        .json(&json!({"version": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(published.status(), 200);
+
+    let email = format!(
+        "replica-inbox-{}@example.com",
+        uuid::Uuid::new_v4().simple()
+    );
+    let account = register_at(
+        &client,
+        &gateway,
+        json!({"email": email, "password": PASSWORD}),
+    )
+    .await;
+    let token = login_at(&client, &gateway, &email).await;
+    let mut streams = Vec::new();
+    for replica in [1, 2] {
+        let port = stack.service_port("notification", replica);
+        let response = client
+            .get(format!("http://127.0.0.1:{port}/v1/inbox/stream"))
+            .header("authorization", bearer(&token))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let mut events = Events::new(response);
+        assert!(events.opened(Duration::from_secs(5)).await);
+        streams.push(events);
+    }
+    let sent = Instant::now();
+    let accepted = client
+        .post(format!("{gateway}/v1/notifications"))
+        .header("authorization", bearer(&admin))
+        .json(&json!({"channel": "in_app", "template": key, "recipient": {"user_uuid": account["uuid"]}, "variables": {}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), 202);
+    for (replica, events) in streams.iter_mut().enumerate() {
+        let event = events
+            .next(Duration::from_secs(5))
+            .await
+            .unwrap_or_else(|| panic!("nothing on notification-{}", replica + 1));
+        assert_eq!(event.json()["title"], "Hello from a replica");
+        let took = sent.elapsed();
+        println!("notification-{}: the item after {took:?}", replica + 1);
+        assert!(
+            took < Duration::from_secs(1),
+            "notification-{}: {took:?}",
+            replica + 1
+        );
+    }
+}
