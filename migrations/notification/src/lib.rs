@@ -9,6 +9,7 @@ mod m0004_hot_deliveries;
 mod m0005_outbox_pending_by_id;
 mod m0006_templates;
 mod m0007_inbox;
+mod m0008_digests_and_topics;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_outbox_pending_by_id::Migration),
             Box::new(m0006_templates::Migration),
             Box::new(m0007_inbox::Migration),
+            Box::new(m0008_digests_and_topics::Migration),
         ]
     }
 }

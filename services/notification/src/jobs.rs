@@ -25,12 +25,12 @@ use crate::channels::email::Outgoing;
 use crate::channels::sms::{SmsKind, SmsSender, SmsText};
 use crate::deliveries::{self, Accepted, Claim, DeliveryStatus, JobInfo};
 use crate::entities::{delivery, device, notification, template};
-use crate::inbox;
 use crate::preferences::{self, Channel};
 use crate::recipients;
 use crate::state::NotifyState;
 use crate::templates::store::{TemplateError, Templates};
 use crate::templates::{self, Compiled, RenderError, RenderedPush, builtin};
+use crate::{digests, inbox};
 
 fn transient(e: DbErr) -> HandlerError {
     HandlerError::Transient(e.into())
@@ -257,13 +257,32 @@ pub struct Ask<'a> {
     pub locale: Option<&'a str>,
     /// A typed job's category: its template must be of it.
     pub category: Option<Category>,
+    /// A digest's events (never digested again).
+    pub digest: Option<&'a [Map<String, Value>]>,
+}
+
+impl Ask<'_> {
+    /// What the template renders with: the variables, or a digest's
+    /// events as `items` and `count`.
+    fn values(&self) -> Map<String, Value> {
+        match self.digest {
+            None => self.variables.clone(),
+            Some(events) => Map::from_iter([
+                (
+                    "items".to_owned(),
+                    Value::Array(events.iter().cloned().map(Value::Object).collect()),
+                ),
+                ("count".to_owned(), Value::from(events.len())),
+            ]),
+        }
+    }
 }
 
 /// The template a job names, and the version its notification keeps.
-struct Chosen {
-    template: template::Model,
-    version: i32,
-    category: Category,
+pub(crate) struct Chosen {
+    pub(crate) template: template::Model,
+    pub(crate) version: i32,
+    pub(crate) category: Category,
 }
 
 fn template_error(e: TemplateError) -> HandlerError {
@@ -325,7 +344,10 @@ async fn wording(
             ask.template,
             channel.as_str()
         )),
-        Ok(compiled) => match compiled.check(&ask.variables) {
+        Ok(compiled) => match match ask.digest {
+            None => compiled.check(&ask.variables),
+            Some(events) => compiled.check_each(events),
+        } {
             Ok(()) => Ok(compiled),
             Err(problems) => Err(format!(
                 "the variables do not fit template `{}` version {version}: {}",
@@ -369,6 +391,9 @@ pub async fn email(
     ask: Ask<'_>,
 ) -> Result<(), HandlerError> {
     let chosen = choose(state, &ask).await?;
+    if digests::hold(state, message, &ask, &chosen, MessageChannel::Email).await? {
+        return Ok(());
+    }
     let category = chosen.category;
     let recipient = ask.recipient;
     let info = info("email", &ask, &chosen);
@@ -408,7 +433,7 @@ pub async fn email(
     let content = compiled
         .email(
             reach.locale.as_deref().or(ask.locale),
-            &ask.variables,
+            &ask.values(),
             reach.name.as_deref(),
             unsubscribe_url.as_deref(),
         )
@@ -454,6 +479,9 @@ pub async fn sms<K: SmsKind>(
     // The queue, and so the sender, fixes the category.
     ask.category = Some(K::CATEGORY);
     let chosen = choose(state, &ask).await?;
+    if digests::hold(state, message, &ask, &chosen, MessageChannel::Sms).await? {
+        return Ok(());
+    }
     let category = chosen.category;
     let recipient = ask.recipient;
     let info = info("sms", &ask, &chosen);
@@ -481,7 +509,7 @@ pub async fn sms<K: SmsKind>(
     let text = compiled
         .sms(
             reach.locale.as_deref().or(ask.locale),
-            &ask.variables,
+            &ask.values(),
             reach.name.as_deref(),
         )
         .map_err(unrenderable)?;
@@ -525,7 +553,13 @@ pub async fn push(
 ) -> Result<(), HandlerError> {
     let source = match &words {
         PushWords::Given(job) => PushSource::Given(job),
-        PushWords::Template(ask) => PushSource::Template(ask, choose(state, ask).await?),
+        PushWords::Template(ask) => {
+            let chosen = choose(state, ask).await?;
+            if digests::hold(state, message, ask, &chosen, MessageChannel::Push).await? {
+                return Ok(());
+            }
+            PushSource::Template(ask, chosen)
+        }
     };
     let (recipient, category, template, version) = match &source {
         PushSource::Given(job) => (&job.recipient, job.category, "push", None),
@@ -569,7 +603,7 @@ pub async fn push(
                 .titled(
                     MessageChannel::Push,
                     locale.as_deref().or(ask.locale),
-                    &ask.variables,
+                    &ask.values(),
                     name.as_deref(),
                 )
                 .map_err(unrenderable)?;
@@ -658,6 +692,9 @@ pub async fn in_app(
         ));
     };
     let chosen = choose(state, &ask).await?;
+    if digests::hold(state, message, &ask, &chosen, MessageChannel::InApp).await? {
+        return Ok(());
+    }
     let category = chosen.category;
     let info = info("in_app", &ask, &chosen);
     let address = user.to_string();
@@ -673,7 +710,7 @@ pub async fn in_app(
         .titled(
             MessageChannel::InApp,
             locale.as_deref().or(ask.locale),
-            &ask.variables,
+            &ask.values(),
             name.as_deref(),
         )
         .map_err(unrenderable)?;
@@ -706,6 +743,7 @@ async fn typed_email(state: &NotifyState, message: Incoming) -> Result<(), Handl
         version: None,
         locale: None,
         category: Some(job.payload.template.category()),
+        digest: None,
     };
     email(state, &message, ask).await
 }
@@ -729,6 +767,7 @@ where
         version: None,
         locale: None,
         category: Some(K::CATEGORY),
+        digest: None,
     };
     sms(state, sender, &message, ask).await
 }
@@ -745,6 +784,7 @@ async fn templated(state: &NotifyState, message: Incoming) -> Result<(), Handler
         version: job.version,
         locale: job.locale.as_deref(),
         category: None,
+        digest: job.digest.as_deref(),
     };
     match job.channel {
         MessageChannel::Email => email(state, &message, ask).await,

@@ -14,7 +14,8 @@
 //!   (admins edit them at run time; the shipped ones are seeded).
 //! - `notifications.rs`: notifications asked for over HTTP and their
 //!   status; `devices.rs`: push tokens; `inbox.rs`: the in-app inbox and
-//!   its live streams on every instance.
+//!   its live streams on every instance; `digests.rs`: a user's events of
+//!   a template with a window, sent as one message.
 //! - `consumers/`: the contact projection from auth's `user.*` events.
 //! - `routes/`: HTTP (notifications, templates, devices, preferences,
 //!   unsubscribe, dead-letter admin) and the OpenAPI document; `error.rs`: the domain
@@ -25,6 +26,7 @@ pub mod cleanup;
 pub mod consumers;
 pub mod deliveries;
 pub mod devices;
+pub mod digests;
 pub mod entities;
 pub mod error;
 pub mod inbox;

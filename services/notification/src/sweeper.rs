@@ -1,4 +1,6 @@
-//! Deferred deliveries. A promotional message that arrives in the user's
+//! Deferred deliveries and closed digests (`digests.rs`), on one timer.
+//!
+//! A promotional message that arrives in the user's
 //! quiet hours is recorded `deferred` with the time they end; this loop
 //! publishes its job again once that time has come (same envelope id, so
 //! it lands on its existing records). Until the broker confirms, the
@@ -27,6 +29,11 @@ pub fn spawn(state: Arc<NotifyState>, stop: CancellationToken) -> JoinHandle<()>
                 Ok(0) => {}
                 Ok(n) => tracing::info!(republished = n, "deferred notifications released"),
                 Err(error) => tracing::warn!(error = %error, "deferred sweep failed"),
+            }
+            match crate::digests::release_due(&state).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(digests = n, "digests closed and queued"),
+                Err(error) => tracing::warn!(error = %error, "digest sweep failed"),
             }
         }
     })

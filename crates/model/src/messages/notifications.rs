@@ -242,6 +242,11 @@ pub struct TemplatedJob {
     /// published when the notification service first sees the job.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<i32>,
+    /// A digest: the variables of each event it gathers (the message reads
+    /// them as `items`). Set by the notification service when a digest
+    /// window closes; such a job is never digested again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<Vec<serde_json::Map<String, serde_json::Value>>>,
 }
 
 impl Contract for TemplatedJob {

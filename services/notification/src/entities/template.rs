@@ -11,6 +11,11 @@ dayone_model::base_entity! {
         /// Seeded from the files the service ships; cannot be removed.
         pub built_in: bool,
         pub published_version: Option<i32>,
+        /// Promotional only: events inside this many seconds, per user,
+        /// go out as one message.
+        pub digest_secs: Option<i32>,
+        /// What users opt out of per channel (promotional only).
+        pub topic: Option<String>,
     }
 }
 

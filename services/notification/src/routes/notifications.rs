@@ -125,6 +125,12 @@ async fn published(state: &NotifyState, key: &str) -> Result<i32, ApiError> {
 /// from, `Accept-Language` picks it among the template's.
 async fn templated(state: &NotifyState, req: &HttpRequest, body: Value) -> Result<Job, ApiError> {
     let mut job: TemplatedJob = parse(body)?;
+    if job.digest.is_some() {
+        return Err(ApiError::validation(&[(
+            "digest",
+            "is written by the notification service when a digest window closes".into(),
+        )]));
+    }
     let address = match job.channel {
         MessageChannel::Email => job.recipient.email.is_some(),
         MessageChannel::Sms => job.recipient.phone.is_some(),

@@ -24,15 +24,19 @@ use crate::templates::{Compiled, Draft, Parts, Variable};
 pub const KEY_PATTERN: &str = "^[a-z][a-z0-9_.-]{0,63}$";
 const DESCRIPTION_MAX: usize = 500;
 
-fn key_is_valid(key: &str) -> bool {
-    let mut chars = key.chars();
-    chars.next().is_some_and(|c| c.is_ascii_lowercase())
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.-".contains(c))
-        && key.len() <= 64
-}
-
 fn key_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
     dayone_web::openapi::schema(json!({"type": "string", "pattern": KEY_PATTERN}))
+}
+
+fn topic_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    dayone_web::openapi::schema(json!({"type": ["string", "null"], "pattern": KEY_PATTERN}))
+}
+
+/// Absent stays `None`; `null` becomes `Some(None)` (clear the field).
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
 }
 
 fn category_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
@@ -57,6 +61,15 @@ pub struct CreateTemplate {
     pub category: String,
     #[schema(schema_with = description_schema)]
     pub description: Option<String>,
+    /// Promotional templates only: events for one user inside this many
+    /// seconds (1 to 86,400) go out as one message, whose parts read them
+    /// as `items` (each one's variables) and `count`.
+    #[schema(minimum = 1, maximum = 86400)]
+    pub digest_secs: Option<i32>,
+    /// What users opt out of per channel (`GET /v1/notifications/preferences`);
+    /// promotional messages of the topic honour it.
+    #[schema(schema_with = topic_schema)]
+    pub topic: Option<String>,
     /// The locale used when the recipient's is not written (`en`).
     pub default_locale: String,
     #[serde(default)]
@@ -72,9 +85,18 @@ pub struct CreateTemplate {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EditTemplate {
-    /// Replaces the description when given.
+    /// Replaces the description when given (`null` removes it).
+    #[serde(default, deserialize_with = "present")]
     #[schema(schema_with = description_schema)]
-    pub description: Option<String>,
+    pub description: Option<Option<String>>,
+    /// Replaces the digest window when given (`null`: no digest).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(minimum = 1, maximum = 86400)]
+    pub digest_secs: Option<Option<i32>>,
+    /// Replaces the topic when given (`null`: none).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = topic_schema)]
+    pub topic: Option<Option<String>>,
     pub default_locale: String,
     #[serde(default)]
     pub variables: Vec<Variable>,
@@ -117,6 +139,9 @@ pub struct TemplateView {
     /// job's.
     pub built_in: bool,
     pub published_version: Option<i32>,
+    /// Seconds of the digest window, if it has one.
+    pub digest_secs: Option<i32>,
+    pub topic: Option<String>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
     /// Newest first (only in a single template's view).
@@ -153,6 +178,8 @@ fn view(t: template::Model, versions: Option<Vec<template_version::Model>>) -> T
         description: t.description,
         built_in: t.built_in,
         published_version: t.published_version,
+        digest_secs: t.digest_secs,
+        topic: t.topic,
         created_at: t.created_at,
         updated_at: t.updated_at,
         versions: versions.map(|versions| {
@@ -176,7 +203,7 @@ fn check_fields(
 ) -> Result<Option<Category>, ApiError> {
     let mut problems = Vec::new();
     if let Some(key) = key
-        && !key_is_valid(key)
+        && !crate::templates::is_key(key)
     {
         problems.push((
             "key",
@@ -267,6 +294,11 @@ pub async fn create(
         body.description.as_deref(),
     )?
     .unwrap_or(Category::Transactional);
+    let settings = store::Settings {
+        description: Some(body.description),
+        digest_secs: Some(body.digest_secs),
+        topic: Some(body.topic),
+    };
     let draft = Draft {
         default_locale: body.default_locale,
         variables: body.variables,
@@ -279,7 +311,7 @@ pub async fn create(
         &act,
         &body.key,
         category,
-        body.description,
+        settings,
         &draft,
     )
     .await?;
@@ -344,22 +376,24 @@ pub async fn edit(
 ) -> Result<HttpResponse, ApiError> {
     user.require_admin()?;
     let body = body.into_inner();
-    check_fields(None, None, body.description.as_deref())?;
+    check_fields(
+        None,
+        None,
+        body.description.as_ref().and_then(|d| d.as_deref()),
+    )?;
+    let settings = store::Settings {
+        description: body.description,
+        digest_secs: body.digest_secs,
+        topic: body.topic,
+    };
     let draft = Draft {
         default_locale: body.default_locale,
         variables: body.variables,
         content: body.content,
     };
     let act = AdminAct::new(&user, "template.edit", key.as_str());
-    let (template, version) = store::add_version(
-        &state.db,
-        &state.outbox,
-        &act,
-        &key,
-        body.description,
-        &draft,
-    )
-    .await?;
+    let (template, version) =
+        store::add_version(&state.db, &state.outbox, &act, &key, settings, &draft).await?;
     let row = Templates::row(&state.db, &template, version).await?;
     Ok(HttpResponse::Created()
         .insert_header((

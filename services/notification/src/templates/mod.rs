@@ -99,7 +99,17 @@ fn channel_named(name: &str) -> Option<Channel> {
 }
 
 /// Variables every template may use without declaring them.
-pub const IMPLICIT: &[&str] = &["name", "unsubscribe_url", "subject", "locale"];
+/// `items` and `count` are a digest's events (one, `[variables]`, when the
+/// message is no digest), so a template with a digest window reads the
+/// same either way.
+pub const IMPLICIT: &[&str] = &[
+    "name",
+    "unsubscribe_url",
+    "subject",
+    "locale",
+    "items",
+    "count",
+];
 
 /// Names minijinja itself provides.
 const GLOBALS: &[&str] = &[
@@ -171,6 +181,15 @@ fn explain(e: &minijinja::Error) -> String {
         Some(line) => format!("line {line}: {what}"),
         None => what,
     }
+}
+
+/// A template key or topic: lower-case letters, digits, `_`, `.` and `-`,
+/// starting with a letter; at most 64.
+pub fn is_key(key: &str) -> bool {
+    let mut chars = key.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.-".contains(c))
+        && key.len() <= 64
 }
 
 fn is_identifier(name: &str) -> bool {
@@ -385,6 +404,26 @@ impl Compiled {
         }
     }
 
+    /// [`Self::check`] for each event of a digest.
+    pub fn check_each(&self, events: &[Map<String, Value>]) -> Result<(), Vec<Problem>> {
+        let problems: Vec<Problem> = events
+            .iter()
+            .enumerate()
+            .flat_map(|(i, event)| {
+                self.check(event)
+                    .err()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(move |(field, message)| (format!("digest[{i}].{field}"), message))
+            })
+            .collect();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
+    }
+
     /// `given` over the declared samples, for previews.
     pub fn with_samples(&self, given: &Map<String, Value>) -> Map<String, Value> {
         let mut values: Map<String, Value> = self
@@ -410,6 +449,14 @@ impl Compiled {
             .map(|v| (v.name.clone(), Value::Null))
             .collect();
         context.extend(variables.clone());
+        if !context.contains_key("items") {
+            // No digest: the message is its own one event.
+            context.insert(
+                "items".into(),
+                Value::Array(vec![Value::Object(variables.clone())]),
+            );
+            context.insert("count".into(), Value::from(1));
+        }
         context.insert("locale".into(), Value::String(locale.to_owned()));
         for (name, value) in extra {
             context.insert(

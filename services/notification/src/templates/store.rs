@@ -210,6 +210,46 @@ async fn insert_version<C: ConnectionTrait>(
     .await
 }
 
+/// A template's settings beside its wording (`None`: keep as is; for a new
+/// template, none).
+#[derive(Debug, Default, Clone)]
+pub struct Settings {
+    pub description: Option<Option<String>>,
+    /// Seconds of a digest window (promotional templates only).
+    pub digest_secs: Option<Option<i32>>,
+    pub topic: Option<Option<String>>,
+}
+
+/// The longest digest window: a day.
+pub const DIGEST_MAX_SECS: i32 = 86_400;
+
+fn check_settings(category: Category, settings: &Settings) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    if let Some(Some(secs)) = settings.digest_secs {
+        if !(1..=DIGEST_MAX_SECS).contains(&secs) {
+            problems.push((
+                "digest_secs".into(),
+                format!("must be 1 to {DIGEST_MAX_SECS}"),
+            ));
+        } else if category == Category::Transactional {
+            problems.push((
+                "digest_secs".into(),
+                "transactional messages are never digested: they go out at once".into(),
+            ));
+        }
+    }
+    if let Some(Some(topic)) = &settings.topic
+        && !super::is_key(topic)
+    {
+        problems.push((
+            "topic".into(),
+            "lower-case letters, digits, `_`, `.` and `-`, starting with a letter; at most 64"
+                .into(),
+        ));
+    }
+    problems
+}
+
 /// Checks `draft` for a template of `category` (and, for a shipped one,
 /// that its variables are the typed contract's).
 fn check(key: &str, category: Category, draft: &Draft) -> Result<(), TemplateError> {
@@ -250,17 +290,25 @@ pub async fn create(
     act: &AdminAct,
     key: &str,
     category: Category,
-    description: Option<String>,
+    settings: Settings,
     draft: &Draft,
 ) -> Result<template::Model, TemplateError> {
-    check(key, category, draft)?;
+    let mut problems = check_settings(category, &settings);
+    if let Err(TemplateError::Invalid(more)) = check(key, category, draft) {
+        problems.extend(more);
+    }
+    if !problems.is_empty() {
+        return Err(TemplateError::Invalid(problems));
+    }
     let txn = db.begin().await?;
     let inserted = template::Entity::insert(template::ActiveModel {
         key: Set(key.to_owned()),
         category: Set(category.as_str().to_owned()),
-        description: Set(description),
+        description: Set(settings.description.flatten()),
         built_in: Set(false),
         published_version: Set(None),
+        digest_secs: Set(settings.digest_secs.flatten()),
+        topic: Set(settings.topic.flatten()),
         ..Default::default()
     })
     .on_conflict(
@@ -294,27 +342,41 @@ async fn locked<C: ConnectionTrait>(txn: &C, key: &str) -> Result<template::Mode
         .ok_or_else(|| TemplateError::NotFound(key.to_owned()))
 }
 
-/// Saves `draft` as the next version of `key` (not published yet).
+/// Saves `draft` as the next version of `key` (not published yet), and
+/// changes the settings given.
 pub async fn add_version(
     db: &DatabaseConnection,
     outbox: &Outbox,
     act: &AdminAct,
     key: &str,
-    description: Option<String>,
+    settings: Settings,
     draft: &Draft,
 ) -> Result<(template::Model, i32), TemplateError> {
     let txn = db.begin().await?;
     let template = locked(&txn, key).await?;
-    check(key, category(&template), draft)?;
+    let mut problems = check_settings(category(&template), &settings);
+    if let Err(TemplateError::Invalid(more)) = check(key, category(&template), draft) {
+        problems.extend(more);
+    }
+    if !problems.is_empty() {
+        return Err(TemplateError::Invalid(problems));
+    }
     let latest = latest_version(&txn, template.id).await?;
     insert_version(&txn, &template, latest + 1, draft, Some(act.actor())).await?;
-    let template = match description {
-        Some(description) => {
-            let mut change: template::ActiveModel = template.into();
-            change.description = Set(Some(description));
-            change.update(&txn).await?
-        }
-        None => template,
+    let mut change: template::ActiveModel = template.clone().into();
+    if let Some(description) = settings.description {
+        change.description = Set(description);
+    }
+    if let Some(digest_secs) = settings.digest_secs {
+        change.digest_secs = Set(digest_secs);
+    }
+    if let Some(topic) = settings.topic {
+        change.topic = Set(topic);
+    }
+    let template = if change.is_changed() {
+        change.update(&txn).await?
+    } else {
+        template
     };
     act.record(&txn, outbox).await?;
     txn.commit().await?;

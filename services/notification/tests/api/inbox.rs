@@ -54,6 +54,7 @@ fn note(user: Uuid, what: &str) -> TemplatedJob {
         variables: serde_json::Map::from_iter([("what".into(), json!(what))]),
         locale: None,
         version: None,
+        digest: None,
     }
 }
 

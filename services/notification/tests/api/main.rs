@@ -8,6 +8,7 @@ mod api;
 mod cleanup;
 mod contacts;
 mod devices;
+mod digests;
 mod email;
 mod health;
 mod helpers;

@@ -239,6 +239,7 @@ async fn variables_are_checked_against_the_template_at_the_api_and_on_the_queue(
             variables: serde_json::Map::from_iter([("coupon".into(), json!("X"))]),
             locale: None,
             version: None,
+            digest: None,
         })
         .await;
     let status = app
