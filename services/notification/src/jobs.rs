@@ -59,6 +59,9 @@ struct Target<'a> {
     /// The opt-out that applies; `None`: none does (the inbox, where items
     /// wait silently, has neither opt-outs nor quiet hours).
     preference: Option<Channel>,
+    /// The template's topic, which the user may have opted out of on this
+    /// channel (promotional messages only).
+    topic: Option<&'a str>,
     /// The delivery when [`deliveries::accept_claiming`] created it
     /// already claimed.
     claimed: Option<delivery::Model>,
@@ -70,8 +73,9 @@ fn needs_preferences(
     category: Category,
     user: Option<uuid::Uuid>,
     preference: Option<Channel>,
+    topic: Option<&str>,
 ) -> bool {
-    category == Category::Promotional && user.is_some() && preference.is_some()
+    category == Category::Promotional && user.is_some() && (preference.is_some() || topic.is_some())
 }
 
 /// The job's notification; a delivery to one address that needs no
@@ -82,9 +86,10 @@ async fn accept_to(
     info: JobInfo<'_>,
     category: Category,
     preference: Option<Channel>,
+    topic: Option<&str>,
     address: &str,
 ) -> Result<Accepted, HandlerError> {
-    if needs_preferences(category, info.recipient, preference) {
+    if needs_preferences(category, info.recipient, preference, topic) {
         let notification = deliveries::accept(&state.db, &message.envelope, info)
             .await
             .map_err(transient)?;
@@ -187,6 +192,19 @@ async fn claim(
             tracing::info!(user_id = %user, until = %until, "promotional message deferred to the end of quiet hours");
             return Ok(None);
         }
+    }
+    if target.category == Category::Promotional
+        && let (Some(user), Some(topic)) = (target.user, target.topic)
+        && !preferences::topic_allows(db, user, topic, target.channel)
+            .await
+            .map_err(transient)?
+    {
+        let why = format!("the user opted out of {topic} on {}", target.channel);
+        deliveries::mark(db, &delivery, DeliveryStatus::Suppressed, Some(&why), None)
+            .await
+            .map_err(transient)?;
+        tracing::info!(user_id = %user, topic, channel = target.channel, "promotional message suppressed by a topic opt-out");
+        return Ok(None);
     }
     match deliveries::claim(db, &delivery, state.claim_lease(), retry_failed)
         .await
@@ -414,6 +432,7 @@ pub async fn email(
         info,
         category,
         Some(Channel::Email),
+        chosen.template.topic.as_deref(),
         &reach.address,
     )
     .await?;
@@ -425,7 +444,8 @@ pub async fn email(
             preferences::unsubscribe_token(
                 state.settings.unsubscribe_secret.expose_secret(),
                 user,
-                Channel::Email
+                Channel::Email,
+                chosen.template.topic.as_deref(),
             )
         )),
         _ => None,
@@ -453,6 +473,7 @@ pub async fn email(
             category,
             user: recipient.user_uuid,
             preference: Some(Channel::Email),
+            topic: chosen.template.topic.as_deref(),
             claimed,
         },
         message,
@@ -502,6 +523,7 @@ pub async fn sms<K: SmsKind>(
         info,
         category,
         Some(Channel::Sms),
+        chosen.template.topic.as_deref(),
         &reach.address,
     )
     .await?;
@@ -525,6 +547,7 @@ pub async fn sms<K: SmsKind>(
             category,
             user: recipient.user_uuid,
             preference: Some(Channel::Sms),
+            topic: chosen.template.topic.as_deref(),
             claimed,
         },
         message,
@@ -569,6 +592,10 @@ pub async fn push(
             ask.template,
             Some(chosen.version),
         ),
+    };
+    let topic = match &source {
+        PushSource::Given(_) => None,
+        PushSource::Template(_, chosen) => chosen.template.topic.as_deref(),
     };
     let Some(user) = recipient.user_uuid else {
         return Err(permanent("a push job needs recipient.user_uuid"));
@@ -652,6 +679,7 @@ pub async fn push(
                 category,
                 user: Some(user),
                 preference: Some(Channel::Push),
+                topic,
                 claimed: None,
             },
             message,
@@ -701,7 +729,16 @@ pub async fn in_app(
     let Accepted {
         notification,
         claimed,
-    } = accept_to(state, message, info, category, None, &address).await?;
+    } = accept_to(
+        state,
+        message,
+        info,
+        category,
+        None,
+        chosen.template.topic.as_deref(),
+        &address,
+    )
+    .await?;
     let compiled = wording(state, &chosen, &notification, &ask, MessageChannel::InApp).await?;
     let (name, locale) = recipients::person(&state.db, ask.recipient)
         .await
@@ -723,6 +760,7 @@ pub async fn in_app(
             category,
             user: Some(user),
             preference: None,
+            topic: chosen.template.topic.as_deref(),
             claimed,
         },
         message,

@@ -1,5 +1,6 @@
-//! Promotional opt-outs, quiet hours and one-click unsubscribe links.
-//! Transactional messages never look at any of this.
+//! Promotional opt-outs per channel and per topic, quiet hours and
+//! one-click unsubscribe links. Transactional messages never look at any
+//! of this.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -8,7 +9,9 @@ use chrono_tz::Tz;
 use dayone_model::BaseEntity;
 use hmac::{Hmac, Mac};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, Set, Statement,
+};
 use sha2::Sha256;
 use uuid::Uuid;
 
@@ -152,10 +155,91 @@ pub fn quiet_end(
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// A token that unsubscribes `user` from promotional `channel` messages,
-/// signed so it cannot be forged for someone else.
-pub fn unsubscribe_token(secret: &str, user: Uuid, channel: Channel) -> String {
-    let payload = format!("{user}:{}", channel.as_str());
+/// Whether `user` takes promotional messages of `topic` on `channel` (a
+/// channel's name: `email`, `sms`, `push`, `in_app`); yes unless they said
+/// no.
+pub async fn topic_allows<C: ConnectionTrait>(
+    db: &C,
+    user: Uuid,
+    topic: &str,
+    channel: &str,
+) -> Result<bool, DbErr> {
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT enabled FROM topic_preferences WHERE user_uuid = $1 AND topic = $2 AND channel = $3",
+            [user.into(), topic.into(), channel.into()],
+        ))
+        .await?;
+    row.map_or(Ok(true), |r| r.try_get("", "enabled"))
+}
+
+/// Sets whether `user` takes `topic` on `channel`.
+pub async fn set_topic<C: ConnectionTrait>(
+    db: &C,
+    user: Uuid,
+    topic: &str,
+    channel: &str,
+    enabled: bool,
+) -> Result<(), DbErr> {
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "INSERT INTO topic_preferences (user_uuid, topic, channel, enabled) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (user_uuid, topic, channel) DO UPDATE SET enabled = EXCLUDED.enabled, updated_at = now()",
+        [user.into(), topic.into(), channel.into(), enabled.into()],
+    ))
+    .await?;
+    tracing::info!(user_id = %user, topic, channel, enabled, "topic preference saved");
+    Ok(())
+}
+
+/// The topics templates name, and what `user` said about each: `(topic,
+/// channel) -> enabled` for the ones they set.
+pub async fn topics<C: ConnectionTrait>(
+    db: &C,
+    user: Uuid,
+) -> Result<(Vec<String>, Vec<(String, String, bool)>), DbErr> {
+    let known = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT DISTINCT topic FROM templates WHERE topic IS NOT NULL AND deleted_at IS NULL ORDER BY topic",
+        ))
+        .await?
+        .iter()
+        .map(|r| r.try_get::<String>("", "topic"))
+        .collect::<Result<_, _>>()?;
+    let set = db
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT topic, channel, enabled FROM topic_preferences WHERE user_uuid = $1",
+            [user.into()],
+        ))
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get("", "topic")?,
+                r.try_get("", "channel")?,
+                r.try_get("", "enabled")?,
+            ))
+        })
+        .collect::<Result<_, DbErr>>()?;
+    Ok((known, set))
+}
+
+/// A token that unsubscribes `user` from promotional `channel` messages (of
+/// `topic` only, when given), signed so it cannot be forged for someone
+/// else.
+pub fn unsubscribe_token(
+    secret: &str,
+    user: Uuid,
+    channel: Channel,
+    topic: Option<&str>,
+) -> String {
+    let payload = match topic {
+        Some(topic) => format!("{user}:{}:{topic}", channel.as_str()),
+        None => format!("{user}:{}", channel.as_str()),
+    };
     let mut mac = HmacSha256::new_from_slice(secret.as_bytes())
         .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
     mac.update(payload.as_bytes());
@@ -166,27 +250,46 @@ pub fn unsubscribe_token(secret: &str, user: Uuid, channel: Channel) -> String {
     )
 }
 
-/// The user and channel of a valid unsubscribe token.
-pub fn verify_unsubscribe_token(secret: &str, token: &str) -> Option<(Uuid, Channel)> {
+/// What a valid unsubscribe token turns off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsubscribe {
+    pub user: Uuid,
+    pub channel: Channel,
+    /// `None`: every promotional message on the channel.
+    pub topic: Option<String>,
+}
+
+/// The user, channel and topic of a valid unsubscribe token.
+pub fn verify_unsubscribe_token(secret: &str, token: &str) -> Option<Unsubscribe> {
     let (payload, signature) = token.split_once('.')?;
     let payload = String::from_utf8(URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
     let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
     let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).ok()?;
     mac.update(payload.as_bytes());
     mac.verify_slice(&signature).ok()?;
-    let (user, channel) = payload.split_once(':')?;
-    Some((user.parse().ok()?, Channel::parse(channel)?))
+    let mut parts = payload.splitn(3, ':');
+    Some(Unsubscribe {
+        user: parts.next()?.parse().ok()?,
+        channel: Channel::parse(parts.next()?)?,
+        topic: parts.next().map(str::to_owned),
+    })
 }
 
-/// Follows an unsubscribe link: turns promotional messages off on the
-/// token's channel for the token's user. Returns that channel.
+/// Follows an unsubscribe link: turns promotional messages (of its topic,
+/// if it names one) off on the token's channel for the token's user.
+/// Returns what it turned off.
 pub async fn unsubscribe<C: ConnectionTrait>(
     db: &C,
     secret: &str,
     token: &str,
-) -> Result<Channel, NotificationError> {
-    let (user, channel) =
+) -> Result<Unsubscribe, NotificationError> {
+    let link =
         verify_unsubscribe_token(secret, token).ok_or(NotificationError::InvalidUnsubscribeLink)?;
+    let (user, channel) = (link.user, link.channel);
+    if let Some(topic) = &link.topic {
+        set_topic(db, user, topic, channel.as_str(), false).await?;
+        return Ok(link);
+    }
     let (column, model) = match channel {
         Channel::Email => (
             preference::Column::EmailPromotional,
@@ -222,7 +325,7 @@ pub async fn unsubscribe<C: ConnectionTrait>(
     .exec(db)
     .await?;
     tracing::info!(user_id = %user, channel = channel.as_str(), "unsubscribed from promotional messages");
-    Ok(channel)
+    Ok(link)
 }
 
 #[cfg(test)]
@@ -260,10 +363,19 @@ mod tests {
     #[test]
     fn unsubscribe_tokens_verify_and_cannot_be_altered() {
         let user = Uuid::new_v4();
-        let token = unsubscribe_token("secret", user, Channel::Email);
+        let token = unsubscribe_token("secret", user, Channel::Email, None);
         assert_eq!(
             verify_unsubscribe_token("secret", &token),
-            Some((user, Channel::Email))
+            Some(Unsubscribe {
+                user,
+                channel: Channel::Email,
+                topic: None
+            })
+        );
+        let topic = unsubscribe_token("secret", user, Channel::Sms, Some("orders.late"));
+        assert_eq!(
+            verify_unsubscribe_token("secret", &topic).and_then(|u| u.topic),
+            Some("orders.late".to_owned())
         );
         assert_eq!(verify_unsubscribe_token("other secret", &token), None);
         let (_, signature) = token.split_once('.').unwrap();

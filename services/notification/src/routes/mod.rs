@@ -23,6 +23,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .get(preferences::get)
             .put(preferences::put),
     )
+    .service(resource("/v1/notifications/preferences/topics").get(preferences::topics))
+    .service(resource("/v1/notifications/preferences/topics/{topic}").put(preferences::put_topic))
     .service(
         resource("/v1/notifications/unsubscribe")
             .get(unsubscribe::unsubscribe)
@@ -82,6 +84,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         devices::remove,
         preferences::get,
         preferences::put,
+        preferences::topics,
+        preferences::put_topic,
         unsubscribe::unsubscribe,
         unsubscribe::unsubscribe_one_click,
         templates::list,

@@ -2,7 +2,7 @@ use actix_web::{HttpResponse, web};
 use chrono::NaiveTime;
 use chrono_tz::Tz;
 use dayone_web::ApiError;
-use dayone_web::auth::AuthenticatedUser;
+use dayone_web::AuthenticatedUser;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -146,4 +146,104 @@ pub async fn put(
     };
     let saved = prefs::replace(&state.db, user.user_uuid, wanted).await?;
     Ok(HttpResponse::Ok().json(shown(saved)))
+}
+
+/// A topic and whether its promotional messages reach the caller on each
+/// channel.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TopicPreference {
+    pub topic: String,
+    pub email: bool,
+    pub sms: bool,
+    pub push: bool,
+    pub in_app: bool,
+}
+
+/// The channels to change for a topic; the ones left out stay.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TopicChange {
+    pub email: Option<bool>,
+    pub sms: Option<bool>,
+    pub push: Option<bool>,
+    pub in_app: Option<bool>,
+}
+
+fn topic_views(known: Vec<String>, set: &[(String, String, bool)]) -> Vec<TopicPreference> {
+    let takes = |topic: &str, channel: &str| {
+        set.iter()
+            .find(|(t, c, _)| t == topic && c == channel)
+            .is_none_or(|(_, _, enabled)| *enabled)
+    };
+    known
+        .into_iter()
+        .map(|topic| TopicPreference {
+            email: takes(&topic, "email"),
+            sms: takes(&topic, "sms"),
+            push: takes(&topic, "push"),
+            in_app: takes(&topic, "in_app"),
+            topic,
+        })
+        .collect()
+}
+
+/// Every topic templates send under, and the caller's channels for each
+/// (all on until turned off). Transactional messages ignore topics.
+#[utoipa::path(
+    get,
+    path = "/v1/notifications/preferences/topics",
+    tag = "preferences",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The topics", body = Vec<TopicPreference>),
+        (status = 401, description = "Missing or invalid token", body = dayone_web::error::ErrorDoc),
+    )
+)]
+pub async fn topics(
+    state: web::Data<NotifyState>,
+    user: AuthenticatedUser,
+) -> Result<HttpResponse, ApiError> {
+    let (known, set) = prefs::topics(&state.db, user.user_uuid).await?;
+    Ok(HttpResponse::Ok().json(topic_views(known, &set)))
+}
+
+/// Turns a topic's promotional messages on or off per channel for the
+/// caller.
+#[utoipa::path(
+    put,
+    path = "/v1/notifications/preferences/topics/{topic}",
+    tag = "preferences",
+    security(("bearer" = [])),
+    params(("topic" = String, Path, description = "A topic of `GET /v1/notifications/preferences/topics`")),
+    request_body = TopicChange,
+    responses(
+        (status = 200, description = "The topic after the change", body = TopicPreference),
+        (status = 401, description = "Missing or invalid token", body = dayone_web::error::ErrorDoc),
+        (status = 404, description = "No template sends under this topic", body = dayone_web::error::ErrorDoc),
+    )
+)]
+pub async fn put_topic(
+    state: web::Data<NotifyState>,
+    user: AuthenticatedUser,
+    topic: web::Path<String>,
+    body: web::Json<TopicChange>,
+) -> Result<HttpResponse, ApiError> {
+    let (known, _) = prefs::topics(&state.db, user.user_uuid).await?;
+    if !known.contains(&topic) {
+        return Err(ApiError::not_found("topic"));
+    }
+    let change = body.into_inner();
+    for (channel, enabled) in [
+        ("email", change.email),
+        ("sms", change.sms),
+        ("push", change.push),
+        ("in_app", change.in_app),
+    ] {
+        if let Some(enabled) = enabled {
+            prefs::set_topic(&state.db, user.user_uuid, &topic, channel, enabled).await?;
+        }
+    }
+    let (_, set) = prefs::topics(&state.db, user.user_uuid).await?;
+    let view = topic_views(vec![topic.into_inner()], &set).pop();
+    Ok(HttpResponse::Ok().json(view))
 }

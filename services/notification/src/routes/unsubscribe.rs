@@ -14,8 +14,9 @@ pub struct Query {
 
 /// The link in promotional emails (`GET`, a click) and their
 /// `List-Unsubscribe-Post` one-click target (`POST`, RFC 8058): turns
-/// promotional messages on that channel off. Needs no login: the token is
-/// signed for one user and channel.
+/// promotional messages on that channel off (of the message's topic only,
+/// when its template has one). Needs no login: the token is signed for one
+/// user, channel and topic.
 #[utoipa::path(
     post,
     path = "/v1/notifications/unsubscribe",
@@ -50,13 +51,16 @@ pub async fn unsubscribe(
     state: web::Data<NotifyState>,
     query: web::Query<Query>,
 ) -> Result<HttpResponse, ApiError> {
-    let channel = preferences::unsubscribe(
+    let link = preferences::unsubscribe(
         &state.db,
         state.settings.unsubscribe_secret.expose_secret(),
         &query.token,
     )
     .await?;
     Ok(HttpResponse::Ok().json(json!({
-        "message": format!("you will no longer get promotional {} messages", channel.as_str()),
+        "message": match &link.topic {
+            Some(topic) => format!("you will no longer get {topic} messages by {}", link.channel.as_str()),
+            None => format!("you will no longer get promotional {} messages", link.channel.as_str()),
+        },
     })))
 }

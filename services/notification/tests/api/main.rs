@@ -19,3 +19,4 @@ mod reliability;
 mod sms;
 mod support;
 mod templates;
+mod topics;
