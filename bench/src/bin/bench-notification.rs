@@ -10,10 +10,14 @@
 //! 2. N SMS jobs through the whole pipeline with the no-op (log) provider,
 //!    which measures everything but the provider.
 //!
+//! With `--inbox`, the in-app inbox instead (`dayone_bench::inbox`): lists
+//! over 100,000 items and live delivery to 1,000 open streams.
+//!
 //! Each line says where the CPU went (this process holds the service, the
 //! sink and the publisher; PostgreSQL, RabbitMQ and Redis are the stack's).
 //!
 //!   cargo run --release -p dayone-bench --bin bench-notification -- [--jobs N] [--concurrency C] [--maildev]
+//!   cargo run --release -p dayone-bench --bin bench-notification -- --inbox [--items N] [--clients N] [--seconds S]
 
 use std::time::{Duration, Instant};
 
@@ -209,6 +213,8 @@ async fn main() -> anyhow::Result<()> {
     let jobs = flag("--jobs", 10_000);
     let concurrency = flag("--concurrency", 8);
     let maildev = std::env::args().any(|a| a == "--maildev");
+    let inbox = std::env::args().any(|a| a == "--inbox");
+    let issuer = dayone_test_support::tokens::TestIssuer::start().await;
     // Logs as production writes them: JSON lines at info, on stdout (the
     // figures are the lines that do not start with `{`).
     dayone_telemetry::init(
@@ -232,7 +238,8 @@ async fn main() -> anyhow::Result<()> {
         .set("APP_NOTIFICATION__SMS__TRANSACTIONAL__PROVIDER", "log")
         .set("APP_BROKER__CONCURRENCY", concurrency.to_string())
         .set("APP_BROKER__PREFETCH", (concurrency * 4).to_string())
-        .set("APP_LOG__FILTER", "warn");
+        .set("APP_LOG__FILTER", "warn")
+        .set("APP_TOKENS__JWKS_URL", issuer.jwks_url());
     let settings: Settings = dayone_web::settings::load_with(
         "notification",
         &dayone_test_support::config_dir(),
@@ -250,6 +257,18 @@ async fn main() -> anyhow::Result<()> {
         Application::build,
     )
     .await;
+    if inbox {
+        let seconds = flag("--seconds", 10) as u64;
+        return inbox::run(
+            &app,
+            &issuer,
+            &publisher,
+            flag("--items", 100_000),
+            flag("--clients", 1_000),
+            seconds,
+        )
+        .await;
+    }
     println!(
         "notification in-process (consumer concurrency {concurrency}, prefetch {}), persistent messages, publisher confirms",
         concurrency * 4
@@ -313,4 +332,261 @@ async fn main() -> anyhow::Result<()> {
     )
     .await?;
     Ok(())
+}
+
+mod inbox {
+    //! The in-app inbox under load (`--inbox`), in-process
+    //! against the real test infrastructure:
+    //!
+    //! 1. `GET /v1/inbox` for one user with 100,000 items: the first page and a
+    //!    page from the middle (by cursor), then the unread count of all
+    //!    100,000, with our load generator; then the first page with wrk, a
+    //!    load generator the field uses, when it is installed;
+    //! 2. live delivery: 1,000 users each with a stream open, 1,000 in-app jobs
+    //!    (one per user) published at a steady rate, and the time from publish
+    //!    to the event on the stream, through RabbitMQ, the consumer,
+    //!    PostgreSQL, the outbox and the broadcast queue.
+    //!
+    //! Each phase says where the CPU went (this process holds the service and
+    //! the load; PostgreSQL, RabbitMQ and Redis are the stack's).
+
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    use dayone_broker::Broker;
+    use dayone_model::Envelope;
+    use dayone_model::messages::notifications::{Channel, Recipient, TemplatedJob};
+    use dayone_test_support::app::TestApp;
+    use dayone_test_support::sse::Events;
+    use dayone_test_support::tokens::TestIssuer;
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    use serde_json::json;
+
+    use dayone_bench::{cpu, run as load};
+
+    fn percentile(sorted: &[Duration], p: f64) -> f64 {
+        if sorted.is_empty() {
+            return 0.0;
+        }
+        let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+        sorted[rank.min(sorted.len() - 1)].as_secs_f64() * 1000.0
+    }
+
+    /// `n` items for `user`, as if sent over time: their notifications too
+    /// (each item belongs to one), ids in time order, all unread.
+    const SEED: &str = "WITH n AS ( \
+           INSERT INTO notifications (uuid, channel, category, template, recipient_user_uuid, job, status, template_version) \
+           SELECT gen_random_uuid(), 'in_app', 'transactional', 'bench.item', $2, '{}'::jsonb, 'sent', 1 \
+           FROM generate_series(1, $1) RETURNING id), \
+         numbered AS (SELECT id, row_number() OVER (ORDER BY id) AS i FROM n) \
+         INSERT INTO inbox_items (uuid, user_uuid, notification_id, template, category, title, body) \
+         SELECT (lpad(to_hex((extract(epoch FROM now()) * 1000)::bigint - $1 + i), 12, '0') \
+                 || '7' || substr(md5(i::text), 1, 3) || '8' || substr(md5(i::text), 4, 15))::uuid, \
+                $2, id, 'bench.item', 'transactional', 'Item ' || i, 'Something happened.' FROM numbered";
+
+    /// Runs both phases against `app`, whose tokens `issuer` signs; jobs go out
+    /// through `publisher`.
+    pub async fn run(
+        app: &TestApp,
+        issuer: &TestIssuer,
+        publisher: &Broker,
+        items: usize,
+        clients: usize,
+        seconds: u64,
+    ) -> anyhow::Result<()> {
+        // 1. Lists over 100,000 items.
+        let reader = issuer.user();
+        let started = Instant::now();
+        app.db
+            .execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                SEED,
+                [(items as i64).into(), reader.uuid.into()],
+            ))
+            .await?;
+        app.db
+            .execute_unprepared("ANALYZE notifications, inbox_items")
+            .await?;
+        println!(
+            "{items} inbox items for one user written in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        let middle = app
+            .db
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT uuid::text AS u FROM inbox_items WHERE user_uuid = $1 ORDER BY uuid DESC OFFSET $2 LIMIT 1",
+                [reader.uuid.into(), ((items / 2) as i64).into()],
+            ))
+            .await?
+            .map(|r| r.try_get::<String>("", "u"))
+            .transpose()?
+            .unwrap_or_default();
+        let client = reqwest::Client::new();
+        let bearer = format!("Bearer {}", reader.token);
+        for (name, path) in [
+            (
+                "GET /v1/inbox (first page)",
+                "/v1/inbox?limit=20".to_owned(),
+            ),
+            (
+                "GET /v1/inbox (page at 50,000)",
+                format!("/v1/inbox?limit=20&cursor={middle}"),
+            ),
+            (
+                "GET /v1/inbox/unread-count",
+                "/v1/inbox/unread-count".to_owned(),
+            ),
+        ] {
+            let url = app.url(&path);
+            let before = cpu::snapshot();
+            let samples = load(16, seconds, {
+                let (client, bearer, url) = (client.clone(), bearer.clone(), url.clone());
+                move |_, _| {
+                    let (client, bearer, url) = (client.clone(), bearer.clone(), url.clone());
+                    async move {
+                        match client
+                            .get(&url)
+                            .header("authorization", &bearer)
+                            .send()
+                            .await
+                        {
+                            Ok(r) => r.status() == 200 && r.bytes().await.is_ok(),
+                            Err(_) => false,
+                        }
+                    }
+                }
+            })
+            .await;
+            let took = samples.elapsed.as_secs_f64();
+            samples.report(name);
+            println!("    CPU: {}", cpu::report(&before, &cpu::snapshot(), took));
+        }
+        let first_page = app.url("/v1/inbox?limit=20");
+        match std::process::Command::new("wrk")
+            .args(["-t2", "-c16", &format!("-d{seconds}s"), "--latency", "-H"])
+            .arg(format!("Authorization: {bearer}"))
+            .arg(&first_page)
+            .output()
+        {
+            Ok(out) => {
+                let text = String::from_utf8_lossy(&out.stdout);
+                let field = |prefix: &str| {
+                    text.lines()
+                        .find(|l| l.trim_start().starts_with(prefix))
+                        .map(|l| l.split_whitespace().nth(1).unwrap_or("?").to_owned())
+                        .unwrap_or_else(|| "?".into())
+                };
+                println!(
+                    "wrk GET /v1/inbox (first page), c=16: {} req/s   p50 {}   p99 {}",
+                    text.lines()
+                        .find(|l| l.starts_with("Requests/sec"))
+                        .and_then(|l| l.split_whitespace().nth(1))
+                        .unwrap_or("?"),
+                    field("50%"),
+                    field("99%"),
+                );
+            }
+            Err(_) => println!("wrk is not installed: its line is left out"),
+        }
+
+        // 2. Live delivery to 1,000 open streams.
+        let admin = issuer.admin();
+        let template = json!({
+            "key": "bench.live",
+            "category": "transactional",
+            "default_locale": "en",
+            "variables": [{"name": "i"}],
+            "content": {"en": {"in_app": {"title": "{{ i }}", "body": "live"}}},
+        });
+        for (path, body) in [
+            ("/v1/notifications/templates", template),
+            (
+                "/v1/notifications/templates/bench.live/publish",
+                json!({"version": 1}),
+            ),
+        ] {
+            let response = client
+                .post(app.url(path))
+                .header("authorization", format!("Bearer {}", admin.token))
+                .json(&body)
+                .send()
+                .await?;
+            anyhow::ensure!(
+                response.status().is_success(),
+                "{path}: {}",
+                response.status()
+            );
+        }
+        let users: Vec<_> = (0..clients).map(|_| issuer.user()).collect();
+        let arrived: Arc<Mutex<HashMap<usize, Instant>>> = Arc::default();
+        let opened = Instant::now();
+        let mut readers = Vec::new();
+        for user in &users {
+            let response = client
+                .get(app.url("/v1/inbox/stream"))
+                .header("authorization", format!("Bearer {}", user.token))
+                .send()
+                .await?;
+            let mut events = Events::new(response);
+            anyhow::ensure!(
+                events.opened(Duration::from_secs(10)).await,
+                "a stream did not open"
+            );
+            let arrived = arrived.clone();
+            readers.push(tokio::spawn(async move {
+                if let Some(event) = events.next(Duration::from_secs(120)).await
+                    && let Some(i) = event.json()["title"].as_str().and_then(|t| t.parse().ok())
+                {
+                    arrived.lock().map(|mut a| a.insert(i, Instant::now())).ok();
+                }
+            }));
+        }
+        println!(
+            "{clients} streams open in {:.1} s",
+            opened.elapsed().as_secs_f64()
+        );
+        let rate = 200.0;
+        let before = cpu::snapshot();
+        let began = Instant::now();
+        let mut published = HashMap::new();
+        for (i, user) in users.iter().enumerate() {
+            let due = began + Duration::from_secs_f64(i as f64 / rate);
+            tokio::time::sleep_until(due.into()).await;
+            let job = Envelope::new(TemplatedJob {
+                recipient: Recipient {
+                    user_uuid: Some(user.uuid),
+                    ..Default::default()
+                },
+                channel: Channel::InApp,
+                template: "bench.live".into(),
+                variables: serde_json::Map::from_iter([("i".into(), json!(i.to_string()))]),
+                locale: None,
+                version: None,
+                digest: None,
+            });
+            published.insert(i, Instant::now());
+            publisher.publish(&job).await?;
+        }
+        for reader in readers {
+            let _ = tokio::time::timeout(Duration::from_secs(120), reader).await;
+        }
+        let took = began.elapsed().as_secs_f64();
+        let arrived = arrived.lock().map(|a| a.clone()).unwrap_or_default();
+        let mut latencies: Vec<Duration> = arrived
+            .iter()
+            .filter_map(|(i, at)| Some(at.duration_since(*published.get(i)?)))
+            .collect();
+        latencies.sort_unstable();
+        println!(
+            "live: {} of {clients} items reached their stream, published at {rate:.0}/s: publish -> event p50 {:.1} ms   p99 {:.1} ms   max {:.1} ms",
+            latencies.len(),
+            percentile(&latencies, 50.0),
+            percentile(&latencies, 99.0),
+            percentile(&latencies, 100.0),
+        );
+        println!("    CPU: {}", cpu::report(&before, &cpu::snapshot(), took));
+        Ok(())
+    }
 }
