@@ -1,7 +1,8 @@
 //! `notification.cleanup`, a nightly scheduled task: deletes
 //! notifications whose every delivery finished (sent, suppressed or failed)
 //! longer ago than `housekeeping.retention_days`, with their deliveries and
-//! attempts, and does the messaging housekeeping every service does.
+//! attempts (and inbox items), and digests sent as long ago, and does the
+//! messaging housekeeping every service does.
 //! Deferred and retrying deliveries are never touched.
 
 use dayone_broker::tasks::messaging_housekeeping;
@@ -31,6 +32,16 @@ pub async fn cleanup(
         .await?
         .rows_affected();
     counts.insert("notifications".into(), deleted.into());
+    // Digests sent that long ago (their items went with their notifications).
+    let digests = db
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "DELETE FROM digests WHERE sent_at < now() - make_interval(days => $1)",
+            [retention_days.into()],
+        ))
+        .await?
+        .rows_affected();
+    counts.insert("digests".into(), digests.into());
     let summary = Value::Object(counts.clone());
     tracing::info!(deleted = %summary, "notification cleanup done");
     Ok(counts)

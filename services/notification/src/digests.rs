@@ -114,7 +114,7 @@ pub async fn release_due(state: &NotifyState) -> Result<usize, DbErr> {
         .query_all_raw(statement(
             "SELECT d.id, d.uuid, d.user_uuid, d.channel, t.key FROM digests d \
              JOIN templates t ON t.id = d.template_id \
-             WHERE d.sent_at IS NULL AND d.window_ends_at <= now() \
+             WHERE d.sent_at IS NULL AND d.deleted_at IS NULL AND d.window_ends_at <= now() \
              ORDER BY d.window_ends_at LIMIT $1 \
              FOR UPDATE OF d SKIP LOCKED",
             vec![(BATCH as i64).into()],

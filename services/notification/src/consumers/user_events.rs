@@ -1,7 +1,8 @@
 //! `notification.user-events`: keeps `contacts` in step with auth's users.
 //! The contact change and the processed-message record commit together, so
 //! a redelivered event changes nothing. A deleted user's contact, devices,
-//! preferences and inbox go too: nothing is sent to a deleted account.
+//! preferences, inbox and open digests go too: nothing is sent to a
+//! deleted account.
 
 use dayone_broker::{Handler, HandlerError, Incoming, Outcome, idempotency};
 use dayone_model::messages::users::{UserDeleted, UserRegistered, UserUpdated};
@@ -76,7 +77,13 @@ async fn upsert(txn: &DatabaseTransaction, details: Details) -> Result<(), Handl
 }
 
 async fn forget(txn: &DatabaseTransaction, user: Uuid) -> Result<(), HandlerError> {
-    for table in ["contacts", "devices", "preferences", "inbox_items"] {
+    for table in [
+        "contacts",
+        "devices",
+        "preferences",
+        "inbox_items",
+        "digests",
+    ] {
         txn.execute_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
             format!(

@@ -131,12 +131,18 @@ async fn templated(state: &NotifyState, req: &HttpRequest, body: Value) -> Resul
             "is written by the notification service when a digest window closes".into(),
         )]));
     }
-    let address = match job.channel {
-        MessageChannel::Email => job.recipient.email.is_some(),
-        MessageChannel::Sms => job.recipient.phone.is_some(),
-        MessageChannel::Push | MessageChannel::InApp => false,
-    };
-    require(&job.recipient, job.channel.as_str(), address)?;
+    match job.channel {
+        MessageChannel::Email => require(&job.recipient, "email", job.recipient.email.is_some())?,
+        MessageChannel::Sms => require(&job.recipient, "phone", job.recipient.phone.is_some())?,
+        // Devices and the inbox belong to a user.
+        MessageChannel::Push | MessageChannel::InApp if job.recipient.user_uuid.is_none() => {
+            return Err(ApiError::validation(&[(
+                "recipient",
+                "needs user_uuid".into(),
+            )]));
+        }
+        MessageChannel::Push | MessageChannel::InApp => {}
+    }
     let resolved = state
         .templates
         .resolve(&state.db, &job.template, None)
