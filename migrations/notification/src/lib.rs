@@ -10,6 +10,7 @@ mod m0005_outbox_pending_by_id;
 mod m0006_templates;
 mod m0007_inbox;
 mod m0008_digests_and_topics;
+mod m0009_digest_versions;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_templates::Migration),
             Box::new(m0007_inbox::Migration),
             Box::new(m0008_digests_and_topics::Migration),
+            Box::new(m0009_digest_versions::Migration),
         ]
     }
 }

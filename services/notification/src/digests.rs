@@ -9,6 +9,9 @@
 //! digest's, so it is handled once however often it is published.
 //! Transactional messages are never digested.
 //!
+//! A digest keeps the template version its events were accepted with: a
+//! publish inside the window starts another digest for the events after it.
+//!
 //! An event's row lock on its open digest (taken by the upsert) keeps the
 //! sweep from closing that digest until the event has joined it; the sweep
 //! skips digests another instance is closing.
@@ -70,14 +73,15 @@ pub(crate) async fn hold(
         }
         let digest = txn
             .query_one_raw(statement(
-                "INSERT INTO digests (user_uuid, template_id, channel, window_ends_at) \
-                 VALUES ($1, $2, $3, now() + make_interval(secs => $4)) \
-                 ON CONFLICT (user_uuid, template_id, channel) WHERE sent_at IS NULL \
+                "INSERT INTO digests (user_uuid, template_id, channel, template_version, window_ends_at) \
+                 VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5)) \
+                 ON CONFLICT (user_uuid, template_id, channel, template_version) WHERE sent_at IS NULL \
                  DO UPDATE SET updated_at = now() RETURNING id",
                 vec![
                     user.into(),
                     chosen.template.id.into(),
                     channel.as_str().into(),
+                    notification.template_version.unwrap_or(chosen.version).into(),
                     f64::from(window).into(),
                 ],
             ))
@@ -112,7 +116,7 @@ pub async fn release_due(state: &NotifyState) -> Result<usize, DbErr> {
     let txn = state.db.begin().await?;
     let due = txn
         .query_all_raw(statement(
-            "SELECT d.id, d.uuid, d.user_uuid, d.channel, t.key FROM digests d \
+            "SELECT d.id, d.uuid, d.user_uuid, d.channel, d.template_version, t.key FROM digests d \
              JOIN templates t ON t.id = d.template_id \
              WHERE d.sent_at IS NULL AND d.deleted_at IS NULL AND d.window_ends_at <= now() \
              ORDER BY d.window_ends_at LIMIT $1 \
@@ -126,6 +130,7 @@ pub async fn release_due(state: &NotifyState) -> Result<usize, DbErr> {
         let user: Uuid = row.try_get("", "user_uuid")?;
         let channel: String = row.try_get("", "channel")?;
         let key: String = row.try_get("", "key")?;
+        let version: i32 = row.try_get("", "template_version")?;
         let events: Vec<Map<String, Value>> = txn
             .query_all_raw(statement(
                 "SELECT variables FROM digest_items WHERE digest_id = $1 ORDER BY id",
@@ -153,7 +158,8 @@ pub async fn release_due(state: &NotifyState) -> Result<usize, DbErr> {
             template: key,
             variables: Map::new(),
             locale: None,
-            version: None,
+            // The version its events were accepted with.
+            version: Some(version),
             digest: Some(events),
         });
         // The digest's own id: a second publish lands on the same records.

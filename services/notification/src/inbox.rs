@@ -176,13 +176,20 @@ pub async fn since(
         .collect()
 }
 
-/// How many of `user`'s items are unread (archived ones aside).
+/// The most unread items counted exactly: a badge says "999+" past it, and
+/// counting 100,000 index entries per request took 140 ms (the inbox
+/// bench), counting a thousand takes well under one.
+pub const UNREAD_COUNTED: i64 = 999;
+
+/// How many of `user`'s items are unread (archived ones aside), up to
+/// [`UNREAD_COUNTED`] + 1: more than [`UNREAD_COUNTED`] means "at least".
 pub async fn unread(db: &DatabaseConnection, user: Uuid) -> Result<i64, DbErr> {
     let row = db
         .query_one_raw(statement(
-            "SELECT count(*) AS n FROM inbox_items \
-             WHERE user_uuid = $1 AND deleted_at IS NULL AND archived_at IS NULL AND read_at IS NULL",
-            vec![user.into()],
+            "SELECT count(*) AS n FROM (SELECT 1 FROM inbox_items \
+               WHERE user_uuid = $1 AND deleted_at IS NULL AND archived_at IS NULL AND read_at IS NULL \
+               LIMIT $2) unread",
+            vec![user.into(), (UNREAD_COUNTED + 1).into()],
         ))
         .await?;
     row.map_or(Ok(0), |r| r.try_get("", "n"))

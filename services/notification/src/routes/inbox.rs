@@ -81,14 +81,15 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
 }
 
-/// How many of the caller's items are unread.
+/// How many of the caller's items are unread, counted up to 999: past that
+/// `more` is true (a badge shows "999+").
 #[utoipa::path(
     get,
     path = "/v1/inbox/unread-count",
     tag = "inbox",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "`{\"unread\": n}`"),
+        (status = 200, description = "`{\"unread\": n, \"more\": bool}`: `more` when there are over 999"),
         (status = 401, description = "Missing or invalid token", body = dayone_web::error::ErrorDoc),
     )
 )]
@@ -96,8 +97,11 @@ pub async fn unread_count(
     state: web::Data<NotifyState>,
     user: AuthenticatedUser,
 ) -> Result<HttpResponse, ApiError> {
-    let unread = inbox::unread(&state.db, user.user_uuid).await?;
-    Ok(HttpResponse::Ok().json(json!({ "unread": unread })))
+    let counted = inbox::unread(&state.db, user.user_uuid).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "unread": counted.min(inbox::UNREAD_COUNTED),
+        "more": counted > inbox::UNREAD_COUNTED,
+    })))
 }
 
 /// Marks every unread item read.

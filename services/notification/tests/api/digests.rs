@@ -148,3 +148,63 @@ async fn transactional_templates_are_never_digested() {
         .await;
     assert_eq!(forged.status(), 422);
 }
+
+#[tokio::test]
+async fn a_publish_inside_the_window_changes_the_next_digest_and_not_the_one_gathering() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (status, _) = publish_template(&app, &admin, activity("promotional", 2)).await;
+    assert_eq!(status, 201);
+    let (user, to) = (Uuid::new_v4(), unique_email());
+    contact_in(&app, user, &to, None, None).await;
+    let held = app.publish(event(user, "before")).await;
+    app.status_when(held.id, &admin.token, |s| s["status"] == "digested")
+        .await;
+
+    let mut edit = activity("promotional", 2);
+    let edit = edit.as_object_mut().unwrap();
+    for field in ["key", "category", "digest_secs"] {
+        edit.remove(field);
+    }
+    edit["content"]["en"]["email"]["subject"] = json!("Reworded: {{ count }}");
+    let saved = app
+        .send(
+            Method::PUT,
+            "/v1/notifications/templates/activity",
+            &admin.token,
+            Some(Value::Object(edit.clone())),
+        )
+        .await;
+    assert_eq!(saved.status(), 201);
+    let published = app
+        .send(
+            Method::POST,
+            "/v1/notifications/templates/activity/publish",
+            &admin.token,
+            Some(json!({"version": 2})),
+        )
+        .await;
+    assert_eq!(published.status(), 200);
+    app.publish(event(user, "after")).await;
+
+    let both = dayone_test_support::eventually(Duration::from_secs(20), || async {
+        let mut subjects: Vec<String> = mail::all(&app.env.stack)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|m| m["to"][0]["address"] == to.as_str())
+            .map(|m| {
+                format!(
+                    "{} / {}",
+                    m["subject"].as_str().unwrap(),
+                    m["text"].as_str().unwrap().trim()
+                )
+            })
+            .collect();
+        subjects.sort();
+        (subjects.len() == 2).then_some(subjects)
+    })
+    .await
+    .expect("two digests");
+    assert_eq!(both, ["1 new thing / - before", "Reworded: 1 / - after"]);
+}

@@ -258,3 +258,38 @@ async fn a_stream_resumed_with_last_event_id_gets_what_it_missed_and_a_redeliver
         .unwrap();
     assert_eq!(refused.status(), 400);
 }
+
+#[tokio::test]
+async fn the_unread_count_is_exact_up_to_999_and_says_more_past_it() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let app = spawn_app().await;
+    let user = app.user().await;
+    let seed = |n: i64| {
+        Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "WITH n AS (INSERT INTO notifications (uuid, channel, category, template, recipient_user_uuid, job, status) \
+               SELECT gen_random_uuid(), 'in_app', 'transactional', 't', $2, '{}'::jsonb, 'sent' FROM generate_series(1, $1) RETURNING id) \
+             INSERT INTO inbox_items (uuid, user_uuid, notification_id, template, category, title, body) \
+             SELECT gen_random_uuid(), $2, id, 't', 'transactional', 'x', 'y' FROM n",
+            [n.into(), user.uuid.into()],
+        )
+    };
+    app.db.execute_raw(seed(999)).await.unwrap();
+    assert_eq!(
+        get(&app, &user, "/v1/inbox/unread-count").await,
+        json!({"unread": 999, "more": false})
+    );
+    app.db.execute_raw(seed(1)).await.unwrap();
+    assert_eq!(
+        get(&app, &user, "/v1/inbox/unread-count").await,
+        json!({"unread": 999, "more": true})
+    );
+    let marked = app
+        .send(Method::POST, "/v1/inbox/read-all", &user.token, None)
+        .await;
+    assert_eq!(marked.json::<Value>().await.unwrap()["marked"], 1000);
+    assert_eq!(
+        get(&app, &user, "/v1/inbox/unread-count").await,
+        json!({"unread": 0, "more": false})
+    );
+}

@@ -146,3 +146,83 @@ async fn an_admin_writes_a_template_in_two_languages_and_each_reader_gets_theirs
         "the edit is what the next message says"
     );
 }
+
+/// A message held in a digest window is queued: publishing an edit meanwhile
+/// changes the next message, not that one.
+#[tokio::test]
+async fn an_edit_published_while_a_message_is_held_changes_only_the_next_one() {
+    let stack = TestStack::load();
+    let admin = admin_token().await;
+    let key = format!(
+        "digest.{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    );
+    let wording = |subject: &str| json!({"en": {"email": {"subject": subject, "text": "{% for item in items %}{{ item.what }}\n{% endfor %}", "html": "<p>{{ count }}</p>"}}});
+    let (status, body) = call(
+        reqwest::Method::POST,
+        "/v1/notifications/templates",
+        &admin,
+        json!({"key": key, "category": "promotional", "digest_secs": 2, "default_locale": "en",
+            "variables": [{"name": "what"}], "content": wording("First wording")}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let publish = format!("/v1/notifications/templates/{key}/publish");
+    call(
+        reqwest::Method::POST,
+        &publish,
+        &admin,
+        json!({"version": 1}),
+    )
+    .await;
+    let (user, email) = reader(None).await;
+    let send = |what: &str| json!({"channel": "email", "template": key, "recipient": {"user_uuid": user}, "variables": {"what": what}});
+    let (status, held) = call(
+        reqwest::Method::POST,
+        "/v1/notifications",
+        &admin,
+        send("held"),
+    )
+    .await;
+    assert_eq!(status, 202, "{held}");
+    let held_path = format!("/v1/notifications/{}", held["uuid"].as_str().unwrap());
+    let digested = dayone_test_support::eventually(Duration::from_secs(10), || async {
+        let (_, status) = call(reqwest::Method::GET, &held_path, &admin, json!(null)).await;
+        (status["status"] == "digested").then_some(())
+    })
+    .await;
+    assert!(digested.is_some(), "held in the digest");
+
+    let (status, _) = call(
+        reqwest::Method::PUT,
+        &format!("/v1/notifications/templates/{key}"),
+        &admin,
+        json!({"default_locale": "en", "variables": [{"name": "what"}], "content": wording("Second wording")}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    call(
+        reqwest::Method::POST,
+        &publish,
+        &admin,
+        json!({"version": 2}),
+    )
+    .await;
+    call(
+        reqwest::Method::POST,
+        "/v1/notifications",
+        &admin,
+        send("next"),
+    )
+    .await;
+
+    let wait = Duration::from_secs(20);
+    let first = wait_for_subject(&stack, &email, "First wording", wait)
+        .await
+        .expect("the held message, as accepted");
+    assert_eq!(first["text"].as_str().unwrap().trim(), "held");
+    let second = wait_for_subject(&stack, &email, "Second wording", wait)
+        .await
+        .expect("the next, reworded");
+    assert_eq!(second["text"].as_str().unwrap().trim(), "next");
+}
