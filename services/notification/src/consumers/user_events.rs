@@ -47,6 +47,25 @@ struct Details {
     locale: Option<String>,
 }
 
+/// Both events carry the whole of a user's contact details.
+macro_rules! details_from {
+    ($($event:ty),*) => {$(
+        impl From<$event> for Details {
+            fn from(u: $event) -> Self {
+                Self {
+                    user: u.user_uuid,
+                    email: u.email,
+                    name: u.name,
+                    phone: u.phone,
+                    locale: u.locale,
+                }
+            }
+        }
+    )*};
+}
+
+details_from!(UserRegistered, UserUpdated);
+
 async fn upsert(txn: &DatabaseTransaction, details: Details) -> Result<(), HandlerError> {
     contact::Entity::insert(contact::ActiveModel {
         user_uuid: Set(details.user),
@@ -119,33 +138,13 @@ impl UserEvents {
                     .map_err(malformed)?
                     .payload;
                 let user = u.user_uuid;
-                upsert(
-                    &txn,
-                    Details {
-                        user,
-                        email: u.email,
-                        name: u.name,
-                        phone: u.phone,
-                        locale: u.locale,
-                    },
-                )
-                .await?;
+                upsert(&txn, Details::from(u)).await?;
                 info!(user_id = %user, "contact recorded");
             }
             UserUpdated::TYPE => {
                 let u = envelope.decode::<UserUpdated>().map_err(malformed)?.payload;
                 let user = u.user_uuid;
-                upsert(
-                    &txn,
-                    Details {
-                        user,
-                        email: u.email,
-                        name: u.name,
-                        phone: u.phone,
-                        locale: u.locale,
-                    },
-                )
-                .await?;
+                upsert(&txn, Details::from(u)).await?;
                 info!(user_id = %user, "contact updated");
             }
             _ => {

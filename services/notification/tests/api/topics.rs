@@ -60,6 +60,12 @@ async fn send(
     accepted["uuid"].as_str().unwrap().to_owned()
 }
 
+async fn read(app: &NotifyApp, user: &User, path: &str) -> Value {
+    let response = app.send(Method::GET, path, &user.token, None).await;
+    assert_eq!(response.status(), 200, "{path}");
+    response.json().await.unwrap()
+}
+
 async fn status(app: &NotifyApp, admin: &User, id: &str) -> String {
     let value = app
         .status_when(id.parse().unwrap(), &admin.token, |s| {
@@ -77,17 +83,7 @@ async fn a_topics_unsubscribe_link_turns_off_that_topic_on_that_channel_only() {
     template(&app, &admin, "deals.weekly", "promotional").await;
     template(&app, &admin, "deals.receipt", "transactional").await;
 
-    let topics: Value = app
-        .send(
-            Method::GET,
-            "/v1/notifications/preferences/topics",
-            &user.token,
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let topics = read(&app, &user, "/v1/notifications/preferences/topics").await;
     assert_eq!(
         topics,
         json!([{"topic": "deals", "email": true, "sms": true, "push": true, "in_app": true}])
@@ -118,31 +114,11 @@ async fn a_topics_unsubscribe_link_turns_off_that_topic_on_that_channel_only() {
         "you will no longer get deals messages by email"
     );
 
-    let topics: Value = app
-        .send(
-            Method::GET,
-            "/v1/notifications/preferences/topics",
-            &user.token,
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let topics = read(&app, &user, "/v1/notifications/preferences/topics").await;
     assert_eq!(topics[0]["email"], false);
     assert_eq!(topics[0]["in_app"], true);
     // Promotional email in general is still on.
-    let prefs: Value = app
-        .send(
-            Method::GET,
-            "/v1/notifications/preferences",
-            &user.token,
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let prefs = read(&app, &user, "/v1/notifications/preferences").await;
     assert_eq!(prefs["email"]["promotional"], true);
 
     let blocked = send(&app, &admin, &user, "deals.weekly", "email", "2").await;
