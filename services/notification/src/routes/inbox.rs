@@ -28,6 +28,7 @@ const KEEPALIVE: Duration = Duration::from_secs(15);
 #[derive(Deserialize, IntoParams)]
 pub struct ListQuery {
     /// `all` (not archived, the default), `unread` or `archived`.
+    #[param(inline)]
     filter: Option<Filter>,
     /// The `next_cursor` of the page before.
     cursor: Option<Uuid>,

@@ -176,3 +176,19 @@ async fn only_the_recipient_and_admins_see_a_notification() {
         400
     );
 }
+
+/// A job's free-form JSON goes into PostgreSQL and comes back: a float near
+/// the end of f64's range, which PostgreSQL prints in full, must read back
+/// as the number it was, not fail the request.
+#[tokio::test]
+async fn extreme_numbers_in_a_job_survive_the_database() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let mut body = welcome(&unique_email());
+    body["template"] = json!("order_receipt");
+    body["order"] = json!({"number": "X", "total": "1", "items": [], "huge": 1.797_693_134_862_315_7e308, "tiny": -5e-324});
+    let response = app
+        .send(Method::POST, "/v1/notifications", &admin.token, Some(body))
+        .await;
+    assert_eq!(response.status(), 202, "{}", response.text().await.unwrap());
+}
