@@ -243,6 +243,10 @@ async fn subscribe(
     }
 }
 
+/// Acking, or moving a message to a retry or dead-letter queue, gets this
+/// long (see `process`).
+const SETTLE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// A consumer's channel setup gets this long (a broker still starting can
 /// leave a channel call unanswered).
 const SETUP_TIMEOUT: Duration = Duration::from_secs(15);
@@ -267,22 +271,29 @@ async fn consume_on<H: Handler>(
     let retry_delays = broker.settings().retry_delays();
     consumer
         .take_until(shutdown.clone().cancelled_owned())
+        // A delivery error means the channel is gone: take nothing more
+        // from it (the in-flight messages finish, then the consumer
+        // subscribes again on the next connection).
+        .take_while(|delivery| {
+            if let Err(error) = delivery {
+                warn!(queue = options.queue, error = %error, "delivery error");
+            }
+            std::future::ready(delivery.is_ok())
+        })
         .for_each_concurrent(options.concurrency, |delivery| {
             let channel = &channel;
             let retry_delays = &retry_delays;
             async move {
-                match delivery {
-                    Ok(delivery) => {
-                        process(
-                            channel,
-                            options.queue,
-                            (!broadcast).then_some(retry_delays.as_slice()),
-                            handler.as_ref(),
-                            delivery,
-                        )
-                        .await;
-                    }
-                    Err(error) => warn!(queue = options.queue, error = %error, "delivery error"),
+                // Errors ended the stream at `take_while` above.
+                if let Ok(delivery) = delivery {
+                    process(
+                        channel,
+                        options.queue,
+                        (!broadcast).then_some(retry_delays.as_slice()),
+                        handler.as_ref(),
+                        delivery,
+                    )
+                    .await;
                 }
             }
         })
@@ -412,16 +423,27 @@ async fn process<H: Handler>(
                 },
             });
         }
-        match retry_delays {
-            Some(delays) => settle(channel, queue, delays, &delivery, attempt, outcome).await,
-            None => {
-                if outcome != Outcome::Done {
-                    warn!(outcome = ?outcome, "broadcast handler failed; acking anyway");
-                }
-                if let Err(error) = delivery.acker.ack(BasicAckOptions::default()).await {
-                    warn!(error = %error, "ack failed");
+        let settled = async {
+            match retry_delays {
+                Some(delays) => settle(channel, queue, delays, &delivery, attempt, outcome).await,
+                None => {
+                    if outcome != Outcome::Done {
+                        warn!(outcome = ?outcome, "broadcast handler failed; acking anyway");
+                    }
+                    if let Err(error) = delivery.acker.ack(BasicAckOptions::default()).await {
+                        warn!(error = %error, "ack failed");
+                    }
                 }
             }
+        };
+        // An ack or a confirm on a channel whose connection just died can
+        // stay unanswered for good, and the consumer waits for every
+        // in-flight message before it subscribes again: without a bound one
+        // such ack stopped a queue's consumption after a RabbitMQ restart.
+        // Unsettled, the message is redelivered on the new channel (handled
+        // again at worst, which idempotent handlers absorb).
+        if tokio::time::timeout(SETTLE_TIMEOUT, settled).await.is_err() {
+            warn!("settling the message got no answer; the broker will redeliver it");
         }
     }
     .instrument(span)
