@@ -20,15 +20,22 @@ use crate::state::NotifyState;
 pub fn spawn(state: Arc<NotifyState>, stop: CancellationToken) -> JoinHandle<()> {
     let every = Duration::from_secs(state.settings.deferred_sweep_secs.max(1));
     tokio::spawn(async move {
+        let mut last_deferred = tokio::time::Instant::now();
         loop {
+            // Digests every second (a window of seconds should not wait for
+            // the deferred sweep's half minute; the query reads a partial
+            // index of open digests), deferred deliveries every `every`.
             tokio::select! {
                 _ = stop.cancelled() => return,
-                _ = tokio::time::sleep(every) => {}
+                _ = tokio::time::sleep(DIGEST_SWEEP) => {}
             }
-            match sweep(&state).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(republished = n, "deferred notifications released"),
-                Err(error) => tracing::warn!(error = %error, "deferred sweep failed"),
+            if last_deferred.elapsed() >= every {
+                last_deferred = tokio::time::Instant::now();
+                match sweep(&state).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(republished = n, "deferred notifications released"),
+                    Err(error) => tracing::warn!(error = %error, "deferred sweep failed"),
+                }
             }
             match crate::digests::release_due(&state).await {
                 Ok(0) => {}
@@ -38,6 +45,9 @@ pub fn spawn(state: Arc<NotifyState>, stop: CancellationToken) -> JoinHandle<()>
         }
     })
 }
+
+/// How often closed digest windows are looked for.
+const DIGEST_SWEEP: Duration = Duration::from_secs(1);
 
 /// Republishes the jobs of due deferred deliveries; returns how many.
 pub async fn sweep(state: &NotifyState) -> anyhow::Result<usize> {
