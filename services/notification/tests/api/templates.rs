@@ -12,6 +12,9 @@ use uuid::Uuid;
 
 use crate::helpers::{NotifyApp, User, contact_in, spawn_app, unique_email, unique_phone};
 
+/// Where notifications are sent.
+const SEND: &str = "/v1/notifications";
+
 /// A shipping notice in English and Portuguese, email and SMS.
 fn shipped(subject_en: &str) -> Value {
     json!({
@@ -53,6 +56,24 @@ async fn call(
     let response = app.send(method, path, &who.token, body).await;
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Sends `body`, expects a 422 and returns the first reason it gives for
+/// `field`.
+async fn refusal(
+    app: &NotifyApp,
+    method: Method,
+    path: &str,
+    who: &User,
+    body: Value,
+    field: &str,
+) -> String {
+    let (status, body) = call(app, method, path, who, Some(body)).await;
+    assert_eq!(status, 422, "{body}");
+    body["details"]["fields"][field][0]
+        .as_str()
+        .unwrap_or_else(|| panic!("no reason for `{field}`: {body}"))
+        .to_owned()
 }
 
 /// Creates and publishes `body` as version 1.
@@ -166,62 +187,35 @@ async fn variables_are_checked_against_the_template_at_the_api_and_on_the_queue(
     published(&app, &admin, shipped("Shipped")).await;
     let to = unique_email();
 
-    let (status, body) = call(
-        &app,
-        Method::POST,
-        "/v1/notifications",
-        &admin,
-        Some(send_body(None, Some(&to), json!({}))),
-    )
-    .await;
-    assert_eq!(status, 422, "{body}");
+    let missing = send_body(None, Some(&to), json!({}));
     assert_eq!(
-        body["details"]["fields"]["variables.order_number"][0],
+        refusal(
+            &app,
+            Method::POST,
+            SEND,
+            &admin,
+            missing,
+            "variables.order_number"
+        )
+        .await,
         "is required"
     );
 
-    let (status, body) = call(
-        &app,
-        Method::POST,
-        "/v1/notifications",
-        &admin,
-        Some(send_body(
-            None,
-            Some(&to),
-            json!({"order_number": "1", "coupon": "X"}),
-        )),
-    )
-    .await;
-    assert_eq!(status, 422, "{body}");
+    let extra = send_body(None, Some(&to), json!({"order_number": "1", "coupon": "X"}));
     assert_eq!(
-        body["details"]["fields"]["variables.coupon"][0],
+        refusal(&app, Method::POST, SEND, &admin, extra, "variables.coupon").await,
         "is not a variable of this template"
     );
 
     let mut unknown = send_body(None, Some(&to), json!({}));
     unknown["template"] = json!("no.such.template");
-    let (status, body) = call(
-        &app,
-        Method::POST,
-        "/v1/notifications",
-        &admin,
-        Some(unknown),
-    )
-    .await;
-    assert_eq!(status, 422, "{body}");
-    assert!(
-        body["details"]["fields"]["template"][0]
-            .as_str()
-            .unwrap()
-            .contains("no template")
-    );
+    let reason = refusal(&app, Method::POST, SEND, &admin, unknown, "template").await;
+    assert!(reason.contains("no template"), "{reason}");
 
     let mut push = send_body(Some(admin.uuid), None, json!({"order_number": "1"}));
     push["channel"] = json!("push");
-    let (status, body) = call(&app, Method::POST, "/v1/notifications", &admin, Some(push)).await;
-    assert_eq!(status, 422, "{body}");
     assert_eq!(
-        body["details"]["fields"]["channel"][0],
+        refusal(&app, Method::POST, SEND, &admin, push, "channel").await,
         "template `order.shipped` has no push part"
     );
 
@@ -634,19 +628,7 @@ async fn a_templates_category_picks_the_sms_sender_and_built_in_ones_keep_their_
 
     edit["variables"] = json!([{"name": "code"}]);
     edit["content"]["en"]["sms"]["text"] = json!("{{ code }}");
-    let (status, body) = call(
-        &app,
-        Method::PUT,
-        "/v1/notifications/templates/login_code",
-        &admin,
-        Some(edit),
-    )
-    .await;
-    assert_eq!(status, 422, "{body}");
-    assert!(
-        body["details"]["fields"]["variables"][0]
-            .as_str()
-            .unwrap()
-            .contains("typed job")
-    );
+    let path = "/v1/notifications/templates/login_code";
+    let reason = refusal(&app, Method::PUT, path, &admin, edit, "variables").await;
+    assert!(reason.contains("typed job"), "{reason}");
 }
