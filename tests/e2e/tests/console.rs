@@ -56,8 +56,16 @@ async fn admin() -> (String, String) {
     (email, token)
 }
 
-/// Signs in through the console's form; the page it lands on is open.
+/// Signs in through the console's form and waits for the page it lands on
+/// (the next `goto` must not race the form's own navigation: the console
+/// would send it back to the sign-in form).
 async fn sign_in(browser: &Browser, email: &str) {
+    submit_sign_in(browser, email).await;
+    wait_for_text(browser, "nav .who", email).await;
+}
+
+/// Fills and submits the console's sign-in form.
+async fn submit_sign_in(browser: &Browser, email: &str) {
     browser.goto(&gateway("/console/")).await;
     // No session: the console sends the browser to its sign-in form.
     let url = browser.client.current_url().await.unwrap();
@@ -280,7 +288,7 @@ async fn a_plain_user_is_refused_and_gets_no_session() {
     )
     .await;
     let browser = Browser::start().await;
-    sign_in(&browser, &email).await;
+    submit_sign_in(&browser, &email).await;
     let refusal = wait_for(&browser, ".error").await;
     assert!(
         refusal.text().await.unwrap().contains("for admins"),
