@@ -280,6 +280,14 @@ pub struct Ask<'a> {
 }
 
 impl Ask<'_> {
+    /// Checks the variables (each event's, for a digest) against `compiled`.
+    fn check(&self, compiled: &Compiled) -> Result<(), Vec<templates::Problem>> {
+        match self.digest {
+            None => compiled.check(&self.variables),
+            Some(events) => compiled.check_each(events),
+        }
+    }
+
     /// What the template renders with: the variables, or a digest's
     /// events as `items` and `count`.
     fn values(&self) -> Map<String, Value> {
@@ -362,10 +370,7 @@ async fn wording(
             ask.template,
             channel.as_str()
         )),
-        Ok(compiled) => match match ask.digest {
-            None => compiled.check(&ask.variables),
-            Some(events) => compiled.check_each(events),
-        } {
+        Ok(compiled) => match ask.check(&compiled) {
             Ok(()) => Ok(compiled),
             Err(problems) => Err(format!(
                 "the variables do not fit template `{}` version {version}: {}",
@@ -491,15 +496,16 @@ pub async fn email(
     outcome(sent)
 }
 
-pub async fn sms<K: SmsKind>(
+/// An SMS of `ask` on `sender`, with the template [`choose`] found (the
+/// caller picks the sender by it; [`SmsText`] still refuses a text of the
+/// other category).
+pub(crate) async fn sms<K: SmsKind>(
     state: &NotifyState,
     sender: &SmsSender<K>,
     message: &Incoming,
-    mut ask: Ask<'_>,
+    ask: Ask<'_>,
+    chosen: Chosen,
 ) -> Result<(), HandlerError> {
-    // The queue, and so the sender, fixes the category.
-    ask.category = Some(K::CATEGORY);
-    let chosen = choose(state, &ask).await?;
     if digests::hold(state, message, &ask, &chosen, MessageChannel::Sms).await? {
         return Ok(());
     }
@@ -584,18 +590,15 @@ pub async fn push(
             PushSource::Template(ask, chosen)
         }
     };
-    let (recipient, category, template, version) = match &source {
-        PushSource::Given(job) => (&job.recipient, job.category, "push", None),
+    let (recipient, category, template, version, topic) = match &source {
+        PushSource::Given(job) => (&job.recipient, job.category, "push", None, None),
         PushSource::Template(ask, chosen) => (
             ask.recipient,
             chosen.category,
             ask.template,
             Some(chosen.version),
+            chosen.template.topic.as_deref(),
         ),
-    };
-    let topic = match &source {
-        PushSource::Given(_) => None,
-        PushSource::Template(_, chosen) => chosen.template.topic.as_deref(),
     };
     let Some(user) = recipient.user_uuid else {
         return Err(permanent("a push job needs recipient.user_uuid"));
@@ -804,10 +807,12 @@ where
         variables,
         version: None,
         locale: None,
+        // The queue, and so the sender, fixes the category.
         category: Some(K::CATEGORY),
         digest: None,
     };
-    sms(state, sender, &message, ask).await
+    let chosen = choose(state, &ask).await?;
+    sms(state, sender, &message, ask, chosen).await
 }
 
 /// A job naming a template managed at run time: its channel and the
@@ -829,14 +834,15 @@ async fn templated(state: &NotifyState, message: Incoming) -> Result<(), Handler
         MessageChannel::Push => push(state, &message, PushWords::Template(ask)).await,
         MessageChannel::InApp => in_app(state, &message, ask).await,
         MessageChannel::Sms => {
-            let template = Templates::find(&state.db, &job.template)
-                .await
-                .map_err(template_error)?;
-            match templates::store::category(&template) {
+            // The template's category picks the sender.
+            let chosen = choose(state, &ask).await?;
+            match chosen.category {
                 Category::Transactional => {
-                    sms(state, &state.sms_transactional, &message, ask).await
+                    sms(state, &state.sms_transactional, &message, ask, chosen).await
                 }
-                Category::Promotional => sms(state, &state.sms_promotional, &message, ask).await,
+                Category::Promotional => {
+                    sms(state, &state.sms_promotional, &message, ask, chosen).await
+                }
             }
         }
     }
