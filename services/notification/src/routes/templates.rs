@@ -205,11 +205,7 @@ fn check_fields(
     if let Some(key) = key
         && !crate::templates::is_key(key)
     {
-        problems.push((
-            "key",
-            "lower-case letters, digits, `_`, `.` and `-`, starting with a letter; at most 64"
-                .to_owned(),
-        ));
+        problems.push(("key", crate::templates::KEY_RULE.to_owned()));
     }
     let category = match category {
         Some("transactional") => Some(Category::Transactional),
@@ -392,9 +388,9 @@ pub async fn edit(
         content: body.content,
     };
     let act = AdminAct::new(&user, "template.edit", key.as_str());
-    let (template, version) =
+    let (template, row) =
         store::add_version(&state.db, &state.outbox, &act, &key, settings, &draft).await?;
-    let row = Templates::row(&state.db, &template, version).await?;
+    let version = row.version;
     Ok(HttpResponse::Created()
         .insert_header((
             LOCATION,
@@ -492,10 +488,8 @@ pub async fn preview(
         (None, version) => {
             let version = match version {
                 Some(v) => v,
-                None => store::versions(&state.db, &template)
-                    .await?
-                    .first()
-                    .map_or(1, |v| v.version),
+                // Every template has a version 1 from its creation.
+                None => store::latest_version(&state.db, template.id).await?.max(1),
             };
             state
                 .templates

@@ -183,6 +183,10 @@ fn explain(e: &minijinja::Error) -> String {
     }
 }
 
+/// What [`is_key`] accepts, in words.
+pub const KEY_RULE: &str =
+    "lower-case letters, digits, `_`, `.` and `-`, starting with a letter; at most 64";
+
 /// A template key or topic: lower-case letters, digits, `_`, `.` and `-`,
 /// starting with a letter; at most 64.
 pub fn is_key(key: &str) -> bool {

@@ -160,32 +160,43 @@ impl Templates {
 pub async fn seed(db: &DatabaseConnection) -> Result<(), DbErr> {
     for builtin in BUILT_IN {
         let txn = db.begin().await?;
-        let inserted = template::Entity::insert(template::ActiveModel {
+        let new = template::ActiveModel {
             key: Set(builtin.key.to_owned()),
             category: Set(builtin.category.as_str().to_owned()),
             description: Set(Some(builtin.description.to_owned())),
             built_in: Set(true),
             published_version: Set(Some(1)),
             ..Default::default()
-        })
-        .on_conflict(
-            OnConflict::column(template::Column::Key)
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_with_returning(&txn)
-        .await;
-        let row = match inserted {
-            Ok(row) => row,
-            // `DO NOTHING` returned no row: it exists.
-            Err(DbErr::RecordNotInserted | DbErr::RecordNotFound(_)) => continue,
-            Err(e) => return Err(e),
+        };
+        let Some(row) = insert_new(&txn, new).await? else {
+            continue;
         };
         insert_version(&txn, &row, 1, &builtin.draft(), None).await?;
         txn.commit().await?;
         tracing::info!(template = builtin.key, "built-in template seeded");
     }
     Ok(())
+}
+
+/// Inserts `new` unless a template with its key exists (`None`).
+async fn insert_new<C: ConnectionTrait>(
+    db: &C,
+    new: template::ActiveModel,
+) -> Result<Option<template::Model>, DbErr> {
+    let inserted = template::Entity::insert(new)
+        .on_conflict(
+            OnConflict::column(template::Column::Key)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_with_returning(db)
+        .await;
+    match inserted {
+        Ok(row) => Ok(Some(row)),
+        // `DO NOTHING` returned no row: it exists.
+        Err(DbErr::RecordNotInserted | DbErr::RecordNotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 async fn insert_version<C: ConnectionTrait>(
@@ -241,19 +252,22 @@ fn check_settings(category: Category, settings: &Settings) -> Vec<Problem> {
     if let Some(Some(topic)) = &settings.topic
         && !super::is_key(topic)
     {
-        problems.push((
-            "topic".into(),
-            "lower-case letters, digits, `_`, `.` and `-`, starting with a letter; at most 64"
-                .into(),
-        ));
+        problems.push(("topic".into(), super::KEY_RULE.into()));
     }
     problems
 }
 
-/// Checks `draft` for a template of `category` (and, for a shipped one,
-/// that its variables are the typed contract's).
-fn check(key: &str, category: Category, draft: &Draft) -> Result<(), TemplateError> {
-    let mut problems = Compiled::compile(category, draft).err().unwrap_or_default();
+/// Checks `settings` and `draft` for a template `key` of `category` (and,
+/// for a shipped one, that its variables are the typed contract's): every
+/// problem at once.
+fn validate(
+    key: &str,
+    category: Category,
+    settings: &Settings,
+    draft: &Draft,
+) -> Result<(), TemplateError> {
+    let mut problems = check_settings(category, settings);
+    problems.extend(Compiled::compile(category, draft).err().unwrap_or_default());
     if let Some(builtin) = BuiltIn::named(key) {
         let fixed = builtin.variables();
         let names = |vars: &[super::Variable]| {
@@ -293,15 +307,9 @@ pub async fn create(
     settings: Settings,
     draft: &Draft,
 ) -> Result<template::Model, TemplateError> {
-    let mut problems = check_settings(category, &settings);
-    if let Err(TemplateError::Invalid(more)) = check(key, category, draft) {
-        problems.extend(more);
-    }
-    if !problems.is_empty() {
-        return Err(TemplateError::Invalid(problems));
-    }
+    validate(key, category, &settings, draft)?;
     let txn = db.begin().await?;
-    let inserted = template::Entity::insert(template::ActiveModel {
+    let new = template::ActiveModel {
         key: Set(key.to_owned()),
         category: Set(category.as_str().to_owned()),
         description: Set(settings.description.flatten()),
@@ -310,21 +318,10 @@ pub async fn create(
         digest_secs: Set(settings.digest_secs.flatten()),
         topic: Set(settings.topic.flatten()),
         ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::column(template::Column::Key)
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_with_returning(&txn)
-    .await;
-    let row = match inserted {
-        Ok(row) => row,
-        Err(DbErr::RecordNotInserted | DbErr::RecordNotFound(_)) => {
-            return Err(TemplateError::Exists(key.to_owned()));
-        }
-        Err(e) => return Err(e.into()),
     };
+    let row = insert_new(&txn, new)
+        .await?
+        .ok_or_else(|| TemplateError::Exists(key.to_owned()))?;
     insert_version(&txn, &row, 1, draft, Some(act.actor())).await?;
     act.record(&txn, outbox).await?;
     txn.commit().await?;
@@ -343,7 +340,7 @@ async fn locked<C: ConnectionTrait>(txn: &C, key: &str) -> Result<template::Mode
 }
 
 /// Saves `draft` as the next version of `key` (not published yet), and
-/// changes the settings given.
+/// changes the settings given: the template and the version saved.
 pub async fn add_version(
     db: &DatabaseConnection,
     outbox: &Outbox,
@@ -351,18 +348,12 @@ pub async fn add_version(
     key: &str,
     settings: Settings,
     draft: &Draft,
-) -> Result<(template::Model, i32), TemplateError> {
+) -> Result<(template::Model, template_version::Model), TemplateError> {
     let txn = db.begin().await?;
     let template = locked(&txn, key).await?;
-    let mut problems = check_settings(category(&template), &settings);
-    if let Err(TemplateError::Invalid(more)) = check(key, category(&template), draft) {
-        problems.extend(more);
-    }
-    if !problems.is_empty() {
-        return Err(TemplateError::Invalid(problems));
-    }
+    validate(key, category(&template), &settings, draft)?;
     let latest = latest_version(&txn, template.id).await?;
-    insert_version(&txn, &template, latest + 1, draft, Some(act.actor())).await?;
+    let version = insert_version(&txn, &template, latest + 1, draft, Some(act.actor())).await?;
     let mut change: template::ActiveModel = template.clone().into();
     if let Some(description) = settings.description {
         change.description = Set(description);
@@ -381,10 +372,11 @@ pub async fn add_version(
     act.record(&txn, outbox).await?;
     txn.commit().await?;
     outbox.wake();
-    Ok((template, latest + 1))
+    Ok((template, version))
 }
 
-async fn latest_version<C: ConnectionTrait>(db: &C, template_id: i64) -> Result<i32, DbErr> {
+/// The newest version's number (0 when there is none).
+pub async fn latest_version<C: ConnectionTrait>(db: &C, template_id: i64) -> Result<i32, DbErr> {
     Ok(template_version::Entity::active()
         .filter(template_version::Column::TemplateId.eq(template_id))
         .order_by_desc(template_version::Column::Version)
