@@ -21,20 +21,17 @@ use dayone_model::Envelope;
 use dayone_model::messages::notifications::{
     Category, Channel as MessageChannel, Recipient, TemplatedJob,
 };
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::deliveries::{self, JobInfo};
 use crate::jobs::{Ask, Chosen};
 use crate::state::NotifyState;
+use crate::statement;
 
 /// Digests closed per sweep at most (the rest wait for the next).
 const BATCH: u64 = 100;
-
-fn statement(sql: &str, values: Vec<sea_orm::Value>) -> Statement {
-    Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
-}
 
 /// Adds the job to its user's open digest when its template has a window:
 /// `true` when it was held (nothing to send now).

@@ -15,10 +15,7 @@ use chrono::{DateTime, Utc};
 use dayone_broker::{Handler, HandlerError, Incoming, Outcome};
 use dayone_model::Envelope;
 use dayone_model::messages::notifications::InboxItemAdded;
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, FromQueryResult, Statement,
-    TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use utoipa::ToSchema;
@@ -27,6 +24,7 @@ use uuid::Uuid;
 use crate::channels::SendError;
 use crate::entities::notification;
 use crate::state::NotifyState;
+use crate::statement;
 use crate::templates::RenderedPush;
 
 /// Events a stream may hold before it counts as fallen behind.
@@ -47,10 +45,6 @@ pub struct Item {
 }
 
 const ITEM: &str = "uuid, template, category, title, body, read_at, archived_at, created_at";
-
-fn statement(sql: &str, values: Vec<sea_orm::Value>) -> Statement {
-    Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
-}
 
 /// Stores `notification`'s item for `user` (once: a redelivered job finds
 /// it) with its event; the item's uuid is the delivery's provider id.
@@ -142,15 +136,12 @@ pub async fn list(
          ORDER BY uuid DESC LIMIT $3",
         filter.condition()
     );
-    let rows = db
-        .query_all_raw(statement(
-            &sql,
-            vec![user.into(), before.into(), (limit as i64).into()],
-        ))
-        .await?;
-    rows.iter()
-        .map(|row| Item::from_query_result(row, ""))
-        .collect()
+    Item::find_by_statement(statement(
+        &sql,
+        vec![user.into(), before.into(), (limit as i64).into()],
+    ))
+    .all(db)
+    .await
 }
 
 /// `user`'s items after `after` (oldest first, at most `limit`): what a
@@ -161,19 +152,16 @@ pub async fn since(
     after: Uuid,
     limit: u64,
 ) -> Result<Vec<Item>, DbErr> {
-    let rows = db
-        .query_all_raw(statement(
-            &format!(
-                "SELECT {ITEM} FROM inbox_items \
-                 WHERE user_uuid = $1 AND deleted_at IS NULL AND archived_at IS NULL AND uuid > $2 \
-                 ORDER BY uuid LIMIT $3"
-            ),
-            vec![user.into(), after.into(), (limit as i64).into()],
-        ))
-        .await?;
-    rows.iter()
-        .map(|row| Item::from_query_result(row, ""))
-        .collect()
+    Item::find_by_statement(statement(
+        &format!(
+            "SELECT {ITEM} FROM inbox_items \
+             WHERE user_uuid = $1 AND deleted_at IS NULL AND archived_at IS NULL AND uuid > $2 \
+             ORDER BY uuid LIMIT $3"
+        ),
+        vec![user.into(), after.into(), (limit as i64).into()],
+    ))
+    .all(db)
+    .await
 }
 
 /// The most unread items counted exactly: a badge says "999+" past it, and
@@ -218,16 +206,15 @@ pub async fn change(
         Change::Archive => "archived_at = coalesce(archived_at, now())",
         Change::Unarchive => "archived_at = NULL",
     };
-    let row = db
-        .query_one_raw(statement(
-            &format!(
-                "UPDATE inbox_items SET {set} \
-                 WHERE uuid = $1 AND user_uuid = $2 AND deleted_at IS NULL RETURNING {ITEM}"
-            ),
-            vec![uuid.into(), user.into()],
-        ))
-        .await?;
-    row.map(|r| Item::from_query_result(&r, "")).transpose()
+    Item::find_by_statement(statement(
+        &format!(
+            "UPDATE inbox_items SET {set} \
+             WHERE uuid = $1 AND user_uuid = $2 AND deleted_at IS NULL RETURNING {ITEM}"
+        ),
+        vec![uuid.into(), user.into()],
+    ))
+    .one(db)
+    .await
 }
 
 /// Marks every unread item of `user`'s read: how many were.

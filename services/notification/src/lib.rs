@@ -45,3 +45,9 @@ pub mod templates;
 
 pub use settings::Settings;
 pub use startup::Application;
+
+/// A PostgreSQL statement with its values, for the raw SQL of the inbox
+/// and the digests.
+pub(crate) fn statement(sql: &str, values: Vec<sea_orm::Value>) -> sea_orm::Statement {
+    sea_orm::Statement::from_sql_and_values(sea_orm::DbBackend::Postgres, sql, values)
+}
