@@ -61,11 +61,7 @@ pub async fn phone<C: ConnectionTrait>(
     recipient: &Recipient,
 ) -> Result<Option<Reach>, DbErr> {
     let contact = contact_of(db, recipient).await?;
-    let locale = contact.as_ref().and_then(|c| c.locale.clone());
-    let name = recipient
-        .name
-        .clone()
-        .or(contact.as_ref().and_then(|c| c.name.clone()));
+    let (name, locale) = name_and_locale(recipient, contact.as_ref());
     Ok(recipient
         .phone
         .clone()
@@ -83,11 +79,20 @@ pub async fn person<C: ConnectionTrait>(
     recipient: &Recipient,
 ) -> Result<(Option<String>, Option<String>), DbErr> {
     let contact = contact_of(db, recipient).await?;
-    Ok((
+    Ok(name_and_locale(recipient, contact.as_ref()))
+}
+
+/// The job's name for the recipient, else the contact's, and the contact's
+/// language.
+fn name_and_locale(
+    recipient: &Recipient,
+    contact: Option<&contact::Model>,
+) -> (Option<String>, Option<String>) {
+    (
         recipient
             .name
             .clone()
-            .or(contact.as_ref().and_then(|c| c.name.clone())),
-        contact.and_then(|c| c.locale),
-    ))
+            .or_else(|| contact.and_then(|c| c.name.clone())),
+        contact.and_then(|c| c.locale.clone()),
+    )
 }
