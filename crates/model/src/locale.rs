@@ -41,6 +41,11 @@ pub fn normalize(tag: &str) -> Option<String> {
     Some(out)
 }
 
+/// [`normalize`]d `raw`, or why it is refused (for an API's field error).
+pub fn parse(raw: &str) -> Result<String, String> {
+    normalize(raw).ok_or_else(|| "must be a language tag such as `pt` or `pt-BR`".into())
+}
+
 /// `tag` and each shorter prefix: `pt-BR` -> `pt-BR`, `pt`.
 pub fn fallbacks(tag: &str) -> impl Iterator<Item = &str> {
     let mut rest = Some(tag);

@@ -170,12 +170,6 @@ pub fn parse_name(raw: &str) -> Result<String, String> {
     Ok(name.to_owned())
 }
 
-/// A language tag (BCP 47, `pt-BR`), in its usual case.
-pub fn parse_locale(raw: &str) -> Result<String, String> {
-    dayone_model::locale::normalize(raw)
-        .ok_or_else(|| "must be a language tag such as `pt` or `pt-BR`".into())
-}
-
 pub fn locale_or_null_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
     dayone_web::openapi::schema(serde_json::json!({
         "type": ["string", "null"],
@@ -292,7 +286,7 @@ mod tests {
         ] {
             assert_eq!(
                 locale.is_match(sample),
-                parse_locale(sample).is_ok(),
+                dayone_model::locale::parse(sample).is_ok(),
                 "{sample:?}"
             );
         }

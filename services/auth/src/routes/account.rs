@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use super::Problems;
 use super::sessions::{cached_caller, caller};
 use crate::accounts;
-use crate::domain::{Phone, parse_locale, parse_name};
+use crate::domain::{Phone, parse_name};
 use crate::entities::user;
 use crate::error::AuthError;
 use crate::state::AuthState;
@@ -136,7 +136,9 @@ pub(crate) async fn update(
             .check("phone", Phone::parse(p))
             .map(Phone::into_inner)
     });
-    let locale = Edit::parse(change.locale, |l| problems.check("locale", parse_locale(l)));
+    let locale = Edit::parse(change.locale, |l| {
+        problems.check("locale", dayone_model::locale::parse(l))
+    });
     if let Some(roles) = &change.roles {
         if !actor.is_admin() {
             return Err(AuthError::Forbidden("only an admin can change roles").into());

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::Problems;
-use crate::domain::{Email, Password, Phone, parse_locale, parse_name};
+use crate::domain::{Email, Password, Phone, parse_name};
 use crate::error::AuthError;
 use crate::state::AuthState;
 use crate::users::{NewUser, UserResponse};
@@ -65,7 +65,7 @@ pub async fn register(
         .as_deref()
         .and_then(|p| problems.check("phone", Phone::parse(p)));
     let locale = match body.locale.as_deref() {
-        Some(l) => problems.check("locale", parse_locale(l)),
+        Some(l) => problems.check("locale", dayone_model::locale::parse(l)),
         None => req
             .headers()
             .get(actix_web::http::header::ACCEPT_LANGUAGE)

@@ -170,9 +170,10 @@ async fn templated(state: &NotifyState, req: &HttpRequest, body: Value) -> Resul
         job.locale = compiled.best_locale(job.channel, &accepted);
     }
     if let Some(locale) = &job.locale {
-        job.locale = Some(dayone_model::locale::normalize(locale).ok_or_else(|| {
-            ApiError::validation(&[("locale", "must be a language tag such as `pt-BR`".into())])
-        })?);
+        job.locale = Some(
+            dayone_model::locale::parse(locale)
+                .map_err(|why| ApiError::validation(&[("locale", why)]))?,
+        );
     }
     job.version = Some(resolved.version);
     let (channel, category, recipient) = (

@@ -476,9 +476,10 @@ pub async fn preview(
     let body = body.into_inner();
     let template = Templates::find(&state.db, &key).await?;
     let locale = match body.locale.as_deref() {
-        Some(l) => Some(dayone_model::locale::normalize(l).ok_or_else(|| {
-            ApiError::validation(&[("locale", "must be a language tag such as `pt-BR`".into())])
-        })?),
+        Some(l) => Some(
+            dayone_model::locale::parse(l)
+                .map_err(|why| ApiError::validation(&[("locale", why)]))?,
+        ),
         None => None,
     };
     let compiled = match (body.draft, body.version) {
